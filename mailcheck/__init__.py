@@ -1,0 +1,5 @@
+"""mailcheck: inspect suspicious email before anyone opens it."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,15 @@
+"""The registered analyzers, in the order they run. Adding one: a module plus a line here."""
+
+from __future__ import annotations
+
+from . import attachment_type, office, parsing, sender
+from .interface import Analyzer, AttachmentAnalyzer, MessageAnalyzer
+
+ANALYZERS: tuple[Analyzer, ...] = (
+    *parsing.ANALYZERS,
+    *sender.ANALYZERS,
+    *attachment_type.ANALYZERS,
+    *office.ANALYZERS,
+)
+
+__all__ = ["ANALYZERS", "Analyzer", "AttachmentAnalyzer", "MessageAnalyzer"]

@@ -1,0 +1,56 @@
+"""What an analyzer is: a named function with a scope and the finding ids it may emit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..config import Config
+from ..extract import Item
+from ..limits import Limits
+from ..model import Confidence, Evidence
+from ..parse.types import ParsedMessage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hit:
+    """What an analyzer reports; the runner turns it into a `Finding` via the catalog."""
+
+    id: str
+    evidence: tuple[Evidence, ...]
+    confidence: Confidence = "high"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageContext:
+    message: ParsedMessage
+    prefix: str  # "" for the scanned message, "attachment 2/fwd.eml: " for a nested one
+    items: tuple[Item, ...]  # the whole attachment tree of the scan
+    config: Config
+    limits: Limits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachmentContext:
+    item: Item
+    config: Config
+    limits: Limits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageAnalyzer:
+    name: str
+    emits: tuple[str, ...]
+    run: Callable[[MessageContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachmentAnalyzer:
+    name: str
+    emits: tuple[str, ...]
+    run: Callable[[AttachmentContext], Iterable[Hit]]
+    # Only items whose sniffed kind is in this set are offered; empty means all.
+    kinds: frozenset[str] = frozenset()
+
+
+Analyzer = MessageAnalyzer | AttachmentAnalyzer

@@ -1,0 +1,202 @@
+"""The library call every front-end uses: bytes or a path in, `ScanResult`s out.
+
+No global state, no printing: limits and configuration are arguments, so one process
+(a milter, an audit worker) can run many scans side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .advice import advise
+from .analyzers.interface import Hit
+from .analyzers.runner import Runner, to_finding
+from .catalog import Catalog, load
+from .config import DEFAULT_CONFIG, Config
+from .extract import extract
+from .limits import DEFAULT, Budget, Limits
+from .model import (
+    SCHEMA_VERSION,
+    Evidence,
+    Finding,
+    MessageSummary,
+    ScanResult,
+    Source,
+)
+from .parse import NotAMessageError, detect_format, parse_message
+from .parse.mbox import iter_mbox
+from .parse.types import ParsedMessage
+from .score import verdict as decide
+
+__all__ = ["ScanError", "scan_bytes", "scan_path", "scan_paths"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanError:
+    """An input that could not be scanned at all, with a one-line reason."""
+
+    source: Source
+    reason: str
+    not_a_message: bool = False  # as opposed to unreadable (permissions, I/O)
+
+
+def _summary(message: ParsedMessage) -> MessageSummary:
+    return MessageSummary(
+        from_=message.from_,
+        to=message.to,
+        cc=message.cc,
+        reply_to=message.reply_to,
+        subject=message.subject,
+        date=message.date,
+        message_id=message.message_id,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+        received=message.received,
+    )
+
+
+def _limit_findings(catalog: Catalog, budget: Budget) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for hit in budget.hits:
+        if hit.name in seen:  # one finding per bound is enough to explain it
+            continue
+        seen.add(hit.name)
+        evidence = Evidence(
+            location=hit.evidence.location,
+            excerpt=hit.evidence.excerpt,
+            facts=(*hit.evidence.facts, ("location", hit.evidence.location)),
+        )
+        out.append(to_finding(catalog, Hit(id=f"limit.{hit.name}", evidence=(evidence,)), "limits"))
+    return out
+
+
+def scan_bytes(
+    data: bytes,
+    *,
+    limits: Limits = DEFAULT,
+    config: Config = DEFAULT_CONFIG,
+    source: Source | None = None,
+) -> ScanResult:
+    """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input."""
+    started = time.monotonic()
+    catalog = load()
+    budget = Budget(limits)
+    source = source or Source(path="-", format="eml")
+    if len(data) > limits.max_input_bytes:
+        budget.hit("max_input_bytes", "message", limit=str(limits.max_input_bytes))
+        data = data[: limits.max_input_bytes]
+    message = parse_message(data, budget)
+    parsed_at = time.monotonic()
+    extraction = extract(message, budget)
+    extracted_at = time.monotonic()
+    runner = Runner(catalog, config, budget, started)
+    runner.run(message, extraction)
+    analysed_at = time.monotonic()
+    findings = list(runner.findings)
+    for defect in extraction.defects:
+        hit = Hit(
+            id="attachment.unreadable",
+            evidence=(
+                Evidence(
+                    location=defect.location,
+                    excerpt=defect.detail,
+                    facts=(("attachment", defect.location), ("error", defect.detail)),
+                ),
+            ),
+        )
+        findings.append(to_finding(catalog, hit, "extract"))
+    findings.extend(_limit_findings(catalog, budget))
+    attachments = tuple(extraction.attachments)
+    outcome = decide(findings, attachments)
+    finished = time.monotonic()
+    timings = (
+        ("parse", parsed_at - started),
+        ("extract", extracted_at - parsed_at),
+        ("analyse", analysed_at - extracted_at),
+        ("total", finished - started),
+    )
+    return ScanResult(
+        schema_version=SCHEMA_VERSION,
+        tool_version=__version__,
+        source=source if source.format == "mbox" else Source(
+            path=source.path, index=source.index, format=message.format
+        ),
+        message=_summary(message),
+        attachments=attachments,
+        findings=tuple(findings),
+        verdict=outcome,
+        advice=advise(outcome),
+        timings_ms=tuple((name, round(seconds * 1000, 2)) for name, seconds in timings),
+    )
+
+
+def _read_bounded(path: Path, limits: Limits) -> bytes:
+    with path.open("rb") as handle:
+        # One byte more than the bound lets scan_bytes see and report the overflow.
+        return handle.read(limits.max_input_bytes + 1)
+
+
+def scan_path(
+    path: Path, *, limits: Limits = DEFAULT, config: Config = DEFAULT_CONFIG
+) -> Iterator[ScanResult | ScanError]:
+    """Every message in one file (an mbox yields one result per message)."""
+    shown = str(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        yield ScanError(source=Source(path=shown), reason=exc.strerror or str(exc))
+        return
+    kind = detect_format(head)
+    if kind is None:
+        reason = "empty file" if not head else "not a mail message (.eml, .msg or mbox)"
+        yield ScanError(source=Source(path=shown), reason=reason, not_a_message=True)
+        return
+    if kind == "mbox":
+        yield from _scan_mbox(path, limits, config)
+        return
+    source = Source(path=shown, format=kind)
+    try:
+        data = _read_bounded(path, limits)
+        yield scan_bytes(data, limits=limits, config=config, source=source)
+    except NotAMessageError as exc:
+        yield ScanError(source=source, reason=str(exc), not_a_message=True)
+    except OSError as exc:
+        yield ScanError(source=source, reason=exc.strerror or str(exc))
+
+
+def _scan_mbox(path: Path, limits: Limits, config: Config) -> Iterator[ScanResult | ScanError]:
+    with path.open("rb") as handle:
+        for index, data in enumerate(iter_mbox(handle)):
+            source = Source(path=str(path), index=index, format="mbox")
+            try:
+                yield scan_bytes(data, limits=limits, config=config, source=source)
+            except NotAMessageError as exc:
+                yield ScanError(source=source, reason=str(exc))
+
+
+def iter_files(directory: Path) -> Iterator[Path]:
+    """Regular files below `directory`, sorted, without following symlinked directories."""
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def scan_paths(
+    paths: list[Path], *, limits: Limits = DEFAULT, config: Config = DEFAULT_CONFIG
+) -> Iterator[ScanResult | ScanError]:
+    """Files and directories (recursively) in order."""
+    for path in paths:
+        if path.is_dir():
+            for file in iter_files(path):
+                yield from scan_path(file, limits=limits, config=config)
+        else:
+            yield from scan_path(path, limits=limits, config=config)

@@ -1,0 +1,171 @@
+"""The `mailcheck` command: the only module that knows about argv, stdout and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO, cast
+
+import click
+
+from . import __version__
+from .api import ScanError, scan_bytes, scan_paths
+from .catalog import Lang, load
+from .limits import PRESETS, Limits
+from .model import ScanResult, Source, VerdictLabel
+from .parse import NotAMessageError
+from .report import json_codec, terminal
+
+# Exit status: ordered by how much attention the outcome needs. 2 is click's usage error.
+EXIT_CLEAN = 0
+EXIT_SUSPICIOUS = 1
+EXIT_ERROR = 3
+EXIT_MALICIOUS = 4
+_EXIT_BY_VERDICT: dict[VerdictLabel, int] = {
+    "clean": EXIT_CLEAN,
+    "suspicious": EXIT_SUSPICIOUS,
+    "malicious": EXIT_MALICIOUS,
+}
+
+
+def default_lang(environ: dict[str, str] | None = None) -> Lang:
+    """Japanese when the locale says so (LC_ALL, LC_MESSAGES, LANG, in POSIX order)."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+_LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Report language. Default: Japanese when the locale (LANG) starts with 'ja', else English.",
+)
+
+
+class _Outcome:
+    """The worst outcome seen so far, as an exit status."""
+
+    def __init__(self) -> None:
+        self.status = EXIT_CLEAN
+
+    def add(self, status: int) -> None:
+        self.status = max(self.status, status)
+
+
+def _stdin_results(limits: Limits) -> Iterator[ScanResult | ScanError]:
+    data = sys.stdin.buffer.read(limits.max_input_bytes + 1)
+    source = Source(path="-", format="eml")
+    try:
+        yield scan_bytes(data, limits=limits, source=source)
+    except NotAMessageError as exc:
+        yield ScanError(source=source, reason=str(exc), not_a_message=True)
+
+
+def _inputs(paths: tuple[str, ...], limits: Limits) -> Iterator[tuple[ScanResult | ScanError, bool]]:
+    """Each outcome with whether it came from walking a directory."""
+    for raw in paths:
+        if raw == "-":
+            yield from ((r, False) for r in _stdin_results(limits))
+            continue
+        path = Path(raw)
+        if not path.exists():
+            yield ScanError(source=Source(path=raw), reason="no such file or directory"), False
+            continue
+        in_dir = path.is_dir()
+        for outcome in scan_paths([path], limits=limits):
+            yield outcome, in_dir
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mailcheck")
+def main() -> None:
+    """Inspect suspicious email (.eml, .msg, mbox) before anyone opens it.
+
+    mailcheck finds Emotet-style traits (hijacked replies, display names that hide
+    another address, macro documents, disguised attachments) and explains each verdict
+    in Japanese and English.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Write one JSON object per message (JSON Lines).")
+@_LANG_OPTION
+@click.option(
+    "--limits",
+    "preset",
+    type=click.Choice(sorted(PRESETS)),
+    default="default",
+    show_default=True,
+    help="Bounds on hostile input: 'gateway' is stricter and faster, 'forensic' digs deeper.",
+)
+def scan(paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str) -> None:
+    """Scan messages and print an explained verdict for each.
+
+    PATHS are .eml / .msg / mbox files, directories (scanned recursively) or '-' for
+    standard input.
+
+    \b
+    Exit status:
+      0  every message is clean
+      1  at least one message is suspicious
+      3  an input could not be scanned (and nothing was malicious)
+      4  at least one message is malicious
+    """
+    chosen = cast(Lang, lang) if lang else default_lang()
+    limits = PRESETS[preset]
+    catalog = load()
+    outcome = _Outcome()
+    console = terminal.make_console()
+    errors = terminal.make_console(file=sys.stderr)
+    for result, in_dir in _inputs(paths, limits):
+        if isinstance(result, ScanError):
+            if in_dir and result.not_a_message:
+                continue  # a directory may hold other files; only messages are scanned
+            terminal.render_error(result.source.path, result.reason, lang=chosen, console=errors)
+            outcome.add(EXIT_ERROR)
+            continue
+        outcome.add(_EXIT_BY_VERDICT[result.verdict.label])
+        if as_json:
+            click.echo(json_codec.dumps(result, catalog, chosen))
+        else:
+            terminal.render(result, lang=chosen, console=console)
+    sys.exit(outcome.status)
+
+
+def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield json_codec.loads(line)
+        except json_codec.SchemaError as exc:
+            yield ScanError(source=Source(path=f"{name}:{number}"), reason=str(exc))
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@_LANG_OPTION
+def render(file: TextIO, lang: str | None) -> None:
+    """Render saved `mailcheck scan --json` output (FILE, or '-') as the terminal report.
+
+    The exit status follows the same rules as `scan`.
+    """
+    chosen = cast(Lang, lang) if lang else default_lang()
+    outcome = _Outcome()
+    console = terminal.make_console()
+    errors = terminal.make_console(file=sys.stderr)
+    for result in _read_results(file, file.name):
+        if isinstance(result, ScanError):
+            terminal.render_error(result.source.path, result.reason, lang=chosen, console=errors)
+            outcome.add(EXIT_ERROR)
+            continue
+        outcome.add(_EXIT_BY_VERDICT[result.verdict.label])
+        terminal.render(result, lang=chosen, console=console)
+    sys.exit(outcome.status)

@@ -1,0 +1,127 @@
+"""Extract stage: the attachment tree of a message, with nested messages opened.
+
+Produces two views of the same tree: `model.Attachment` nodes for the report (no bytes)
+and `Item`s (with bytes) for the attachment analyzers. Nested messages are parsed here
+so that the analyzers see them like the top-level one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from .limits import Budget
+from .model import Attachment, AttachmentStatus
+from .parse import NotAMessageError, parse_message
+from .parse.types import Defect, Leaf, ParsedMessage
+from .sniff import Sniffed, sniff
+
+# File names are attacker text: keep them readable in a path, never as separators.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def safe_name(filename: str) -> str:
+    return _UNSAFE.sub("_", filename)[:200]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Item:
+    """One analysable node of the tree: a MIME leaf or (later) an archive member."""
+
+    path: str
+    filename: str
+    declared_type: str
+    sniffed: Sniffed
+    data: bytes
+    depth: int
+    role: str  # body, inline, attachment, member
+
+    @property
+    def location(self) -> str:
+        return f"attachment {self.path}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NestedMessage:
+    prefix: str  # location prefix for everything found inside, e.g. "attachment 2/fwd.eml: "
+    message: ParsedMessage
+    depth: int
+
+
+@dataclass(slots=True)
+class Extraction:
+    attachments: list[Attachment] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    messages: list[NestedMessage] = field(default_factory=list)
+    defects: list[Defect] = field(default_factory=list)
+
+
+def _node_path(parent: str, leaf: Leaf) -> str:
+    own = f"{leaf.path}/{safe_name(leaf.filename)}" if leaf.filename else leaf.path
+    return f"{parent}/{own}" if parent else own
+
+
+class _Extractor:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.out = Extraction()
+
+    def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
+        return [self.leaf(leaf, parent, depth) for leaf in message.leaves]
+
+    def leaf(self, leaf: Leaf, parent: str, depth: int) -> Attachment:
+        path = _node_path(parent, leaf)
+        sniffed = sniff(leaf.data)
+        status: AttachmentStatus = "truncated" if leaf.truncated else "ok"
+        children: list[Attachment] = []
+        item = Item(
+            path=path,
+            filename=leaf.filename,
+            declared_type=leaf.declared_type,
+            sniffed=sniffed,
+            data=leaf.data,
+            depth=depth,
+            role=leaf.disposition,
+        )
+        self.out.items.append(item)
+        is_message = leaf.is_message or sniffed.kind in ("eml", "msg")
+        if is_message and leaf.data and leaf.disposition != "body":
+            if not self.budget.depth_ok(depth + 1, item.location):
+                status = "skipped"
+            else:
+                nested = self.nested(leaf, path, depth)
+                if nested is None:
+                    status = "broken"
+                else:
+                    children = self.message(nested, path, depth + 1)
+        return Attachment(
+            path=path,
+            filename=leaf.filename,
+            declared_type=leaf.declared_type,
+            sniffed_type=sniffed.mime,
+            size=len(leaf.data),
+            sha256=hashlib.sha256(leaf.data).hexdigest(),
+            depth=depth,
+            status=status,
+            children=tuple(children),
+        )
+
+    def nested(self, leaf: Leaf, path: str, depth: int) -> ParsedMessage | None:
+        prefix = f"attachment {path}: "
+        try:
+            parsed = parse_message(leaf.data, self.budget, prefix)
+        except NotAMessageError as exc:
+            self.out.defects.append(
+                Defect(code="nested_unreadable", location=f"attachment {path}", detail=str(exc))
+            )
+            return None
+        self.out.messages.append(NestedMessage(prefix=prefix, message=parsed, depth=depth + 1))
+        return parsed
+
+
+def extract(message: ParsedMessage, budget: Budget) -> Extraction:
+    """The whole attachment tree of `message`, bounded by `budget`."""
+    extractor = _Extractor(budget)
+    extractor.out.attachments = extractor.message(message, "", 0)
+    return extractor.out

@@ -1,0 +1,95 @@
+"""Every bound on hostile input, in one immutable object, and the per-scan budget.
+
+Presets follow the `email.policy` pattern: pick one and override fields with
+`dataclasses.replace(GATEWAY, max_parts=200)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    max_input_bytes: int = 64 * 1024 * 1024
+    max_header_bytes: int = 1024 * 1024
+    max_headers: int = 2_000
+    max_parts: int = 1_000
+    max_depth: int = 8
+    max_archive_members: int = 1_000
+    max_member_bytes: int = 64 * 1024 * 1024
+    max_total_bytes: int = 256 * 1024 * 1024
+    max_compression_ratio: int = 200
+    max_urls: int = 2_000
+    max_text_chars: int = 4 * 1024 * 1024
+    analyzer_timeout: float = 30.0
+    scan_timeout: float = 120.0
+
+
+# A mail gateway wants an answer quickly and holds many messages in memory at once.
+GATEWAY = Limits(
+    max_input_bytes=50 * 1024 * 1024,
+    max_parts=500,
+    max_total_bytes=128 * 1024 * 1024,
+    analyzer_timeout=10.0,
+    scan_timeout=60.0,
+)
+# An analyst looking at one message can afford to wait and dig deeper.
+FORENSIC = Limits(
+    max_input_bytes=512 * 1024 * 1024,
+    max_parts=10_000,
+    max_depth=16,
+    max_archive_members=10_000,
+    max_member_bytes=512 * 1024 * 1024,
+    max_total_bytes=2 * 1024 * 1024 * 1024,
+    analyzer_timeout=120.0,
+    scan_timeout=900.0,
+)
+DEFAULT = Limits()
+
+PRESETS: dict[str, Limits] = {"default": DEFAULT, "gateway": GATEWAY, "forensic": FORENSIC}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitHit:
+    """A bound that was reached; becomes a `limit.<name>` finding."""
+
+    name: str
+    evidence: Evidence
+
+
+@dataclass(slots=True)
+class Budget:
+    """Counts what one scan has consumed against its `Limits`. Not shared between scans."""
+
+    limits: Limits
+    parts: int = 0
+    total_bytes: int = 0
+    hits: list[LimitHit] = field(default_factory=list)
+
+    def hit(self, name: str, location: str, **facts: str) -> None:
+        evidence = Evidence(location=location, facts=tuple(sorted(facts.items())))
+        self.hits.append(LimitHit(name=name, evidence=evidence))
+
+    def take_part(self, location: str) -> bool:
+        """Account for one more MIME part or archive member; False once over the bound."""
+        self.parts += 1
+        if self.parts == self.limits.max_parts + 1:
+            self.hit("max_parts", location, limit=str(self.limits.max_parts))
+        return self.parts <= self.limits.max_parts
+
+    def take_bytes(self, size: int, location: str) -> bool:
+        """Account for decoded bytes kept in memory; False once over the total bound."""
+        if self.total_bytes + size > self.limits.max_total_bytes:
+            self.hit("max_total_bytes", location, limit=str(self.limits.max_total_bytes))
+            return False
+        self.total_bytes += size
+        return True
+
+    def depth_ok(self, depth: int, location: str) -> bool:
+        if depth > self.limits.max_depth:
+            self.hit("max_depth", location, limit=str(self.limits.max_depth))
+            return False
+        return True

@@ -1,0 +1,168 @@
+"""The frozen result document that every front-end and renderer consumes.
+
+Everything here is plain data: no bytes from the message, no behaviour beyond small
+derived properties. A `ScanResult` round-trips through JSON (see `report/json_codec.py`),
+so a saved result can be rendered again later, in either language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+
+VerdictLabel = Literal["clean", "suspicious", "malicious"]
+VERDICT_LABELS: tuple[VerdictLabel, ...] = ("clean", "suspicious", "malicious")
+
+Confidence = Literal["low", "medium", "high"]
+
+# ok: fully analysed; encrypted: could not be opened; truncated: cut at a limit;
+# broken: malformed beyond recovery; skipped: deliberately not analysed (a limit).
+AttachmentStatus = Literal["ok", "encrypted", "truncated", "broken", "skipped"]
+ATTACHMENT_STATUSES: tuple[AttachmentStatus, ...] = (
+    "ok",
+    "encrypted",
+    "truncated",
+    "broken",
+    "skipped",
+)
+
+
+def severity_rank(severity: Severity) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Address:
+    display_name: str
+    addr: str
+
+    @property
+    def domain(self) -> str:
+        _, _, domain = self.addr.rpartition("@")
+        return domain.lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """Where a finding was seen. `facts` fill the catalog text's {placeholders}."""
+
+    location: str
+    excerpt: str = ""
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def fact(self, key: str, default: str = "") -> str:
+        for name, value in self.facts:
+            if name == key:
+                return value
+        return default
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    id: str
+    severity: Severity
+    score: int
+    confidence: Confidence
+    evidence: tuple[Evidence, ...]
+    analyzer: str
+
+    def facts(self) -> dict[str, str]:
+        """All facts of all evidence; the first evidence that names a key wins."""
+        merged: dict[str, str] = {}
+        for item in self.evidence:
+            for key, value in item.facts:
+                merged.setdefault(key, value)
+        return merged
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    path: str
+    filename: str
+    declared_type: str
+    sniffed_type: str
+    size: int
+    sha256: str
+    depth: int
+    status: AttachmentStatus
+    children: tuple[Attachment, ...] = ()
+
+    def walk(self) -> tuple[Attachment, ...]:
+        out: list[Attachment] = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivedHop:
+    from_host: str = ""
+    by_host: str = ""
+    with_protocol: str = ""
+    date: str = ""
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSummary:
+    from_: Address | None
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    reply_to: tuple[Address, ...] = ()
+    subject: str = ""
+    date: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    received: tuple[ReceivedHop, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    path: str
+    index: int | None = None
+    format: str = "eml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    label: VerdictLabel
+    score: int
+    reasons: tuple[str, ...]
+    incomplete: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    title_key: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Advice:
+    """Catalog keys of the advice lines (rendered in the reader's language) and links."""
+
+    keys: tuple[str, ...]
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanResult:
+    schema_version: int
+    tool_version: str
+    source: Source
+    message: MessageSummary
+    attachments: tuple[Attachment, ...]
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    advice: Advice
+    timings_ms: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def incomplete(self) -> bool:
+        return self.verdict.incomplete

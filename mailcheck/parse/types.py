@@ -1,0 +1,84 @@
+"""What the parse stage hands to extraction and the analyzers.
+
+Unlike `model.py` these objects carry message bytes (attachment payloads), so they never
+leave a scan: reports only ever see `model` types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Address, ReceivedHop
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Defect:
+    """Something malformed that parsing recovered from (or could not).
+
+    `code` is a short stable word (e.g. `header_unparsable`, `charset_mislabelled`,
+    `base64_invalid`, `no_transport_headers`); `location` says where.
+    """
+
+    code: str
+    location: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Header:
+    name: str
+    value: str  # decoded to text (RFC 2047 and raw 8-bit repaired)
+    raw: str  # as it stood, unfolded; non-ASCII bytes kept as surrogate escapes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextBody:
+    location: str  # MIME path such as "1.2" or "body" for a .msg
+    mime_type: str  # text/plain or text/html
+    text: str
+    charset: str  # the charset that actually decoded it
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Leaf:
+    """A MIME leaf that is not a body text: an attachment, inline image, nested message."""
+
+    path: str  # stable location, e.g. "2" or "2.1"
+    filename: str  # decoded, for display only: never used as a file-system path
+    declared_type: str  # Content-Type as declared (lower case), or a .msg's MIME tag
+    data: bytes
+    disposition: str = "attachment"  # body, inline or attachment
+    is_message: bool = False  # message/rfc822, or an attached .msg / .eml
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedMessage:
+    format: str  # eml, msg
+    headers: tuple[Header, ...]
+    from_: Address | None
+    sender: Address | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    reply_to: tuple[Address, ...]
+    subject: str
+    date: str
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    received: tuple[ReceivedHop, ...]
+    bodies: tuple[TextBody, ...]
+    leaves: tuple[Leaf, ...]
+    defects: tuple[Defect, ...]
+
+    def header(self, name: str) -> str | None:
+        """First decoded value of a header, case-insensitively; None when absent."""
+        wanted = name.lower()
+        for header in self.headers:
+            if header.name.lower() == wanted:
+                return header.value
+        return None
+
+    def header_all(self, name: str) -> tuple[str, ...]:
+        wanted = name.lower()
+        return tuple(h.value for h in self.headers if h.name.lower() == wanted)

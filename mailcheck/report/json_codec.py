@@ -1,0 +1,231 @@
+"""`ScanResult` <-> JSON lines, so a saved scan can be rendered again later.
+
+The JSON carries the rendered title / explanation / advice in the scan's language for
+readers of the raw file, but `from_dict` rebuilds the result from ids and facts alone:
+rendering again goes through the catalog, in whichever language is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from ..catalog import Catalog, Lang
+from ..model import (
+    Address,
+    Advice,
+    Attachment,
+    AttachmentStatus,
+    Confidence,
+    Evidence,
+    Finding,
+    Link,
+    MessageSummary,
+    ReceivedHop,
+    ScanResult,
+    Severity,
+    Source,
+    Verdict,
+    VerdictLabel,
+)
+
+
+class SchemaError(ValueError):
+    """A JSON line that is not a mailcheck result."""
+
+
+def _address(address: Address | None) -> dict[str, str] | None:
+    if address is None:
+        return None
+    return {"name": address.display_name, "address": address.addr}
+
+
+def _attachment(node: Attachment) -> dict[str, Any]:
+    return {
+        "path": node.path,
+        "filename": node.filename,
+        "declared_type": node.declared_type,
+        "detected_type": node.sniffed_type,
+        "size": node.size,
+        "sha256": node.sha256,
+        "depth": node.depth,
+        "status": node.status,
+        "children": [_attachment(child) for child in node.children],
+    }
+
+
+def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
+    message = result.message
+    findings = []
+    for finding in result.findings:
+        texts = catalog.texts(finding.id, lang, finding.facts())
+        findings.append(
+            {
+                "id": finding.id,
+                "severity": finding.severity,
+                "score": finding.score,
+                "confidence": finding.confidence,
+                "analyzer": finding.analyzer,
+                "title": texts.title,
+                "explanation": texts.explanation,
+                "advice": texts.advice,
+                "evidence": [
+                    {"location": e.location, "excerpt": e.excerpt, "facts": dict(e.facts)}
+                    for e in finding.evidence
+                ],
+            }
+        )
+    return {
+        "schema_version": result.schema_version,
+        "tool_version": result.tool_version,
+        "lang": lang,
+        "source": {
+            "path": result.source.path,
+            "index": result.source.index,
+            "format": result.source.format,
+        },
+        "message": {
+            "from": _address(message.from_),
+            "to": [_address(a) for a in message.to],
+            "cc": [_address(a) for a in message.cc],
+            "reply_to": [_address(a) for a in message.reply_to],
+            "subject": message.subject,
+            "date": message.date,
+            "message_id": message.message_id,
+            "in_reply_to": message.in_reply_to,
+            "references": list(message.references),
+            "received": [
+                {
+                    "from": hop.from_host,
+                    "by": hop.by_host,
+                    "with": hop.with_protocol,
+                    "date": hop.date,
+                    "raw": hop.raw,
+                }
+                for hop in message.received
+            ],
+        },
+        "verdict": result.verdict.label,
+        "score": result.verdict.score,
+        "incomplete": result.verdict.incomplete,
+        "reasons": list(result.verdict.reasons),
+        "findings": findings,
+        "attachments": [_attachment(node) for node in result.attachments],
+        "advice": {
+            "keys": list(result.advice.keys),
+            "text": [catalog.word(key, lang) for key in result.advice.keys],
+            "links": [
+                {"key": link.title_key, "title": catalog.word(link.title_key, lang), "url": link.url}
+                for link in result.advice.links
+            ],
+        },
+        "timings_ms": dict(result.timings_ms),
+    }
+
+
+def dumps(result: ScanResult, catalog: Catalog, lang: Lang) -> str:
+    return json.dumps(to_dict(result, catalog, lang), ensure_ascii=False, sort_keys=False)
+
+
+def _read_address(raw: Any) -> Address | None:
+    if not isinstance(raw, dict):
+        return None
+    return Address(display_name=str(raw.get("name", "")), addr=str(raw.get("address", "")))
+
+
+def _read_addresses(raw: Any) -> tuple[Address, ...]:
+    return tuple(a for a in (_read_address(x) for x in raw or ()) if a is not None)
+
+
+def _read_attachment(raw: dict[str, Any]) -> Attachment:
+    return Attachment(
+        path=str(raw["path"]),
+        filename=str(raw.get("filename", "")),
+        declared_type=str(raw.get("declared_type", "")),
+        sniffed_type=str(raw.get("detected_type", "")),
+        size=int(raw.get("size", 0)),
+        sha256=str(raw.get("sha256", "")),
+        depth=int(raw.get("depth", 0)),
+        status=cast(AttachmentStatus, raw.get("status", "ok")),
+        children=tuple(_read_attachment(c) for c in raw.get("children", ())),
+    )
+
+
+def from_dict(raw: dict[str, Any]) -> ScanResult:
+    try:
+        message = raw["message"]
+        source = raw["source"]
+        advice = raw["advice"]
+        return ScanResult(
+            schema_version=int(raw["schema_version"]),
+            tool_version=str(raw.get("tool_version", "")),
+            source=Source(
+                path=str(source["path"]), index=source.get("index"), format=source["format"]
+            ),
+            message=MessageSummary(
+                from_=_read_address(message.get("from")),
+                to=_read_addresses(message.get("to")),
+                cc=_read_addresses(message.get("cc")),
+                reply_to=_read_addresses(message.get("reply_to")),
+                subject=str(message.get("subject", "")),
+                date=str(message.get("date", "")),
+                message_id=str(message.get("message_id", "")),
+                in_reply_to=str(message.get("in_reply_to", "")),
+                references=tuple(message.get("references", ())),
+                received=tuple(
+                    ReceivedHop(
+                        from_host=h.get("from", ""),
+                        by_host=h.get("by", ""),
+                        with_protocol=h.get("with", ""),
+                        date=h.get("date", ""),
+                        raw=h.get("raw", ""),
+                    )
+                    for h in message.get("received", ())
+                ),
+            ),
+            attachments=tuple(_read_attachment(a) for a in raw.get("attachments", ())),
+            findings=tuple(
+                Finding(
+                    id=str(f["id"]),
+                    severity=cast(Severity, f["severity"]),
+                    score=int(f["score"]),
+                    confidence=cast(Confidence, f.get("confidence", "high")),
+                    analyzer=str(f.get("analyzer", "")),
+                    evidence=tuple(
+                        Evidence(
+                            location=str(e["location"]),
+                            excerpt=str(e.get("excerpt", "")),
+                            facts=tuple((str(k), str(v)) for k, v in e.get("facts", {}).items()),
+                        )
+                        for e in f.get("evidence", ())
+                    ),
+                )
+                for f in raw.get("findings", ())
+            ),
+            verdict=Verdict(
+                label=cast(VerdictLabel, raw["verdict"]),
+                score=int(raw["score"]),
+                reasons=tuple(raw.get("reasons", ())),
+                incomplete=bool(raw["incomplete"]),
+            ),
+            advice=Advice(
+                keys=tuple(advice.get("keys", ())),
+                links=tuple(
+                    Link(title_key=str(x["key"]), url=str(x["url"]))
+                    for x in advice.get("links", ())
+                ),
+            ),
+            timings_ms=tuple((str(k), float(v)) for k, v in raw.get("timings_ms", {}).items()),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SchemaError(f"not a mailcheck result: {exc!r}") from exc
+
+
+def loads(line: str) -> ScanResult:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(raw, dict):
+        raise SchemaError("not a mailcheck result: a JSON object is expected")
+    return from_dict(raw)
