@@ -124,9 +124,9 @@ def scan_bytes(
     return ScanResult(
         schema_version=SCHEMA_VERSION,
         tool_version=__version__,
-        source=source if source.format == "mbox" else Source(
-            path=source.path, index=source.index, format=message.format
-        ),
+        source=source
+        if source.format == "mbox"
+        else Source(path=source.path, index=source.index, format=message.format),
         message=_summary(message),
         attachments=attachments,
         findings=tuple(findings),

@@ -44,7 +44,8 @@ _LANG_OPTION = click.option(
     "--lang",
     type=click.Choice(["ja", "en"]),
     default=None,
-    help="Report language. Default: Japanese when the locale (LANG) starts with 'ja', else English.",
+    help="Report language. Default: Japanese when the locale (LANG) starts with 'ja', "
+    "else English.",
 )
 
 
@@ -67,7 +68,9 @@ def _stdin_results(limits: Limits) -> Iterator[ScanResult | ScanError]:
         yield ScanError(source=source, reason=str(exc), not_a_message=True)
 
 
-def _inputs(paths: tuple[str, ...], limits: Limits) -> Iterator[tuple[ScanResult | ScanError, bool]]:
+def _inputs(
+    paths: tuple[str, ...], limits: Limits
+) -> Iterator[tuple[ScanResult | ScanError, bool]]:
     """Each outcome with whether it came from walking a directory."""
     for raw in paths:
         if raw == "-":
@@ -95,7 +98,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Write one JSON object per message (JSON Lines).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Write one JSON object per message (JSON Lines)."
+)
 @_LANG_OPTION
 @click.option(
     "--limits",

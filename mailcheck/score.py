@@ -15,7 +15,11 @@ INCOMPLETE_NAMESPACES = ("limit.", "analyzer.")
 
 
 def verdict(findings: Sequence[Finding], attachments: Sequence[Attachment]) -> Verdict:
-    score = sum(f.score for f in findings)
+    # Each kind of evidence counts once: forty renamed attachments are one trait, not forty.
+    by_id: dict[str, int] = {}
+    for finding in findings:
+        by_id[finding.id] = max(by_id.get(finding.id, 0), finding.score)
+    score = sum(by_id.values())
     worst = max((severity_rank(f.severity) for f in findings), default=0)
     label: VerdictLabel = "clean"
     if worst >= MALICIOUS_SEVERITY or score >= MALICIOUS_SCORE:

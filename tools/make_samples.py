@@ -73,12 +73,16 @@ def headers(*pairs: tuple[str, str]) -> str:
 
 
 def part(content_type: str, body: str, *extra: tuple[str, str], encoding: str = "7bit") -> str:
-    return headers(("Content-Type", content_type), ("Content-Transfer-Encoding", encoding), *extra) + CRLF + body
+    return (
+        headers(("Content-Type", content_type), ("Content-Transfer-Encoding", encoding), *extra)
+        + CRLF
+        + body
+    )
 
 
 def multipart(kind: str, boundary: str, parts: list[str]) -> str:
     inner = "".join(f"--{boundary}{CRLF}{p}{CRLF}" for p in parts)
-    return f"multipart/{kind}; boundary=\"{boundary}\"", inner + f"--{boundary}--{CRLF}"
+    return f'multipart/{kind}; boundary="{boundary}"', inner + f"--{boundary}--{CRLF}"
 
 
 def message(head: str, content_type: str, body: str, encoding: str = "7bit") -> bytes:
@@ -111,8 +115,12 @@ def hijacked_reply_macro() -> bytes:
     docm = build_docm(build_vba_project(document_code=DROPPER_MACRO), text="Seikyusho")
     head = headers(
         ("Return-Path", "<ohno.k@hacked-shop.example>"),
-        ("Received", "from mail.hacked-shop.example (mail.hacked-shop.example [203.0.113.45]) "
-         "by mx.corp.example.co.jp (Postfix) with ESMTPS id 4K7Qx1; Tue, 1 Mar 2022 09:14:03 +0900"),
+        (
+            "Received",
+            "from mail.hacked-shop.example (mail.hacked-shop.example [203.0.113.45]) "
+            "by mx.corp.example.co.jp (Postfix) with ESMTPS id 4K7Qx1; "
+            "Tue, 1 Mar 2022 09:14:03 +0900",
+        ),
         ("From", f'"{word("山田 太郎 <yamada@partner.example.jp>")}" <ohno.k@hacked-shop.example>'),
         ("To", f"{word('佐藤 花子', 'iso-2022-jp')} <sato@corp.example.co.jp>"),
         ("Subject", word("RE: 見積書の件", "iso-2022-jp")),
@@ -121,15 +129,22 @@ def hijacked_reply_macro() -> bytes:
         ("In-Reply-To", "<20220228171200.1142@corp.example.co.jp>"),
         ("References", "<20220228171200.1142@corp.example.co.jp>"),
     )
-    ctype, body = multipart("mixed", "=_sample1_boundary", [
-        part('text/plain; charset="ISO-2022-JP"', text_jis(THREAD_JA)),
-        part(
-            "application/vnd.ms-word.document.macroEnabled.12",
-            b64(docm),
-            ("Content-Disposition", "attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8_0301.docm"),
-            encoding="base64",
-        ),
-    ])
+    ctype, body = multipart(
+        "mixed",
+        "=_sample1_boundary",
+        [
+            part('text/plain; charset="ISO-2022-JP"', text_jis(THREAD_JA)),
+            part(
+                "application/vnd.ms-word.document.macroEnabled.12",
+                b64(docm),
+                (
+                    "Content-Disposition",
+                    "attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8_0301.docm",
+                ),
+                encoding="base64",
+            ),
+        ],
+    )
     return message(head, ctype, body)
 
 
@@ -142,7 +157,8 @@ def display_name_address() -> bytes:
         ("Message-ID", "<c0ffee.20220311080211@mailer.hacked.example>"),
     )
     body = (
-        "Hello Alex,\r\n\r\nOur records show invoice 2022-0311 is overdue. Please settle it today\r\n"
+        "Hello Alex,\r\n\r\nOur records show invoice 2022-0311 is overdue. "
+        "Please settle it today\r\n"
         "using the updated bank details we will send on request.\r\n\r\nBilling team\r\n"
     )
     return message(head, 'text/plain; charset="us-ascii"', body)
@@ -163,15 +179,22 @@ def genuine_reply() -> bytes:
         ("In-Reply-To", "<20220227160000.0042@corp.example.co.jp>"),
         ("References", "<20220227160000.0042@corp.example.co.jp>"),
     )
-    ctype, body = multipart("mixed", "=_sample3_boundary", [
-        part('text/plain; charset="Shift_JIS"', b64(text.encode("cp932")), encoding="base64"),
-        part(
-            f'application/pdf; name="{word("見積書.pdf", "iso-2022-jp")}"',
-            b64(pdf),
-            ("Content-Disposition", f'attachment; filename="{word("見積書.pdf", "iso-2022-jp")}"'),
-            encoding="base64",
-        ),
-    ])
+    ctype, body = multipart(
+        "mixed",
+        "=_sample3_boundary",
+        [
+            part('text/plain; charset="Shift_JIS"', b64(text.encode("cp932")), encoding="base64"),
+            part(
+                f'application/pdf; name="{word("見積書.pdf", "iso-2022-jp")}"',
+                b64(pdf),
+                (
+                    "Content-Disposition",
+                    f'attachment; filename="{word("見積書.pdf", "iso-2022-jp")}"',
+                ),
+                encoding="base64",
+            ),
+        ],
+    )
     return message(head, ctype, body)
 
 
@@ -190,16 +213,23 @@ def newsletter() -> bytes:
         ("List-Id", "Example News <news.example.org>"),
         ("List-Unsubscribe", "<https://news.example.org/unsubscribe?u=42>"),
     )
-    ctype, body = multipart("alternative", "=_sample4_boundary", [
-        part('text/plain; charset="us-ascii"', plain),
-        part('text/html; charset="us-ascii"', html),
-    ])
+    ctype, body = multipart(
+        "alternative",
+        "=_sample4_boundary",
+        [
+            part('text/plain; charset="us-ascii"', plain),
+            part('text/html; charset="us-ascii"', html),
+        ],
+    )
     return message(head, ctype, body)
 
 
 def forwarded_invoice() -> bytes:
-    xlsm = build_xlsm(build_vba_project(host="excel", document_code=DROPPER_MACRO.replace(
-        "Document_Open", "Workbook_Open")))
+    xlsm = build_xlsm(
+        build_vba_project(
+            host="excel", document_code=DROPPER_MACRO.replace("Document_Open", "Workbook_Open")
+        )
+    )
     inner_head = headers(
         ("From", "Payables <payables@vendor.example>"),
         ("To", "jordan.lee@corp.example.com"),
@@ -207,15 +237,19 @@ def forwarded_invoice() -> bytes:
         ("Date", "Wed, 02 Mar 2022 11:00:00 +0000"),
         ("Message-ID", "<scan-0302@vendor.example>"),
     )
-    ctype, inner_body = multipart("mixed", "=_inner_boundary", [
-        part('text/plain; charset="us-ascii"', "Please see the scanned invoice.\r\n"),
-        part(
-            'image/jpeg; name="scan_0302.jpg"',
-            b64(xlsm),
-            ("Content-Disposition", 'attachment; filename="scan_0302.jpg"'),
-            encoding="base64",
-        ),
-    ])
+    ctype, inner_body = multipart(
+        "mixed",
+        "=_inner_boundary",
+        [
+            part('text/plain; charset="us-ascii"', "Please see the scanned invoice.\r\n"),
+            part(
+                'image/jpeg; name="scan_0302.jpg"',
+                b64(xlsm),
+                ("Content-Disposition", 'attachment; filename="scan_0302.jpg"'),
+                encoding="base64",
+            ),
+        ],
+    )
     inner = message(inner_head, ctype, inner_body).decode("ascii")
     head = headers(
         ("From", "Jordan Lee <jordan.lee@corp.example.com>"),
@@ -224,10 +258,20 @@ def forwarded_invoice() -> bytes:
         ("Date", "Wed, 02 Mar 2022 11:20:00 +0000"),
         ("Message-ID", "<fwd-0302@corp.example.com>"),
     )
-    ctype, body = multipart("mixed", "=_sample5_boundary", [
-        part('text/plain; charset="us-ascii"', "Is this one safe? It came from a new vendor.\r\n"),
-        part("message/rfc822", inner, ("Content-Disposition", 'attachment; filename="Scanned invoice.eml"')),
-    ])
+    ctype, body = multipart(
+        "mixed",
+        "=_sample5_boundary",
+        [
+            part(
+                'text/plain; charset="us-ascii"', "Is this one safe? It came from a new vendor.\r\n"
+            ),
+            part(
+                "message/rfc822",
+                inner,
+                ("Content-Disposition", 'attachment; filename="Scanned invoice.eml"'),
+            ),
+        ],
+    )
     return message(head, ctype, body)
 
 
@@ -277,7 +321,10 @@ def mailbox() -> bytes:
             ("Content-Transfer-Encoding", "base64"),
         )
         + CRLF
-        + b64("本日の定例会議のメモです。\r\nFrom now on, minutes go to the shared folder.\r\n".encode("euc_jp"))
+        + b64(
+            "本日の定例会議のメモです。\r\nFrom now on, minutes go to the shared folder.\r\n"
+            .encode("euc_jp")
+        )
     )
     second = display_name_address().decode("ascii")
     third = (
@@ -302,8 +349,11 @@ def mailbox() -> bytes:
 
 def outlook_saved() -> bytes:
     transport = headers(
-        ("Received", "from smtp.hacked.example ([198.51.100.23]) by mx.corp.example.com with ESMTP; "
-         "Mon, 14 Mar 2022 07:41:00 +0000"),
+        (
+            "Received",
+            "from smtp.hacked.example ([198.51.100.23]) by mx.corp.example.com with ESMTP; "
+            "Mon, 14 Mar 2022 07:41:00 +0000",
+        ),
         ("From", '"taro.yamada@partner.example.jp" <s.admin@hacked.example>'),
         ("To", "Alex Morgan <alex.morgan@corp.example.com>"),
         ("Subject", "RE: Updated price list"),
@@ -319,7 +369,9 @@ def outlook_saved() -> bytes:
         body="Hi Alex,\r\n\r\nPlease find the updated price list attached.\r\n\r\nTaro\r\n",
         transport_headers=transport,
         message_id="<pricelist-0314@hacked.example>",
-        attachments=(("price_list.csv", "text/csv", b"item,price\r\nA-100,1200\r\nB-200,3400\r\n"),),
+        attachments=(
+            ("price_list.csv", "text/csv", b"item,price\r\nA-100,1200\r\nB-200,3400\r\n"),
+        ),
     )
 
 

@@ -36,8 +36,8 @@ def build_vba_project(
     """A vbaProject.bin whose host document module holds `document_code`."""
     from ms_ovba.Models.Entities.doc_module import DocModule
     from ms_ovba.Models.Entities.std_module import StdModule
-    from ms_ovba.Views.project_ole_file import ProjectOleFile
     from ms_ovba.vbaProject import VbaProject
+    from ms_ovba.Views.project_ole_file import ProjectOleFile
 
     doc_name, doc_guid = _HOSTS[host]
     previous = Path.cwd()
@@ -82,78 +82,57 @@ def _zip(members: list[tuple[str, bytes]]) -> bytes:
 
 
 _CT = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
 _DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
+def _rels(rel_type: str, target: str) -> bytes:
+    return (
+        _CT + f'<Relationships xmlns="{_PKG}/relationships">'
+        f'<Relationship Id="rId1" Type="{rel_type}" Target="{target}"/></Relationships>'
+    ).encode()
+
+
+def _package(folder: str, main_name: str, main_type: str, main_xml: str, vba: bytes) -> bytes:
+    """An OOXML package: one main part that references `<folder>/vbaProject.bin`."""
+    content_types = (
+        _CT + f'<Types xmlns="{_PKG}/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+        f'<Override PartName="/{folder}/{main_name}" ContentType="{main_type}"/></Types>'
+    )
+    return _zip(
+        [
+            ("[Content_Types].xml", content_types.encode()),
+            ("_rels/.rels", _rels(f"{_DOC_REL}/officeDocument", f"{folder}/{main_name}")),
+            (f"{folder}/{main_name}", (_CT + main_xml).encode()),
+            (f"{folder}/_rels/{main_name}.rels", _rels(_VBA_REL, "vbaProject.bin")),
+            (f"{folder}/vbaProject.bin", vba),
+        ]
+    )
 
 
 def build_docm(vba_project: bytes, text: str = "Invoice") -> bytes:
     """A minimal macro-enabled Word document (.docm)."""
-    content_types = (
-        _CT + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-        '<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>'
-        "</Types>"
-    )
-    rels = (
-        _CT + f'<Relationships xmlns="{_RELS_NS}">'
-        f'<Relationship Id="rId1" Type="{_DOC_REL}/officeDocument" Target="word/document.xml"/>'
-        "</Relationships>"
-    )
     document = (
-        _CT + '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
         f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
     )
-    doc_rels = (
-        _CT + f'<Relationships xmlns="{_RELS_NS}">'
-        '<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
-        "</Relationships>"
-    )
-    return _zip(
-        [
-            ("[Content_Types].xml", content_types.encode()),
-            ("_rels/.rels", rels.encode()),
-            ("word/document.xml", document.encode()),
-            ("word/_rels/document.xml.rels", doc_rels.encode()),
-            ("word/vbaProject.bin", vba_project),
-        ]
-    )
+    main_type = "application/vnd.ms-word.document.macroEnabled.main+xml"
+    return _package("word", "document.xml", main_type, document, vba_project)
 
 
 def build_xlsm(vba_project: bytes) -> bytes:
     """A minimal macro-enabled Excel workbook (.xlsm)."""
-    content_types = (
-        _CT + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
-        "</Types>"
-    )
-    rels = (
-        _CT + f'<Relationships xmlns="{_RELS_NS}">'
-        f'<Relationship Id="rId1" Type="{_DOC_REL}/officeDocument" Target="xl/workbook.xml"/>'
-        "</Relationships>"
-    )
     workbook = (
-        _CT + '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         "<sheets/></workbook>"
     )
-    wb_rels = (
-        _CT + f'<Relationships xmlns="{_RELS_NS}">'
-        '<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
-        "</Relationships>"
-    )
-    return _zip(
-        [
-            ("[Content_Types].xml", content_types.encode()),
-            ("_rels/.rels", rels.encode()),
-            ("xl/workbook.xml", workbook.encode()),
-            ("xl/_rels/workbook.xml.rels", wb_rels.encode()),
-            ("xl/vbaProject.bin", vba_project),
-        ]
-    )
+    main_type = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    return _package("xl", "workbook.xml", main_type, workbook, vba_project)
 
 
 # Emotet-style: runs on open and starts a program.
@@ -166,7 +145,5 @@ DROPPER_MACRO = (
 )
 # A business macro: runs on open but only formats cells.
 FORMATTING_MACRO = (
-    "Private Sub Workbook_Open()\n"
-    '    Worksheets(1).Range("A1:D1").Font.Bold = True\n'
-    "End Sub\n"
+    'Private Sub Workbook_Open()\n    Worksheets(1).Range("A1:D1").Font.Bold = True\nEnd Sub\n'
 )

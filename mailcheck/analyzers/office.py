@@ -18,8 +18,21 @@ from .interface import AttachmentAnalyzer, AttachmentContext, Hit
 
 OFFICE_KINDS = frozenset(
     {
-        "ole", "doc", "xls", "ppt", "docx", "docm", "xlsx", "xlsm", "xlsb", "pptx", "pptm",
-        "ooxml", "mht", "activemime", "slk",
+        "ole",
+        "doc",
+        "xls",
+        "ppt",
+        "docx",
+        "docm",
+        "xlsx",
+        "xlsm",
+        "xlsb",
+        "pptx",
+        "pptm",
+        "ooxml",
+        "mht",
+        "activemime",
+        "slk",
     }
 )
 _MAX_KEYWORDS = 12
@@ -92,8 +105,8 @@ def macros(ctx: AttachmentContext) -> Iterator[Hit]:
             Evidence(
                 location=item.location,
                 excerpt=", ".join(report.autoexec + report.suspicious),
-                facts=base
-                + (
+                facts=(
+                    *base,
                     ("modules", str(report.modules)),
                     ("autoexec", ", ".join(report.autoexec) or "-"),
                     ("suspicious", ", ".join(report.suspicious) or "-"),
@@ -109,7 +122,7 @@ def macros(ctx: AttachmentContext) -> Iterator[Hit]:
                 Evidence(
                     location=item.location,
                     excerpt=f"{report.raptor_autoexec}: {actions}",
-                    facts=base + (("autoexec", report.raptor_autoexec), ("actions", actions)),
+                    facts=(*base, ("autoexec", report.raptor_autoexec), ("actions", actions)),
                 ),
             ),
         )

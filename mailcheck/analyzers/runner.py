@@ -55,7 +55,11 @@ class Runner:
         self.skipped: list[str] = []
 
     def _run(
-        self, name: str, emits: tuple[str, ...], run: Callable[[Ctx], Iterable[Hit]], ctx: Ctx,
+        self,
+        name: str,
+        emits: tuple[str, ...],
+        run: Callable[[Ctx], Iterable[Hit]],
+        ctx: Ctx,
         location: str,
     ) -> None:
         if time.monotonic() > self.deadline:

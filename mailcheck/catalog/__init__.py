@@ -100,7 +100,7 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
         )
     return Entry(
         id=finding_id,
-        severity=cast(Severity, severity),
+        severity=severity,
         score=int(cast(int, raw["score"])),
         texts=texts,
     )
@@ -109,8 +109,6 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
 @functools.cache
 def load() -> Catalog:
     findings = _read("findings.toml")
-    entries = {
-        key: _entry(key, cast(dict[str, object], value)) for key, value in findings.items()
-    }
+    entries = {key: _entry(key, cast(dict[str, object], value)) for key, value in findings.items()}
     ui = cast(dict[str, dict[str, object]], _read("ui.toml"))
     return Catalog(entries=entries, ui=ui)

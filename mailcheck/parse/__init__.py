@@ -14,10 +14,28 @@ __all__ = ["NotAMessageError", "detect_format", "parse_message"]
 
 # Field names a real message almost always carries near its top.
 _KNOWN = (
-    b"from", b"to", b"subject", b"date", b"received", b"return-path", b"message-id",
-    b"mime-version", b"delivered-to", b"sender", b"reply-to", b"content-type",
-    b"x-mailer", b"x-received", b"arc-seal", b"dkim-signature", b"authentication-results",
-    b"in-reply-to", b"references", b"cc", b"x-original-to", b"envelope-to",
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"received",
+    b"return-path",
+    b"message-id",
+    b"mime-version",
+    b"delivered-to",
+    b"sender",
+    b"reply-to",
+    b"content-type",
+    b"x-mailer",
+    b"x-received",
+    b"arc-seal",
+    b"dkim-signature",
+    b"authentication-results",
+    b"in-reply-to",
+    b"references",
+    b"cc",
+    b"x-original-to",
+    b"envelope-to",
 )
 _FIELD = re.compile(rb"^([!-9;-~]{1,76})[ \t]*:")
 

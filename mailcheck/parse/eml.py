@@ -30,7 +30,7 @@ def _param(part: email.message.Message, name: str, header: str) -> str:
         value = part.get_param(name, header=header)
     except Exception:  # malformed parameter syntax
         return ""
-    if value is None or isinstance(value, str) and not value:
+    if value is None or (isinstance(value, str) and not value):
         return ""
     if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded latin-1 text)
         charset, _lang, text = value
@@ -150,7 +150,9 @@ class _Walker:
         if decoded.lossy:
             self.defects.append(Defect(code="undecodable", location=where))
         text = decoded.text[: self.budget.limits.max_text_chars]
-        self.bodies.append(TextBody(location=path, mime_type=mime, text=text, charset=decoded.charset))
+        self.bodies.append(
+            TextBody(location=path, mime_type=mime, text=text, charset=decoded.charset)
+        )
 
 
 def parse_eml(data: bytes, budget: Budget, location: str = "") -> ParsedMessage:
@@ -159,7 +161,9 @@ def parse_eml(data: bytes, budget: Budget, location: str = "") -> ParsedMessage:
     try:
         msg = BytesParser(policy=policy.compat32).parsebytes(data)
     except Exception as exc:  # e.g. RecursionError on absurd nesting
-        defects.append(Defect(code="mime_unparsable", location=f"{location}message", detail=str(exc)))
+        defects.append(
+            Defect(code="mime_unparsable", location=f"{location}message", detail=str(exc))
+        )
         head = data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
         msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
     headers, header_defects = read_headers(msg, budget, location)
@@ -168,7 +172,9 @@ def parse_eml(data: bytes, budget: Budget, location: str = "") -> ParsedMessage:
     try:
         walker.walk(msg, "", 0)
     except Exception as exc:  # keep what was walked; say the rest was not
-        defects.append(Defect(code="mime_unparsable", location=f"{location}message", detail=str(exc)))
+        defects.append(
+            Defect(code="mime_unparsable", location=f"{location}message", detail=str(exc))
+        )
     return assemble(
         format="eml",
         headers=headers,

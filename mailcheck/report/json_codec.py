@@ -115,7 +115,11 @@ def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
             "keys": list(result.advice.keys),
             "text": [catalog.word(key, lang) for key in result.advice.keys],
             "links": [
-                {"key": link.title_key, "title": catalog.word(link.title_key, lang), "url": link.url}
+                {
+                    "key": link.title_key,
+                    "title": catalog.word(link.title_key, lang),
+                    "url": link.url,
+                }
                 for link in result.advice.links
             ],
         },

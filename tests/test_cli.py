@@ -1,0 +1,165 @@
+"""The `mailcheck` command: inputs, JSON lines, rendering, languages and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES, eml
+
+from mailcheck.cli import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_MALICIOUS,
+    EXIT_SUSPICIOUS,
+    default_lang,
+    main,
+)
+
+JPCERT = "https://blogs.jpcert.or.jp/ja/2019/12/emotetfaq.html"
+SERVICE = "https://www.fujifilm.com/fb/support/service/ma_ep/faq_00035.html"
+
+
+def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_exit_codes_are_distinct_and_not_usage_error() -> None:
+    codes = {EXIT_CLEAN, EXIT_SUSPICIOUS, EXIT_ERROR, EXIT_MALICIOUS}
+    assert len(codes) == 4 and 2 not in codes and EXIT_CLEAN == 0
+
+
+def test_scan_samples_directory_reports_every_message(tmp_path: Path) -> None:
+    code, out, _ = run("scan", "--lang", "en", str(SAMPLES))
+    assert code == EXIT_MALICIOUS
+    assert out.count("Verdict") == 12
+    assert "MALICIOUS" in out and "SUSPICIOUS" in out and "CLEAN" in out
+    assert JPCERT in out and SERVICE in out
+
+
+def test_japanese_report() -> None:
+    code, out, _ = run("scan", "--lang", "ja", str(SAMPLES / "02-display-name-address.en.eml"))
+    assert code == EXIT_SUSPICIOUS
+    assert "不審" in out
+    assert "差出人の表示名に別のメールアドレスが含まれています" in out
+    assert "noreply@mailer.hacked.example" in out
+
+
+def test_json_lines_schema(tmp_path: Path) -> None:
+    code, out, _ = run("scan", "--json", str(SAMPLES / "08-mailbox.mbox"))
+    assert code == EXIT_SUSPICIOUS
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["source"]["index"] for line in lines] == [0, 1, 2]
+    second = lines[1]
+    assert second["schema_version"] == 1
+    assert second["verdict"] == "suspicious"
+    assert second["message"]["from"] == {
+        "name": "billing@supplier.example",
+        "address": "noreply@mailer.hacked.example",
+    }
+    assert {"to", "subject", "date", "message_id", "in_reply_to"} <= set(second["message"])
+    finding = second["findings"][0]
+    assert finding["id"] == "sender.display_name_has_address"
+    assert {"severity", "title", "explanation", "evidence"} <= set(finding)
+    assert finding["evidence"][0]["location"] == "header From"
+    assert isinstance(second["score"], int) and second["incomplete"] is False
+    assert [link["url"] for link in second["advice"]["links"]] == [JPCERT, SERVICE]
+    assert second["advice"]["text"]
+
+
+def test_json_attachment_tree() -> None:
+    _, out, _ = run("scan", "--json", str(SAMPLES / "05-forwarded-invoice.en.eml"))
+    tree = json.loads(out)["attachments"]
+    nested = tree[1]
+    assert nested["declared_type"] == "message/rfc822"
+    leaf = nested["children"][1]
+    assert leaf["filename"] == "scan_0302.jpg"
+    assert leaf["declared_type"] == "image/jpeg"
+    assert leaf["detected_type"] == "application/vnd.ms-excel.sheet.macroEnabled.12"
+    assert len(leaf["sha256"]) == 64 and leaf["size"] > 0 and leaf["status"] == "ok"
+
+
+def test_render_saved_json_in_another_language(tmp_path: Path) -> None:
+    _, out, _ = run(
+        "scan", "--json", "--lang", "en", str(SAMPLES / "01-hijacked-reply-macro.ja.eml")
+    )
+    saved = tmp_path / "scan.jsonl"
+    saved.write_text(out, encoding="utf-8")
+    code, rendered, _ = run("render", "--lang", "ja", str(saved))
+    assert code == EXIT_MALICIOUS
+    assert "危険" in rendered
+    assert "開くと自動で動き" in rendered
+
+
+def test_render_rejects_lines_that_are_not_results(tmp_path: Path) -> None:
+    saved = tmp_path / "bad.jsonl"
+    saved.write_text('{"hello": 1}\nnot json\n', encoding="utf-8")
+    code, _, err = run("render", str(saved))
+    assert code == EXIT_ERROR
+    assert err.count("\n") >= 2
+
+
+def test_stdin_is_scanned() -> None:
+    data = eml('From: "ceo@corp.example" <x@hacked.example>', "Subject: urgent")
+    code, out, _ = run("scan", "--json", "-", stdin=data)
+    assert code == EXIT_SUSPICIOUS
+    assert json.loads(out)["source"]["path"] == "-"
+
+
+def test_non_message_gets_one_line_error_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("shopping list: eggs\n", encoding="utf-8")
+    code, out, err = run(
+        "scan",
+        "--json",
+        str(junk),
+        str(tmp_path / "missing.eml"),
+        str(SAMPLES / "04-newsletter.en.eml"),
+    )
+    assert code == EXIT_ERROR
+    assert len(err.strip().splitlines()) == 2
+    assert "notes.txt" in err and "missing.eml" in err
+    assert json.loads(out)["verdict"] == "clean"
+
+
+def test_directory_skips_files_that_are_not_messages(tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("not mail\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mail").write_bytes(eml("From: a@example.com"))
+    code, out, err = run("scan", "--json", str(tmp_path))
+    assert code == EXIT_CLEAN
+    assert len(out.splitlines()) == 1 and err == ""
+
+
+def test_clean_exit_code() -> None:
+    code, _, _ = run("scan", str(SAMPLES / "03-genuine-reply.ja.eml"))
+    assert code == EXIT_CLEAN
+
+
+def test_plain_output_has_no_escape_codes() -> None:
+    _, out, _ = run("scan", "--lang", "en", str(SAMPLES / "01-hijacked-reply-macro.ja.eml"))
+    assert "\x1b" not in out
+
+
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({"LANG": "ja_JP.UTF-8"}, "ja"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LC_ALL": "ja_JP.eucJP", "LANG": "C"}, "ja"),
+        ({}, "en"),
+    ],
+)
+def test_default_language_follows_locale(env: dict[str, str], lang: str) -> None:
+    assert default_lang(env) == lang
+
+
+def test_help_explains_exit_codes() -> None:
+    code, out, _ = run("scan", "--help")
+    assert code == 0
+    assert "Exit status" in out and "malicious" in out
