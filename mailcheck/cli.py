@@ -17,6 +17,7 @@ from .limits import PRESETS, Limits
 from .model import ScanResult, Source, VerdictLabel
 from .parse import NotAMessageError
 from .report import json_codec, terminal
+from .report.sanitize import clean_text
 
 # Exit status: ordered by how much attention the outcome needs. 2 is click's usage error.
 EXIT_CLEAN = 0
@@ -129,7 +130,15 @@ def scan(paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str) -
     outcome = _Outcome()
     console = terminal.make_console()
     errors = terminal.make_console(file=sys.stderr)
+    # A progress line only where a person watches stderr while the reports go elsewhere.
+    progress = errors.status("") if errors.is_terminal and not console.is_terminal else None
+    if progress is not None:
+        progress.start()
+    count = 0
     for result, in_dir in _inputs(paths, limits):
+        count += 1
+        if progress is not None:
+            progress.update(f"{count} scanned: {clean_text(result.source.path, 80)}")
         if isinstance(result, ScanError):
             if in_dir and result.not_a_message:
                 continue  # a directory may hold other files; only messages are scanned
@@ -141,17 +150,28 @@ def scan(paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str) -
             click.echo(json_codec.dumps(result, catalog, chosen))
         else:
             terminal.render(result, lang=chosen, console=console)
+    if progress is not None:
+        progress.stop()
     sys.exit(outcome.status)
 
 
 def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]:
+    known = load().entries
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        where = Source(path=f"{name}:{number}")
         try:
-            yield json_codec.loads(line)
+            result = json_codec.loads(line)
         except json_codec.SchemaError as exc:
-            yield ScanError(source=Source(path=f"{name}:{number}"), reason=str(exc))
+            yield ScanError(source=where, reason=str(exc))
+            continue
+        unknown = sorted({f.id for f in result.findings} - set(known))
+        if unknown:
+            reason = f"finding ids unknown to this version ({', '.join(unknown)}): upgrade mailcheck"
+            yield ScanError(source=where, reason=reason)
+            continue
+        yield result
 
 
 @main.command()

@@ -163,3 +163,20 @@ def test_help_explains_exit_codes() -> None:
     code, out, _ = run("scan", "--help")
     assert code == 0
     assert "Exit status" in out and "malicious" in out
+
+
+def test_render_names_finding_ids_it_does_not_know(tmp_path: Path) -> None:
+    _, out, _ = run("scan", "--json", str(SAMPLES / "02-display-name-address.en.eml"))
+    saved = tmp_path / "future.jsonl"
+    saved.write_text(out.replace("sender.display_name_has_address", "sender.future_check"))
+    code, _, err = run("render", str(saved))
+    assert code == EXIT_ERROR
+    assert "sender.future_check" in err
+
+
+def test_readme_shows_the_real_scan_help() -> None:
+    from conftest import ROOT
+
+    result = CliRunner().invoke(main, ["scan", "--help"], prog_name="mailcheck", terminal_width=100)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert result.output.strip() in readme
