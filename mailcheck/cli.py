@@ -168,7 +168,8 @@ def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]
             continue
         unknown = sorted({f.id for f in result.findings} - set(known))
         if unknown:
-            reason = f"finding ids unknown to this version ({', '.join(unknown)}): upgrade mailcheck"
+            names = ", ".join(unknown)
+            reason = f"finding ids unknown to this version ({names}): upgrade mailcheck"
             yield ScanError(source=where, reason=reason)
             continue
         yield result
