@@ -50,16 +50,6 @@ _LANG_OPTION = click.option(
 )
 
 
-class _Outcome:
-    """The worst outcome seen so far, as an exit status."""
-
-    def __init__(self) -> None:
-        self.status = EXIT_CLEAN
-
-    def add(self, status: int) -> None:
-        self.status = max(self.status, status)
-
-
 def _stdin_results(limits: Limits) -> Iterator[ScanResult | ScanError]:
     data = sys.stdin.buffer.read(limits.max_input_bytes + 1)
     source = Source(path="-", format="eml")
@@ -84,6 +74,49 @@ def _inputs(
         in_dir = path.is_dir()
         for outcome in scan_paths([path], limits=limits):
             yield outcome, in_dir
+
+
+def _report(
+    outcomes: Iterable[tuple[ScanResult | ScanError, bool]],
+    *,
+    lang: Lang,
+    as_json: bool,
+    progress: bool,
+) -> int:
+    """Print every outcome (report or JSON line, errors to stderr); the exit status."""
+    catalog = load()
+    worst = EXIT_CLEAN
+    console = terminal.make_console()
+    errors = terminal.make_console(file=sys.stderr)
+    # A progress line only where a person watches stderr while the reports go elsewhere.
+    status = (
+        errors.status("") if progress and errors.is_terminal and not console.is_terminal else None
+    )
+    if status is not None:
+        status.start()
+    try:
+        for count, (result, in_dir) in enumerate(outcomes, start=1):
+            if status is not None:
+                status.update(f"{count} scanned: {clean_text(result.source.path, 80)}")
+            if isinstance(result, ScanError):
+                if in_dir and result.not_a_message:
+                    continue  # a directory may hold other files; only messages are scanned
+                terminal.render_error(result.source.path, result.reason, lang=lang, console=errors)
+                worst = max(worst, EXIT_ERROR)
+            else:
+                worst = max(worst, _EXIT_BY_VERDICT[result.verdict.label])
+                if as_json:
+                    click.echo(json_codec.dumps(result, catalog, lang))
+                else:
+                    terminal.render(result, lang=lang, console=console)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly; the output is partial, so say error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return max(worst, EXIT_ERROR)
+    finally:
+        if status is not None:
+            status.stop()
+    return worst
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,34 +158,8 @@ def scan(paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str) -
       4  at least one message is malicious
     """
     chosen = cast(Lang, lang) if lang else default_lang()
-    limits = PRESETS[preset]
-    catalog = load()
-    outcome = _Outcome()
-    console = terminal.make_console()
-    errors = terminal.make_console(file=sys.stderr)
-    # A progress line only where a person watches stderr while the reports go elsewhere.
-    progress = errors.status("") if errors.is_terminal and not console.is_terminal else None
-    if progress is not None:
-        progress.start()
-    count = 0
-    for result, in_dir in _inputs(paths, limits):
-        count += 1
-        if progress is not None:
-            progress.update(f"{count} scanned: {clean_text(result.source.path, 80)}")
-        if isinstance(result, ScanError):
-            if in_dir and result.not_a_message:
-                continue  # a directory may hold other files; only messages are scanned
-            terminal.render_error(result.source.path, result.reason, lang=chosen, console=errors)
-            outcome.add(EXIT_ERROR)
-            continue
-        outcome.add(_EXIT_BY_VERDICT[result.verdict.label])
-        if as_json:
-            click.echo(json_codec.dumps(result, catalog, chosen))
-        else:
-            terminal.render(result, lang=chosen, console=console)
-    if progress is not None:
-        progress.stop()
-    sys.exit(outcome.status)
+    outcomes = _inputs(paths, PRESETS[preset])
+    sys.exit(_report(outcomes, lang=chosen, as_json=as_json, progress=True))
 
 
 def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]:
@@ -184,14 +191,5 @@ def render(file: TextIO, lang: str | None) -> None:
     The exit status follows the same rules as `scan`.
     """
     chosen = cast(Lang, lang) if lang else default_lang()
-    outcome = _Outcome()
-    console = terminal.make_console()
-    errors = terminal.make_console(file=sys.stderr)
-    for result in _read_results(file, file.name):
-        if isinstance(result, ScanError):
-            terminal.render_error(result.source.path, result.reason, lang=chosen, console=errors)
-            outcome.add(EXIT_ERROR)
-            continue
-        outcome.add(_EXIT_BY_VERDICT[result.verdict.label])
-        terminal.render(result, lang=chosen, console=console)
-    sys.exit(outcome.status)
+    outcomes = ((result, False) for result in _read_results(file, file.name))
+    sys.exit(_report(outcomes, lang=chosen, as_json=False, progress=False))

@@ -180,3 +180,21 @@ def test_readme_shows_the_real_scan_help() -> None:
     result = CliRunner().invoke(main, ["scan", "--help"], prog_name="mailcheck", terminal_width=100)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert result.output.strip() in readme
+
+
+def test_reader_closing_the_pipe_is_an_error_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    newsletter = str(SAMPLES / "04-newsletter.en.eml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "scan", "--lang", "en", *[newsletter] * 300],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()  # like `| head -c 100`
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == EXIT_ERROR
+    assert b"Traceback" not in err

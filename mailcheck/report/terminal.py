@@ -57,6 +57,16 @@ _NO_BREAK_BEFORE = frozenset("、。，．・：；？！）」』】〕ー…�
 _NO_BREAK_AFTER = frozenset("（「『【〔")
 
 
+class ReportConsole(Console):
+    """A console that lets the front-end decide what a closed pipe means.
+
+    rich exits with status 1 itself, which would read as "suspicious" here.
+    """
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def make_console(*, file: TextIO | None = None, force_plain: bool | None = None) -> Console:
     """A console for `file` (stdout by default); plain text unless it is a terminal."""
     out = file if file is not None else sys.stdout
@@ -64,7 +74,7 @@ def make_console(*, file: TextIO | None = None, force_plain: bool | None = None)
     if plain:
         # Files and pipes get bare text: no escapes at all, a fixed width so wrapping
         # does not depend on whoever ran the command, no Jupyter/FORCE_COLOR detection.
-        return Console(
+        return ReportConsole(
             file=out,
             force_terminal=False,
             force_jupyter=False,
@@ -76,7 +86,7 @@ def make_console(*, file: TextIO | None = None, force_plain: bool | None = None)
             markup=False,
             emoji=False,
         )
-    return Console(
+    return ReportConsole(
         file=out,
         force_terminal=True if force_plain is False else None,
         # https://no-color.org: set and non-empty means no colour (bold etc. stay).
