@@ -130,6 +130,17 @@ _SCRIPT_EXTS = {
     ".hta": ".hta .htm .html", ".wsf": ".wsf",
 }
 _TEXT_LIKE = frozenset({"text", "script", "html", "xml", "eml", "mht", "svg", "slk", "rtf"})
+# Every extension some kind claims: a name ending in anything else ("nice.name",
+# "Delivery No. 98908") says nothing about its content and cannot be contradicted.
+_KNOWN_EXTS = frozenset(
+    {e for _m, exts in _INFO.values() for e in exts.split()}
+    | {e for exts in _SCRIPT_EXTS.values() for e in exts.split()}
+)
+_IMAGE_EXTS = frozenset(
+    e for kind, (mime, exts) in _INFO.items() if mime.startswith("image/") for e in exts.split()
+)
+_MESSAGE_KINDS = frozenset({"eml", "msg"})
+_MESSAGE_EXTS = frozenset({".eml", ".msg", ".mbox", ".oft"})
 
 
 def _mk(kind: str, mime: str | None = None, exts: str | None = None) -> Sniffed:
@@ -435,9 +446,13 @@ def extension_matches(filename: str, sniffed: Sniffed) -> bool:
         return True
     ext = "." + ext
     return (
-        ext in sniffed.extensions
+        ext not in _KNOWN_EXTS
+        or ext in sniffed.extensions
         or ext in _GENERIC_EXTS
         or (ext == ".txt" and sniffed.kind in _TEXT_LIKE)  # opens in an editor: harmless
+        # A PNG named .jpg, an .eml named .msg: sloppy, and opened by the same kind of viewer.
+        or (ext in _IMAGE_EXTS and sniffed.mime.startswith("image/"))
+        or (ext in _MESSAGE_EXTS and sniffed.kind in _MESSAGE_KINDS)
     )
 
 
@@ -451,9 +466,12 @@ def declared_matches(declared_type: str, sniffed: Sniffed) -> bool:
     """True if a declared Content-Type is compatible with the sniffed kind."""
     declared = declared_type.split(";", 1)[0].strip().lower()
     kind, mime = sniffed.kind, sniffed.mime.lower()
-    if declared in _GENERIC_TYPES or kind in ("unknown", "empty") or declared == mime:
+    # Plain text is inert whatever it is called (PGP signatures, delivery reports).
+    if declared in _GENERIC_TYPES or kind in ("unknown", "empty", "text") or declared == mime:
         return True
     major = declared.partition("/")[0]
+    if major in ("multipart", "message") and kind in _TEXT_LIKE | _MESSAGE_KINDS:
+        return True  # structural types whose body the parser could not split
     if major == "text" and kind in _TEXT_LIKE:
         return True
     # A PNG sent as image/jpeg is sloppy, not deceptive: any subtype of the same major type is ok.

@@ -167,3 +167,43 @@ def test_limits_are_findings_and_mark_incomplete() -> None:
     assert hit.facts()["limit"] == "1"
     assert hit.evidence[0].location == "part 2"
     assert result.verdict.incomplete
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "declared"),
+    [
+        (b"-----BEGIN PGP SIGNATURE-----\r\nabc\r\n", "signature.asc", "application/pgp-signature"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(40), "favicon.jpg", "image/jpeg"),
+        (b"%PDF-1.4\n%%EOF\n", "Delivery No. 98908", "application/pdf"),
+        (b"Reporting-MTA: dns; mx.example\r\n", "", "message/delivery-status"),
+    ],
+)
+def test_sloppy_but_harmless_types_are_not_mismatches(
+    data: bytes, filename: str, declared: str
+) -> None:
+    result = scan_bytes(with_attachment(data, filename, declared))
+    assert "attachment.type_mismatch" not in ids(result)
+
+
+def test_html_named_doc_is_a_mismatch() -> None:
+    html = b"<html><body><script>location='http://203.0.113.9/'</script></body></html>"
+    result = scan_bytes(with_attachment(html, "invoice.doc", "application/msword"))
+    assert finding(result, "attachment.type_mismatch").facts()["detected_type"] == "text/html"
+
+
+def test_attached_msg_is_scanned_as_a_nested_message() -> None:
+    from tools.msg_writer import build_msg
+
+    inner = build_msg(
+        subject="RE: order",
+        sender_name="x",
+        sender_email="x@hacked.example",
+        to=(("Sato", "sato@corp.example.co.jp"),),
+        body="see attached",
+        transport_headers='From: "sato@corp.example.co.jp" <x@hacked.example>\r\nSubject: RE\r\n',
+        message_id="<m@hacked.example>",
+    )
+    result = scan_bytes(with_attachment(inner, "order.msg", "application/vnd.ms-outlook"))
+    hit = finding(result, "sender.display_name_has_address")
+    assert hit.evidence[0].location == "attachment 2/order.msg: header From"
+    assert result.attachments[1].children, "the .msg's own parts are in the tree"

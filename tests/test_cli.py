@@ -198,3 +198,15 @@ def test_reader_closing_the_pipe_is_an_error_not_a_traceback() -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == EXIT_ERROR
     assert b"Traceback" not in err
+
+
+def test_json_is_valid_utf8_when_headers_carry_raw_8bit_bytes() -> None:
+    data = (
+        b"From: a@example.com\r\nSubject: costs \xa380m\r\nMessage-ID: <\xff@x>\r\n"
+        b"To: b\xe9@example.com\r\n\r\nbody\r\n"
+    )
+    code, out, _ = run("scan", "--json", "-", stdin=data)
+    line = out.encode("utf-8", "surrogateescape")
+    decoded = json.loads(line.decode("utf-8"))  # strict: no lone surrogates, no raw bytes
+    assert decoded["message"]["subject"].startswith("costs ")
+    assert code == EXIT_CLEAN

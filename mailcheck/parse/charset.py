@@ -386,3 +386,13 @@ def decode_header_value(raw: str) -> tuple[str, tuple[str, ...]]:
             problems.add("undecodable")
         out.append(result.text)
     return "".join(out), tuple(sorted(problems, key=_PROBLEMS.index))
+
+
+def raw_text(raw: str) -> str:
+    """A raw header value fit for a report: surrogate-escaped bytes read as UTF-8 or U+FFFD.
+
+    The stdlib keeps non-ASCII header bytes as lone surrogates, which no UTF-8 writer accepts.
+    """
+    if not any("\udc80" <= char <= "\udcff" for char in raw):
+        return raw
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -40,11 +40,17 @@ def _param(part: email.message.Message, name: str, header: str) -> str:
     return text
 
 
+_MIME_TYPE = re.compile(r"[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*")
+
+
 def _content_type(part: email.message.Message) -> str:
+    """type/subtype only: a missing ';' leaves parameters glued on in the stdlib's answer."""
     try:
-        return part.get_content_type().lower()
+        value = part.get_content_type().lower()
     except Exception:
         return "application/octet-stream"
+    match = _MIME_TYPE.match(value)
+    return match.group(0) if match else "application/octet-stream"
 
 
 def _disposition(part: email.message.Message) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..limits import Budget
 from ..model import Address, ReceivedHop
-from .charset import decode_header_value
+from .charset import decode_header_value, raw_text
 from .received import parse_received
 from .types import Defect, Header, Leaf, ParsedMessage, TextBody
 
@@ -50,7 +50,7 @@ def read_headers(
         value, problems = decode_header_value(raw)
         headers.append(Header(name=name, value=value, raw=raw))
         defects.extend(
-            Defect(code=problem, location=f"{location}header {name}", detail=raw[:120])
+            Defect(code=problem, location=f"{location}header {name}", detail=raw_text(raw[:120]))
             for problem in problems
         )
     return tuple(headers), tuple(defects)
@@ -78,7 +78,7 @@ def parse_addresses(raw: str) -> tuple[Address, ...]:
         pairs = []
     out: list[Address] = []
     for name, addr in pairs:
-        addr = addr.strip()
+        addr = raw_text(addr.strip())
         if "@" not in addr:
             continue
         display, _ = decode_header_value(name.strip())
@@ -87,7 +87,7 @@ def parse_addresses(raw: str) -> tuple[Address, ...]:
         # Unparsable syntax: still report the address it carries, without a name.
         match = _ANGLE_ADDR.search(raw) or _BARE_ADDR.search(raw)
         if match:
-            addr = match.group(1) if match.re is _ANGLE_ADDR else match.group(0)
+            addr = raw_text(match.group(1) if match.re is _ANGLE_ADDR else match.group(0))
             out.append(Address(display_name="", addr=addr))
     return tuple(out)
 
@@ -128,7 +128,7 @@ def summarise(headers: tuple[Header, ...], location: str = "") -> HeaderSummary:
             Defect(
                 code="from_unparsable",
                 location=f"{location}header From",
-                detail=from_header.raw[:120],
+                detail=raw_text(from_header.raw[:120]),
             )
         )
     elif len(from_list) > 1:
@@ -144,10 +144,14 @@ def summarise(headers: tuple[Header, ...], location: str = "") -> HeaderSummary:
         if header is None:
             return ""
         match = _MSGID.search(header.raw)
-        return match.group(0) if match else header.raw.strip()
+        return raw_text(match.group(0) if match else header.raw.strip()[:998])
 
     references_header = _first(listed, "References")
-    references = tuple(_MSGID.findall(references_header.raw)) if references_header else ()
+    references = (
+        tuple(raw_text(r) for r in _MSGID.findall(references_header.raw)[:100])
+        if references_header
+        else ()
+    )
     received = parse_received([h.raw for h in _all(listed, "Received")])
     return HeaderSummary(
         from_=from_list[0] if from_list else None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from mailparser.utils import receiveds_parsing
 
 from ..model import ReceivedHop
+from .charset import raw_text
 
 # A real chain is rarely longer than a dozen hops; loops and forged padding are not
 # worth parsing in full.
@@ -25,7 +26,7 @@ def parse_received(raw_values: list[str]) -> tuple[ReceivedHop, ...]:
     try:
         parsed = receiveds_parsing(values)
     except Exception:  # a third-party parser on hostile input: keep the raw values
-        return tuple(ReceivedHop(raw=value[:500]) for value in reversed(values))
+        return tuple(ReceivedHop(raw=raw_text(value[:500])) for value in reversed(values))
     hops: list[ReceivedHop] = []
     for item in parsed:
         if not isinstance(item, dict):

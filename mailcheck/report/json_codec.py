@@ -28,6 +28,7 @@ from ..model import (
     Verdict,
     VerdictLabel,
 )
+from ..parse.charset import raw_text
 
 
 class SchemaError(ValueError):
@@ -128,7 +129,8 @@ def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
 
 
 def dumps(result: ScanResult, catalog: Catalog, lang: Lang) -> str:
-    return json.dumps(to_dict(result, catalog, lang), ensure_ascii=False, sort_keys=False)
+    """One JSON line; always valid UTF-8 even if raw message bytes slipped into a string."""
+    return raw_text(json.dumps(to_dict(result, catalog, lang), ensure_ascii=False))
 
 
 def _read_address(raw: Any) -> Address | None:
