@@ -24,13 +24,11 @@ from .model import (
     SCHEMA_VERSION,
     Evidence,
     Finding,
-    MessageSummary,
     ScanResult,
     Source,
 )
 from .parse import NotAMessageError, detect_format, parse_message
 from .parse.mbox import iter_mbox
-from .parse.types import ParsedMessage
 from .score import verdict as decide
 
 __all__ = ["ScanError", "scan_bytes", "scan_path", "scan_paths"]
@@ -43,21 +41,6 @@ class ScanError:
     source: Source
     reason: str
     not_a_message: bool = False  # as opposed to unreadable (permissions, I/O)
-
-
-def _summary(message: ParsedMessage) -> MessageSummary:
-    return MessageSummary(
-        from_=message.from_,
-        to=message.to,
-        cc=message.cc,
-        reply_to=message.reply_to,
-        subject=message.subject,
-        date=message.date,
-        message_id=message.message_id,
-        in_reply_to=message.in_reply_to,
-        references=message.references,
-        received=message.received,
-    )
 
 
 def _limit_findings(catalog: Catalog, budget: Budget) -> list[Finding]:
@@ -127,7 +110,7 @@ def scan_bytes(
         source=source
         if source.format == "mbox"
         else Source(path=source.path, index=source.index, format=message.format),
-        message=_summary(message),
+        message=message.summary,
         attachments=attachments,
         findings=tuple(findings),
         verdict=outcome,

@@ -101,12 +101,12 @@ def test_headers_come_from_the_transport_stream_not_properties() -> None:
     parsed = parse(build())
     assert parsed.format == "msg"
     assert parsed.from_ == Address(display_name="Partner Billing", addr="billing@partner.example")
-    assert parsed.to == (Address(display_name="Alex Morgan", addr="alex@corp.example.com"),)
-    assert parsed.cc == (Address(display_name="Finance", addr="finance@corp.example.com"),)
+    assert parsed.summary.to == (Address(display_name="Alex Morgan", addr="alex@corp.example.com"),)
+    assert parsed.summary.cc == (Address(display_name="Finance", addr="finance@corp.example.com"),)
     assert parsed.subject == "Invoice 2022-0311"
-    assert parsed.message_id == "<inv-0311@partner.example>"
-    assert parsed.date == "Mon, 14 Mar 2022 07:40:51 +0000"
-    assert len(parsed.received) == 1
+    assert parsed.summary.message_id == "<inv-0311@partner.example>"
+    assert parsed.summary.date == "Mon, 14 Mar 2022 07:40:51 +0000"
+    assert len(parsed.summary.received) == 1
     # The "Microsoft Mail Internet Headers" preamble is not taken for a header.
     assert [h.name for h in parsed.headers][:2] == ["Received", "From"]
     assert "no_transport_headers" not in codes(parsed)
@@ -143,12 +143,12 @@ def test_missing_transport_headers_fall_back_to_properties_with_a_defect() -> No
     [defect] = [d for d in parsed.defects if d.code == "no_transport_headers"]
     assert defect.location == "message"
     assert parsed.from_ == Address(display_name="佐藤 花子", addr="sato@corp.example.co.jp")
-    assert parsed.to == (Address(display_name="鈴木 圭", addr="suzuki@corp.example.co.jp"),)
-    assert parsed.cc == ()
+    assert parsed.summary.to == (Address(display_name="鈴木 圭", addr="suzuki@corp.example.co.jp"),)
+    assert parsed.summary.cc == ()
     assert parsed.subject == "会議室の予約"
-    assert parsed.message_id == "<inv-0311@partner.example>"
-    assert parsed.date == "Mon, 14 Mar 2022 07:40:51 +0000"
-    assert parsed.received == ()
+    assert parsed.summary.message_id == "<inv-0311@partner.example>"
+    assert parsed.summary.date == "Mon, 14 Mar 2022 07:40:51 +0000"
+    assert parsed.summary.received == ()
     assert {h.name for h in parsed.headers} == {"From", "To", "Subject", "Date", "Message-ID"}
 
 

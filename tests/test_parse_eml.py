@@ -126,7 +126,7 @@ def test_to_with_lone_quote_does_not_raise_and_other_fields_survive() -> None:
     message = parse(eml("From: Taro <taro@corp.example>", 'To: "', "Subject: still here"))
     assert message.subject == "still here"
     assert message.from_ is not None and message.from_.addr == "taro@corp.example"
-    assert message.to == ()
+    assert message.summary.to == ()
 
 
 def test_missing_from_is_a_defect_not_an_error() -> None:
@@ -167,7 +167,7 @@ def test_received_chain_is_parsed_with_mail_parser_first_hop_first() -> None:
         " by mx.corp.example (Postfix) with ESMTPS id 4K7Qx1; Tue, 1 Mar 2022 09:14:03 +0900",
         "From: a@b.example",
     )
-    hops = parse(data).received
+    hops = parse(data).summary.received
     assert len(hops) == 2
     assert hops[0].from_host.startswith("mail.hacked-shop.example")
     assert hops[0].with_protocol == "ESMTPS"

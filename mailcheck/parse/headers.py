@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..limits import Budget
-from ..model import Address, ReceivedHop
+from ..model import Address, MessageSummary
 from .charset import decode_header_value, raw_text
 from .received import parse_received
 from .types import Defect, Header, Leaf, ParsedMessage, TextBody
@@ -94,17 +94,8 @@ def parse_addresses(raw: str) -> tuple[Address, ...]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HeaderSummary:
-    from_: Address | None
+    message: MessageSummary
     sender: Address | None
-    to: tuple[Address, ...]
-    cc: tuple[Address, ...]
-    reply_to: tuple[Address, ...]
-    subject: str
-    date: str
-    message_id: str
-    in_reply_to: str
-    references: tuple[str, ...]
-    received: tuple[ReceivedHop, ...]
     defects: tuple[Defect, ...]
 
 
@@ -153,9 +144,8 @@ def summarise(headers: tuple[Header, ...], location: str = "") -> HeaderSummary:
         else ()
     )
     received = parse_received([h.raw for h in _all(listed, "Received")])
-    return HeaderSummary(
+    message = MessageSummary(
         from_=from_list[0] if from_list else None,
-        sender=sender_list[0] if sender_list else None,
         to=_address_list(listed, "To"),
         cc=_address_list(listed, "Cc"),
         reply_to=_address_list(listed, "Reply-To"),
@@ -165,8 +155,9 @@ def summarise(headers: tuple[Header, ...], location: str = "") -> HeaderSummary:
         in_reply_to=msgid("In-Reply-To"),
         references=references,
         received=received,
-        defects=tuple(defects),
     )
+    sender = sender_list[0] if sender_list else None
+    return HeaderSummary(message=message, sender=sender, defects=tuple(defects))
 
 
 def assemble(
@@ -182,17 +173,8 @@ def assemble(
     return ParsedMessage(
         format=format,
         headers=headers,
-        from_=summary.from_,
+        summary=summary.message,
         sender=summary.sender,
-        to=summary.to,
-        cc=summary.cc,
-        reply_to=summary.reply_to,
-        subject=summary.subject,
-        date=summary.date,
-        message_id=summary.message_id,
-        in_reply_to=summary.in_reply_to,
-        references=summary.references,
-        received=summary.received,
         bodies=bodies,
         leaves=leaves,
         defects=defects + summary.defects,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Address, ReceivedHop
+from ..model import Address, MessageSummary
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,20 +56,19 @@ class Leaf:
 class ParsedMessage:
     format: str  # eml, msg
     headers: tuple[Header, ...]
-    from_: Address | None
-    sender: Address | None
-    to: tuple[Address, ...]
-    cc: tuple[Address, ...]
-    reply_to: tuple[Address, ...]
-    subject: str
-    date: str
-    message_id: str
-    in_reply_to: str
-    references: tuple[str, ...]
-    received: tuple[ReceivedHop, ...]
+    summary: MessageSummary  # what the report shows of the message
+    sender: Address | None  # the Sender header (on-behalf-of), not in the report summary
     bodies: tuple[TextBody, ...]
     leaves: tuple[Leaf, ...]
     defects: tuple[Defect, ...]
+
+    @property
+    def from_(self) -> Address | None:
+        return self.summary.from_
+
+    @property
+    def subject(self) -> str:
+        return self.summary.subject
 
     def header(self, name: str) -> str | None:
         """First decoded value of a header, case-insensitively; None when absent."""
