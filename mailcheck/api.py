@@ -18,6 +18,7 @@ from .analyzers.interface import Hit
 from .analyzers.runner import Runner, to_finding
 from .catalog import Catalog, load
 from .config import DEFAULT_CONFIG, Config
+from .engine import Engine, default_engine
 from .extract import extract
 from .limits import DEFAULT, Budget, Limits
 from .model import (
@@ -65,8 +66,12 @@ def scan_bytes(
     limits: Limits = DEFAULT,
     config: Config = DEFAULT_CONFIG,
     source: Source | None = None,
+    engine: Engine | None = None,
 ) -> ScanResult:
-    """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input."""
+    """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input.
+
+    `engine` holds the isolated worker and the result cache; by default a process-wide one.
+    """
     started = time.monotonic()
     catalog = load()
     budget = Budget(limits)
@@ -78,10 +83,11 @@ def scan_bytes(
     parsed_at = time.monotonic()
     extraction = extract(message, budget)
     extracted_at = time.monotonic()
-    runner = Runner(catalog, config, budget, started)
+    runner = Runner(catalog, config, budget, started, engine or default_engine())
     runner.run(message, extraction)
     analysed_at = time.monotonic()
     findings = list(runner.findings)
+    findings.extend(to_finding(catalog, hit, "extract") for hit in extraction.hits)
     for defect in extraction.defects:
         hit = Hit(
             id="attachment.unreadable",
@@ -126,7 +132,11 @@ def _read_bounded(path: Path, limits: Limits) -> bytes:
 
 
 def scan_path(
-    path: Path, *, limits: Limits = DEFAULT, config: Config = DEFAULT_CONFIG
+    path: Path,
+    *,
+    limits: Limits = DEFAULT,
+    config: Config = DEFAULT_CONFIG,
+    engine: Engine | None = None,
 ) -> Iterator[ScanResult | ScanError]:
     """Every message in one file (an mbox yields one result per message)."""
     shown = str(path)
@@ -142,24 +152,26 @@ def scan_path(
         yield ScanError(source=Source(path=shown), reason=reason, not_a_message=True)
         return
     if kind == "mbox":
-        yield from _scan_mbox(path, limits, config)
+        yield from _scan_mbox(path, limits, config, engine)
         return
     source = Source(path=shown, format=kind)
     try:
         data = _read_bounded(path, limits)
-        yield scan_bytes(data, limits=limits, config=config, source=source)
+        yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
     except NotAMessageError as exc:
         yield ScanError(source=source, reason=str(exc), not_a_message=True)
     except OSError as exc:
         yield ScanError(source=source, reason=exc.strerror or str(exc))
 
 
-def _scan_mbox(path: Path, limits: Limits, config: Config) -> Iterator[ScanResult | ScanError]:
+def _scan_mbox(
+    path: Path, limits: Limits, config: Config, engine: Engine | None
+) -> Iterator[ScanResult | ScanError]:
     with path.open("rb") as handle:
         for index, data in enumerate(iter_mbox(handle)):
             source = Source(path=str(path), index=index, format="mbox")
             try:
-                yield scan_bytes(data, limits=limits, config=config, source=source)
+                yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
             except NotAMessageError as exc:
                 yield ScanError(source=source, reason=str(exc))
 
@@ -174,12 +186,14 @@ def iter_files(directory: Path) -> Iterator[Path]:
 
 
 def scan_paths(
-    paths: list[Path], *, limits: Limits = DEFAULT, config: Config = DEFAULT_CONFIG
+    paths: list[Path],
+    *,
+    limits: Limits = DEFAULT,
+    config: Config = DEFAULT_CONFIG,
+    engine: Engine | None = None,
 ) -> Iterator[ScanResult | ScanError]:
     """Files and directories (recursively) in order."""
     for path in paths:
-        if path.is_dir():
-            for file in iter_files(path):
-                yield from scan_path(file, limits=limits, config=config)
-        else:
-            yield from scan_path(path, limits=limits, config=config)
+        files = iter_files(path) if path.is_dir() else iter([path])
+        for file in files:
+            yield from scan_path(file, limits=limits, config=config, engine=engine)

@@ -11,8 +11,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from .containers import OPENERS, Member, OpenRequest
+from .containers.passwords import candidates
 from .limits import Budget
-from .model import Attachment, AttachmentStatus
+from .model import Attachment, AttachmentStatus, Hit
 from .parse import NotAMessageError, parse_message
 from .parse.types import Defect, Leaf, ParsedMessage
 from .sniff import Sniffed, sniff
@@ -55,6 +57,7 @@ class Extraction:
     items: list[Item] = field(default_factory=list)
     messages: list[NestedMessage] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # from container openers
 
 
 def _node_path(parent: str, leaf: Leaf) -> str:
@@ -68,49 +71,110 @@ class _Extractor:
         self.out = Extraction()
 
     def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
-        return [self.leaf(leaf, parent, depth) for leaf in message.leaves]
+        # Passwords for encrypted archives come from the message that carries them.
+        texts = [body.text for body in message.bodies]
+        passwords = candidates(message.subject, texts)
+        return [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
 
-    def leaf(self, leaf: Leaf, parent: str, depth: int) -> Attachment:
+    def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: tuple[str, ...]) -> Attachment:
         path = _node_path(parent, leaf)
-        sniffed = sniff(leaf.data)
-        status: AttachmentStatus = "truncated" if leaf.truncated else "ok"
-        children: list[Attachment] = []
-        item = Item(
+        return self.node(
             path=path,
             filename=leaf.filename,
             declared_type=leaf.declared_type,
-            sniffed=sniffed,
             data=leaf.data,
             depth=depth,
             role=leaf.disposition,
+            truncated=leaf.truncated,
+            is_message=leaf.is_message,
+            passwords=passwords,
+        )
+
+    def node(
+        self,
+        *,
+        path: str,
+        filename: str,
+        declared_type: str,
+        data: bytes,
+        depth: int,
+        role: str,
+        truncated: bool,
+        is_message: bool,
+        passwords: tuple[str, ...],
+    ) -> Attachment:
+        sniffed = sniff(data)
+        status: AttachmentStatus = "truncated" if truncated else "ok"
+        children: list[Attachment] = []
+        item = Item(
+            path=path,
+            filename=filename,
+            declared_type=declared_type,
+            sniffed=sniffed,
+            data=data,
+            depth=depth,
+            role=role,
         )
         self.out.items.append(item)
-        is_message = leaf.is_message or sniffed.kind in ("eml", "msg")
-        if is_message and leaf.data and leaf.disposition != "body":
+        opener = OPENERS.get(sniffed.kind)
+        if (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
             if not self.budget.depth_ok(depth + 1, item.location):
                 status = "skipped"
             else:
-                nested = self.nested(leaf, path, depth)
+                nested = self.nested(data, path, depth)
                 if nested is None:
                     status = "broken"
                 else:
                     children = self.message(nested, path, depth + 1)
+        elif opener is not None and data:
+            if not self.budget.depth_ok(depth + 1, item.location):
+                status = "skipped"
+            else:
+                request = OpenRequest(
+                    data=data,
+                    kind=sniffed.kind,
+                    path=path,
+                    passwords=passwords,
+                    budget=self.budget,
+                    depth=depth,
+                )
+                opened = opener(request)
+                self.out.hits.extend(opened.hits)
+                status = opened.status if status == "ok" else status
+                children = [
+                    self.member(member, path, depth + 1, passwords) for member in opened.members
+                ]
         return Attachment(
             path=path,
-            filename=leaf.filename,
-            declared_type=leaf.declared_type,
+            filename=filename,
+            declared_type=declared_type,
             sniffed_type=sniffed.mime,
-            size=len(leaf.data),
-            sha256=hashlib.sha256(leaf.data).hexdigest(),
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
             depth=depth,
             status=status,
             children=tuple(children),
         )
 
-    def nested(self, leaf: Leaf, path: str, depth: int) -> ParsedMessage | None:
+    def member(
+        self, member: Member, parent: str, depth: int, passwords: tuple[str, ...]
+    ) -> Attachment:
+        return self.node(
+            path=f"{parent}/{safe_name(member.name)}",
+            filename=member.name,
+            declared_type="",
+            data=member.data,
+            depth=depth,
+            role="member",
+            truncated=member.truncated,
+            is_message=False,
+            passwords=passwords,
+        )
+
+    def nested(self, data: bytes, path: str, depth: int) -> ParsedMessage | None:
         prefix = f"attachment {path}: "
         try:
-            parsed = parse_message(leaf.data, self.budget, prefix)
+            parsed = parse_message(data, self.budget, prefix)
         except NotAMessageError as exc:
             self.out.defects.append(
                 Defect(code="nested_unreadable", location=f"attachment {path}", detail=str(exc))

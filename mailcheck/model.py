@@ -63,6 +63,15 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Hit:
+    """A finding as a check reports it; severity, score and texts come from the catalog."""
+
+    id: str
+    evidence: tuple[Evidence, ...]
+    confidence: Confidence = "high"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     id: str
     severity: Severity

@@ -134,3 +134,21 @@ CASES: dict[str, Case] = {
     ),
     "attachment.unreadable": lambda: (nested(b"this is not a message at all\r\n"), DEFAULT),
 }
+
+
+def _merge_area_cases() -> None:
+    """Each area keeps its cases in tests/cases_<area>.py; all of them count here."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    for info in pkgutil.iter_modules([str(here)]):
+        if info.name.startswith("cases_"):
+            module = importlib.import_module(info.name)
+            clash = set(module.CASES) & set(CASES)
+            assert not clash, f"cases defined twice: {clash}"
+            CASES.update(module.CASES)
+
+
+_merge_area_cases()

@@ -13,6 +13,7 @@ from mailcheck.analyzers.runner import Runner
 from mailcheck.api import scan_bytes
 from mailcheck.catalog import load
 from mailcheck.config import DEFAULT_CONFIG
+from mailcheck.engine import Engine
 from mailcheck.extract import extract
 from mailcheck.limits import DEFAULT, Budget
 from mailcheck.model import Finding, ScanResult
@@ -127,7 +128,7 @@ def test_failing_analyzer_becomes_analyzer_error_and_scan_goes_on() -> None:
     from mailcheck.analyzers import ANALYZERS
 
     analyzers = (MessageAnalyzer(name="broken", emits=(), run=broken), *ANALYZERS)  # type: ignore[arg-type]
-    runner = Runner(load(), DEFAULT_CONFIG, budget, time.monotonic(), analyzers)
+    runner = Runner(load(), DEFAULT_CONFIG, budget, time.monotonic(), Engine(), analyzers)
     runner.run(message, extract(message, budget))
     found = {f.id: f for f in runner.findings}
     assert found["analyzer.error"].facts()["analyzer"] == "broken"
@@ -146,7 +147,7 @@ def test_undeclared_finding_id_fails_loudly() -> None:
     )
     budget = Budget(DEFAULT)
     analyzer = AttachmentAnalyzer(name="sneaky", emits=(), run=sneaky)
-    runner = Runner(load(), DEFAULT_CONFIG, budget, time.monotonic(), (analyzer,))
+    runner = Runner(load(), DEFAULT_CONFIG, budget, time.monotonic(), Engine(), (analyzer,))
     with pytest.raises(ValueError, match="undeclared"):
         runner.run(message, extract(message, budget))
 

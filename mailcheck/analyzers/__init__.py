@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import attachment_type, office, parsing, sender
+from . import attachment_type, office, parsing, payloads, sender
 from .interface import Analyzer, AttachmentAnalyzer, MessageAnalyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
@@ -10,6 +10,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     *sender.ANALYZERS,
     *attachment_type.ANALYZERS,
     *office.ANALYZERS,
+    *payloads.ANALYZERS,
 )
 
 __all__ = ["ANALYZERS", "Analyzer", "AttachmentAnalyzer", "MessageAnalyzer"]

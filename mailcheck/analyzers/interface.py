@@ -1,4 +1,7 @@
-"""What an analyzer is: a named function with a scope and the finding ids it may emit."""
+"""What an analyzer is: a named function with a scope and the finding ids it may emit.
+
+`Hit` (re-exported here) is what it returns; the runner turns hits into findings.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..config import Config
+from ..engine import Engine
 from ..extract import Item
 from ..limits import Limits
-from ..model import Confidence, Evidence
+from ..model import Hit
+
+__all__ = [
+    "AttachmentAnalyzer",
+    "AttachmentContext",
+    "Hit",
+    "MessageAnalyzer",
+    "MessageContext",
+]
 from ..parse.types import ParsedMessage
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Hit:
-    """What an analyzer reports; the runner turns it into a `Finding` via the catalog."""
-
-    id: str
-    evidence: tuple[Evidence, ...]
-    confidence: Confidence = "high"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +38,8 @@ class AttachmentContext:
     item: Item
     config: Config
     limits: Limits
+    # Isolated worker and sha256-keyed cache for slow or hang-prone third-party analysis.
+    engine: Engine
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

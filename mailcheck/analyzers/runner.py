@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from ..catalog import Catalog
 from ..config import Config
+from ..engine import Engine
 from ..extract import Extraction
 from ..limits import Budget
 from ..model import Evidence, Finding
@@ -44,8 +45,10 @@ class Runner:
         config: Config,
         budget: Budget,
         started: float,
+        engine: Engine,
         analyzers: tuple[Analyzer, ...] = ANALYZERS,
     ) -> None:
+        self.engine = engine
         self.catalog = catalog
         self.config = config
         self.budget = budget
@@ -115,7 +118,7 @@ class Runner:
                     if analyzer.kinds and item.sniffed.kind not in analyzer.kinds:
                         continue
                     actx = AttachmentContext(
-                        item=item, config=self.config, limits=self.budget.limits
+                        item=item, config=self.config, limits=self.budget.limits, engine=self.engine
                     )
                     self._run(analyzer.name, analyzer.emits, analyzer.run, actx, item.location)
         if self.skipped:

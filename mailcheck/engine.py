@@ -1,0 +1,151 @@
+"""Process-level resources a scan may use: an isolated worker and a result cache.
+
+Some third-party analysers (olevba on obfuscated macros) can run for minutes and cannot be
+interrupted inside the process. They run in a worker process that is killed at the
+timeout and started again on the next call; between calls it stays alive, so the cost of
+starting Python and importing oletools is paid once, not per attachment.
+
+An `Engine` is not shared state between scans in any observable way: it only makes them
+faster (cache) and safer (isolation). A daemon creates one and passes it to every scan;
+one-off callers get a lazily created default.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import multiprocessing.connection
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_CACHE_ENTRIES = 4096
+
+
+class WorkerTimeout(Exception):
+    """The isolated call ran past its timeout; the worker was killed."""
+
+
+class WorkerFailed(Exception):
+    """The isolated call raised, or the worker died; the message says which."""
+
+
+def _serve(conn: multiprocessing.connection.Connection) -> None:
+    """Worker main loop: run (function, args) requests until the pipe closes."""
+    while True:
+        try:
+            func, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", func(*args)))
+        except Exception as exc:  # the caller decides what an analyser error means
+            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+
+
+class Worker:
+    """One child process that runs module-level functions with a timeout."""
+
+    def __init__(self) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self._process: Any = None
+        self._conn: multiprocessing.connection.Connection | None = None
+        self._lock = threading.Lock()
+        self.restarts = 0
+
+    def _start(self) -> multiprocessing.connection.Connection:
+        parent, child = self._context.Pipe()
+        self._process = self._context.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+        return parent
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = None
+        self._conn = None
+
+    def call(self, func: Callable[..., T], *args: Any, timeout: float) -> T:
+        """Run `func(*args)` in the worker; it must be importable by module and name."""
+        with self._lock:
+            conn = self._conn if self._conn is not None else self._start()
+            try:
+                conn.send((func, args))
+                ready = conn.poll(timeout)
+                if not ready:
+                    self._kill()
+                    self.restarts += 1
+                    raise WorkerTimeout(f"no answer within {timeout:g} s")
+                status, value = conn.recv()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._kill()
+                self.restarts += 1
+                raise WorkerFailed(f"worker died: {type(exc).__name__}") from exc
+        if status == "error":
+            raise WorkerFailed(str(value))
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        with self._lock:
+            self._kill()
+
+
+class Engine:
+    """An isolated worker plus a cache of analysis results keyed by content hash."""
+
+    def __init__(self, *, cache: bool = True) -> None:
+        self.worker = Worker()
+        self.cache_enabled = cache
+        self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_hits = 0
+
+    def cached(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
+        """`compute()` once per key (analysis name, sha256) while the entry stays cached.
+
+        Only results are cached, never exceptions: a timeout may not repeat.
+        """
+        if not self.cache_enabled:
+            return compute()
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                self.cache_hits += 1
+                return self._cache[key]  # type: ignore[return-value]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = value
+            if len(self._cache) > _CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
+
+    def close(self) -> None:
+        self.worker.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The engine used when a caller passes none; closed when the process exits."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine()
+            atexit.register(_default.close)
+        return _default
