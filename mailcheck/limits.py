@@ -22,6 +22,10 @@ class Limits:
     max_member_bytes: int = 64 * 1024 * 1024
     max_total_bytes: int = 256 * 1024 * 1024
     max_compression_ratio: int = 200
+    max_password_tries: int = 20
+    # Key-derivation rounds spent per encrypted Office file: the file sets its own count.
+    max_key_iterations: int = 2_000_000
+    archive_timeout: float = 30.0  # time to open one archive (decryption included)
     max_urls: int = 2_000
     max_text_chars: int = 4 * 1024 * 1024
     analyzer_timeout: float = 30.0

@@ -81,6 +81,7 @@ gzip|application/gzip|.gz .tgz .gzip|application/x-gzip application/x-gunzip
 bzip2|application/x-bzip2|.bz2 .tbz2 .tbz|application/x-bzip
 xz|application/x-xz|.xz .txz|
 cab|application/vnd.ms-cab-compressed|.cab|application/x-cab
+tnef|application/ms-tnef|.dat|application/vnd.ms-tnef
 iso|application/x-iso9660-image|.iso .img|@disk
 img|application/x-raw-disk-image|.img .iso .udf .vhd .vhdx|@disk
 pdf|application/pdf|.pdf|application/x-pdf application/acrobat applications/vnd.pdf
@@ -169,6 +170,7 @@ _PREFIXES: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x1f\x8b\x08", "gzip"),
     (b"\x7fELF", "elf"),
+    (b"\x78\x9f\x3e\x22", "tnef"),  # 0x223E9F78 little-endian: Outlook's winmail.dat
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"\xff\xd8\xff", "jpeg"),
     (b"GIF87a", "gif"),

@@ -1,13 +1,69 @@
 """Containers: archives and wrappers whose members are analysed like attachments.
 
 Each opener handles some sniffed kinds and returns the members it could read, bounded by
-the scan's `Budget`. Adding a format is one module plus a line in `OPENERS`.
+the scan's `Budget`. Adding a format is one module plus a line in `OPENERS`, and the
+finding ids it may emit in `EMITS` (the catalog meta-test reads them).
 """
 
 from __future__ import annotations
 
+from ..model import Evidence, Hit
+from . import office_crypto
+from .compressed_stream import open_stream
+from .disk_image import open_image
 from .interface import Member, Opened, Opener, OpenRequest
+from .sevenzip import open_7z
+from .tnef import open_tnef
+from .unsupported import open_unsupported
+from .zip_archive import open_zip
 
-OPENERS: dict[str, Opener] = {}
 
-__all__ = ["OPENERS", "Member", "OpenRequest", "Opened", "Opener"]
+def _guarded(opener: Opener) -> Opener:
+    """extract.py calls openers directly: a library bug on hostile bytes must not end the scan."""
+
+    def run(request: OpenRequest) -> Opened:
+        try:
+            return opener(request)
+        except Exception as exc:  # every expected failure is handled inside the opener
+            reason = f"the opener failed ({type(exc).__name__}: {exc})"[:200]
+            facts = (("attachment", request.path), ("format", request.kind), ("reason", reason))
+            evidence = Evidence(location=request.location, excerpt=reason, facts=facts)
+            hit = Hit(id="attachment.archive_unsupported", evidence=(evidence,))
+            return Opened(status="broken", hits=(hit,))
+
+    return run
+
+
+OPENERS: dict[str, Opener] = {
+    kind: _guarded(opener)
+    for kinds, opener in (
+        (("zip", "zip-encrypted"), open_zip),
+        (("7z",), open_7z),
+        (("gzip", "bzip2", "xz"), open_stream),
+        (("tnef",), open_tnef),
+        (("iso", "img"), open_image),
+        (("rar", "cab"), open_unsupported),
+        (office_crypto.KINDS, office_crypto.open_encrypted_office),
+    )
+    for kind in kinds
+}
+
+EMITS: tuple[str, ...] = (
+    "attachment.archive_password_in_body",
+    "attachment.encrypted_archive",
+    "attachment.archive_unsupported",
+    "attachment.archive_path_traversal",
+    "attachment.archive_symlink",
+    "attachment.inflated",
+    # Through the scan's Budget:
+    "limit.max_archive_members",
+    "limit.max_member_bytes",
+    "limit.max_compression_ratio",
+    "limit.max_password_tries",
+    "limit.archive_timeout",
+    "limit.max_parts",
+    "limit.max_total_bytes",
+    *office_crypto.EMITS,
+)
+
+__all__ = ["EMITS", "OPENERS", "Member", "OpenRequest", "Opened", "Opener"]

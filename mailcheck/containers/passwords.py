@@ -1,15 +1,188 @@
 """Password candidates for encrypted archives, harvested from the subject and body.
 
-STUB: the harvesting rules are being written; returns nothing for now.
+Emotet and Japanese PPAP mail put the password right next to a keyword: "パスワード：Ab12",
+"Password: sa", "解凍パスワードは「xy#9」です", "pwd=xyz", or alone on the line after
+"パスワード". Only text anchored to such a keyword becomes a candidate, so ordinary words of a
+message are never tried. Keywords and separators are matched on the NFKC form of a line
+(full-width "ＰＷ：" is "PW:"), and a password typed in full-width characters is kept both
+normalised ("AB12") and as written ("ＡＢ１２"), because archivers hash whatever was typed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
 
 MAX_CANDIDATES = 20
+_MAX_TEXT = 200_000  # characters read per text: the password sits near the top of a message
+_MAX_LEN = 64
+_MAX_HITS_PER_LINE = 4
+
+_KEYWORD = re.compile(
+    r"パスワード|暗証番号"
+    r"|(?<![ァ-ヴー])パス(?=\s*(?:[:=]|は))"  # "パス：" but not コンパス or パスポート
+    r"|(?<![A-Za-z])(?:pass\s?word|passwd|passcode|pwd|pw|pass)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# Remarks between the keyword and the value: "(半角英数字)", "【ZIP】", "for the attached file".
+_REMARK = re.compile(r"\s*(?:\([^()]{0,30}\)|【[^】]{0,30}】|\[[^\]]{0,30}\])")
+_PHRASE = re.compile(r"\s+(?:for|to|of)\s+[^:=\n]{1,40}?(?=\s*(?:[:=]|\bis\b))", re.IGNORECASE)
+_STRONG = re.compile(
+    r"\s*(?:[:=]|は[、,]?|\bis\s*:?|\s-{1,2}|-{1,2}\s|→|⇒|=>|】|\]|>)\s*", re.IGNORECASE
+)
+_ANNOUNCE = re.compile(r"^(?:以下|下記|次|below|as follows|the following|following)", re.I)
+_QUOTES = {"「": "」", "『": "』", "【": "】", '"': '"', "'": "'", "“": "”", "‘": "’", "<": ">"}
+_ASCII_RUN = re.compile(r"[!-~]+")
+_WIDE_RUN = re.compile(r"[!-~\uff01-\uff5e]+")  # ASCII and its full-width forms, 1:1 in NFKC
+_COLON = re.compile(r"\s*[:=]")
+_QUOTE_MARKS = re.compile(r"^\s*(?:>\s*)+")
+_TRAILING = ".,;:"
+_PASSWORD_SYMBOLS = frozenset("#$%&*+!@?^~=_")
+_CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<", '"': '"', "'": "'"}
+# Words that follow "password" in prose ("password is sent separately", "password reset").
+_STOPWORD_TEXT = """
+    a an the is are was were be been being will would shall should can could may might must
+    has have had not no yes and or but to of in on at for from by with as if it its this that
+    these those here there below above following follows attached enclosed separately separate
+    sent send sending later soon next same again please pls your you my our we they their
+    required protected reset change changed expired expire expires expiring policy manager
+    field hint none null n/a unknown mail email e-mail message file files zip document link
+    click entered enter incorrect wrong invalid forgot forgotten"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _unquote(line: str) -> str:
+    """A line without the '>' markers of quoted replies."""
+    return _QUOTE_MARKS.sub("", line)
+
+
+def _token(rest: str) -> tuple[str, ...]:
+    """The value at the start of `rest` (NFKC), and a variant keeping a trailing '.' or ','."""
+    if rest[:1] in _QUOTES:
+        end = rest.find(_QUOTES[rest[0]], 1)
+        if 1 < end <= _MAX_LEN + 1:
+            return (rest[1:end].strip(),)
+        return ()
+    match = _ASCII_RUN.match(rest)
+    if not match or match.group()[0] in "([{":  # a remark such as "(same as before)"
+        return ()
+    whole = match.group()
+    cut = len(whole)
+    for at, char in enumerate(whole):  # "abc123(半角)": an opening bracket ends the value
+        if char in "([{" and not any(c in _CLOSERS for c in whole[at:]):
+            cut = at
+            break
+    value = whole[:cut]
+    dots = ""  # trailing punctuation that may belong to the password ("Abc123.")
+    while value:
+        last = value[-1]
+        if last in _TRAILING:
+            dots = last + dots
+        elif last in _CLOSERS and value.count(_CLOSERS[last]) < value.count(last):
+            dots = ""  # "(... crackers)." is prose, not a password ending in ")."
+        else:
+            break
+        value = value[:-1]
+    return (value, value + dots) if dots else (value,)
+
+
+def _plausible(value: str, *, weak: bool) -> bool:
+    if not 2 <= len(value) <= _MAX_LEN or not any(c.isalnum() for c in value):
+        return False
+    low = value.lower()
+    if low.rstrip(_TRAILING) in _STOPWORDS or "://" in low or low.startswith("www."):
+        return False
+    if not weak:
+        return True
+    # Only a space after the keyword ("password protected"): it must look like a password.
+    if any(c.isspace() for c in value):
+        return False
+    mixed_case = value != low and value != value.upper() and len(value) >= 4
+    return mixed_case or any(c.isdigit() or c in _PASSWORD_SYMBOLS for c in value)
+
+
+def _values(tail: str) -> tuple[list[str], int, bool]:
+    """Values right after a keyword: (values, tier, whether it announces the next line).
+
+    Tiers order candidates: 0 quoted, 1 after a separator, 2 on the next line, 3 after a space.
+    """
+    if not tail.strip():
+        return [], 2, True
+    rest = tail
+    while remark := _REMARK.match(rest):
+        rest = rest[remark.end() :]
+    if phrase := _PHRASE.match(rest):
+        rest = rest[phrase.end() :]
+    if sep := _STRONG.match(rest):
+        rest = rest[sep.end() :]
+    elif rest[:1].isspace():
+        rest = rest.lstrip()
+    elif rest[:1] not in _QUOTES:
+        return [], 3, False
+    if not rest.strip():
+        return [], 2, bool(sep)
+    tier = 0 if rest[:1] in _QUOTES else 1 if sep else 3
+    values = [v for v in _token(rest) if _plausible(v, weak=tier == 3)]
+    return values, tier, bool(sep) and bool(_ANNOUNCE.match(rest.strip()))
+
+
+def _next_value(lines: list[str], index: int) -> list[str]:
+    """The password standing alone on the first non-empty one of the next three lines."""
+    for line in lines[index + 1 : index + 4]:
+        text = _nfkc(_unquote(line)).strip()
+        if not text:
+            continue
+        if text[:1] in _QUOTES:
+            return [v for v in _token(text) if _plausible(v, weak=False)]
+        if " " in text or not _ASCII_RUN.fullmatch(text):
+            return []
+        return [v for v in _token(text) if _plausible(v, weak=True)]
+    return []
+
+
+def _raw_form(raw_line: str, value: str) -> str:
+    """`value` as written in `raw_line`, if it was typed in full-width characters."""
+    for match in _WIDE_RUN.finditer(raw_line):
+        run = match.group()
+        at = _nfkc(run).find(value)
+        if at >= 0:
+            return run[at : at + len(value)]
+    return value
+
+
+def _scan(text: str, order: int) -> Iterator[tuple[tuple[int, int, int, int], str]]:
+    """(sort key, candidate) for one text; the key is (tier, text, line, variant)."""
+    lines = text[:_MAX_TEXT].splitlines()
+    for number, raw in enumerate(lines):
+        line = _nfkc(_unquote(raw))
+        for hits, keyword in enumerate(_KEYWORD.finditer(line)):
+            if hits >= _MAX_HITS_PER_LINE:
+                break
+            tail = line[keyword.end() :]
+            if keyword.group().lower() == "pass" and not _COLON.match(tail):
+                continue  # without "pass:" or "pass=", "pass" is the English verb
+            values, tier, announces = _values(tail)
+            source = raw
+            if not values and announces:
+                values, tier = _next_value(lines, number), 2
+                source = next((ln for ln in lines[number + 1 : number + 4] if ln.strip()), "")
+            for variant, value in enumerate(values):
+                yield (tier, order, number, 2 * variant), value
+                wide = _raw_form(source, value)
+                if wide != value:
+                    yield (tier, order, number, 2 * variant + 1), wide
 
 
 def candidates(subject: str, texts: Sequence[str]) -> tuple[str, ...]:
     """Distinct password candidates, most likely first, at most MAX_CANDIDATES."""
-    return ()
+    found: list[tuple[tuple[int, int, int, int], str]] = []
+    for order, text in enumerate([subject, *texts]):
+        if text:
+            found.extend(_scan(text, order))
+    found.sort(key=lambda item: item[0])
+    return tuple(dict.fromkeys(value for _key, value in found))[:MAX_CANDIDATES]
