@@ -147,3 +147,413 @@ DROPPER_MACRO = (
 FORMATTING_MACRO = (
     'Private Sub Workbook_Open()\n    Worksheets(1).Range("A1:D1").Font.Bold = True\nEnd Sub\n'
 )
+
+
+# --- Office payloads beyond VBA (tests of mailcheck.analyzers.office) -----------------------
+# Each builder writes the smallest structure the relevant parser (and Office) looks at.
+
+_WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = f"{_DOC_REL}"
+
+
+def _relationships(rels: list[tuple[str, str, bool]]) -> bytes:
+    """A .rels part: (type, target, external) per relationship, numbered rId1..."""
+    items = "".join(
+        f'<Relationship Id="rId{n}" Type="{rel_type}" Target="{target}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for n, (rel_type, target, external) in enumerate(rels, 1)
+    )
+    return (_CT + f'<Relationships xmlns="{_PKG}/relationships">{items}</Relationships>').encode()
+
+
+def _content_types(overrides: list[tuple[str, str]]) -> bytes:
+    items = "".join(f'<Override PartName="/{p}" ContentType="{t}"/>' for p, t in overrides)
+    return (
+        _CT + f'<Types xmlns="{_PKG}/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+        f"{items}</Types>"
+    ).encode()
+
+
+def build_docx(
+    body: str = "<w:p><w:r><w:t>Invoice</w:t></w:r></w:p>",
+    *,
+    document_rels: list[tuple[str, str, bool]] | None = None,
+    settings_rels: list[tuple[str, str, bool]] | None = None,
+    settings: str = "",
+) -> bytes:
+    """A Word document with `body` inside <w:body>, optional relationships and settings."""
+    main_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    settings_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"
+    doc_rels = [(f"{_DOC_REL}/settings", "settings.xml", False), *(document_rels or [])]
+    parts = [
+        (
+            "[Content_Types].xml",
+            _content_types(
+                [("word/document.xml", main_type), ("word/settings.xml", settings_type)]
+            ),
+        ),
+        ("_rels/.rels", _rels(f"{_DOC_REL}/officeDocument", "word/document.xml")),
+        (
+            "word/document.xml",
+            (
+                _CT + f'<w:document xmlns:w="{_WORD_NS}" xmlns:r="{_REL_NS}">'
+                f"<w:body>{body}</w:body></w:document>"
+            ).encode(),
+        ),
+        ("word/_rels/document.xml.rels", _relationships(doc_rels)),
+        (
+            "word/settings.xml",
+            (
+                _CT + f'<w:settings xmlns:w="{_WORD_NS}" xmlns:r="{_REL_NS}">{settings}'
+                "</w:settings>"
+            ).encode(),
+        ),
+    ]
+    if settings_rels:
+        parts.append(("word/_rels/settings.xml.rels", _relationships(settings_rels)))
+    return _zip(parts)
+
+
+def build_template_docx(target: str) -> bytes:
+    """A .docx that loads its template from `target` when opened (template injection)."""
+    return build_docx(
+        settings='<w:attachedTemplate r:id="rId1"/>',
+        settings_rels=[(f"{_DOC_REL}/attachedTemplate", target, True)],
+    )
+
+
+def build_dde_docx(instruction: str, *, simple: bool = False) -> bytes:
+    """A .docx with one field whose code is `instruction` (e.g. a DDEAUTO command)."""
+    escaped = instruction.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    if simple:
+        body = f'<w:p><w:fldSimple w:instr="{escaped}"><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>'
+    else:
+        body = (
+            '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve">{escaped}</w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>x</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+        )
+    return build_docx(body)
+
+
+def build_xlsm_macrosheet(
+    formulas: dict[str, str],
+    *,
+    defined_names: dict[str, str] | None = None,
+    state: str = "veryHidden",
+    vba_project: bytes | None = None,
+) -> bytes:
+    """A workbook with one Excel 4.0 macro sheet "Macro1" whose cells hold `formulas`.
+
+    `defined_names` maps a name (e.g. "_xlnm.Auto_Open") to what it refers to.
+    """
+    macro_type = "application/vnd.ms-excel.macrosheet+xml"
+    main_type = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    names = "".join(
+        f'<definedName name="{name}" hidden="1">{ref}</definedName>'
+        for name, ref in (defined_names or {}).items()
+    )
+    workbook = (
+        _CT + f'<workbook xmlns="{_SHEET_NS}" xmlns:r="{_REL_NS}"><sheets>'
+        f'<sheet name="Macro1" sheetId="1" state="{state}" r:id="rId1"/></sheets>'
+        + (f"<definedNames>{names}</definedNames>" if names else "")
+        + "</workbook>"
+    )
+    cells = "".join(
+        f'<row r="{ref[1:]}"><c r="{ref}"><f>{formula.replace("&", "&amp;")}</f></c></row>'
+        for ref, formula in formulas.items()
+    )
+    sheet = (
+        _CT + '<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        f"<sheetData>{cells}</sheetData></xm:macrosheet>"
+    )
+    rels: list[tuple[str, str, bool]] = [
+        (
+            "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet",
+            "macrosheets/sheet1.xml",
+            False,
+        ),
+    ]
+    parts = [
+        (
+            "[Content_Types].xml",
+            _content_types(
+                [("xl/workbook.xml", main_type), ("xl/macrosheets/sheet1.xml", macro_type)]
+            ),
+        ),
+        ("_rels/.rels", _rels(f"{_DOC_REL}/officeDocument", "xl/workbook.xml")),
+        ("xl/workbook.xml", workbook.encode()),
+        ("xl/macrosheets/sheet1.xml", sheet.encode()),
+    ]
+    if vba_project is not None:
+        rels.append((_VBA_REL, "vbaProject.bin", False))
+        parts.append(("xl/vbaProject.bin", vba_project))
+    parts.append(("xl/_rels/workbook.xml.rels", _relationships(rels)))
+    return _zip(parts)
+
+
+# BIFF8 (MS-XLS): record ids and the built-in function numbers used below.
+_BOF, _EOF, _BOUNDSHEET, _LBL, _FORMULA = 0x0809, 0x000A, 0x0085, 0x0018, 0x0006
+_EXCEL_CLSID = "00020820-0000-0000-C000-000000000046"  # Excel 97-2003 workbook
+_XLM_FUNCTIONS = {"EXEC": 0x006E, "CALL": 0x0096, "REGISTER": 0x0095, "HALT": 0x0036}
+
+
+def _biff(record: int, data: bytes) -> bytes:
+    return record.to_bytes(2, "little") + len(data).to_bytes(2, "little") + data
+
+
+def _xlm_call(function: str, args: tuple[str, ...]) -> bytes:
+    """Parsed formula (rgce): string arguments, then ptgFuncVarV calling `function`."""
+    rgce = b""
+    for arg in args:
+        raw = arg.encode("latin-1")
+        rgce += b"\x17" + bytes([len(raw), 0]) + raw  # ptgStr, 8-bit characters
+    return rgce + b"\x42" + bytes([len(args)]) + _XLM_FUNCTIONS[function].to_bytes(2, "little")
+
+
+def build_xls_xlm(
+    calls: list[tuple[str, tuple[str, ...]]],
+    *,
+    auto_open: bool = True,
+    hidden: int = 1,
+    excel_clsid: bool = True,
+) -> bytes:
+    """An .xls (BIFF8 in an OLE file) with one Excel 4.0 macro sheet of formula cells.
+
+    Only the records parsers look at: BOF/BOUNDSHEET/NAME/EOF in the globals, then the macro
+    sheet's BOF, one FORMULA record per call in column A, EOF.
+    """
+    from extract_msg.ole_writer import OleWriter
+
+    bof_globals = _biff(
+        _BOF, (0x0600).to_bytes(2, "little") + (0x0005).to_bytes(2, "little") + bytes(12)
+    )
+    name = b"Macro1"
+    sheet_len = 4 + 6 + 2 + len(name)
+    lbl = b""
+    if auto_open:
+        # fBuiltin | fHidden, built-in name 0x01 (Auto_Open) referring to Macro1!A1 (ptgRef3d).
+        formula = b"\x3a" + bytes(2) + bytes(2) + bytes(2)
+        head = (
+            (0x0021).to_bytes(2, "little") + b"\x00" + b"\x01" + len(formula).to_bytes(2, "little")
+        )
+        lbl = _biff(_LBL, head + bytes(2) + bytes(2) + bytes(4) + b"\x00\x01" + formula)
+    eof = _biff(_EOF, b"")
+    sheet_at = len(bof_globals) + sheet_len + len(lbl) + len(eof)
+    boundsheet = _biff(
+        _BOUNDSHEET,
+        sheet_at.to_bytes(4, "little") + bytes([hidden, 1, len(name), 0]) + name,
+    )
+    globals_ = bof_globals + boundsheet + lbl + eof
+    sheet = _biff(_BOF, (0x0600).to_bytes(2, "little") + (0x0040).to_bytes(2, "little") + bytes(12))
+    for row, (function, args) in enumerate(calls):
+        rgce = _xlm_call(function, args)
+        cell = row.to_bytes(2, "little") + bytes(2) + bytes(2)
+        sheet += _biff(
+            _FORMULA, cell + bytes(8) + bytes(2) + bytes(4) + len(rgce).to_bytes(2, "little") + rgce
+        )
+    sheet += _biff(_EOF, b"")
+    writer = OleWriter(rootClsid=uuid.UUID(_EXCEL_CLSID).bytes_le if excel_clsid else bytes(16))
+    writer.addEntry(["Workbook"], data=globals_ + sheet)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def ole1_object(class_name: str, native: bytes) -> bytes:
+    """An OLE 1.0 embedded object (the form RTF \\objdata carries)."""
+    cls = class_name.encode("latin-1") + b"\x00"
+    return (
+        (0x0501).to_bytes(4, "little")  # OLEVersion
+        + (2).to_bytes(4, "little")  # FormatID: embedded
+        + len(cls).to_bytes(4, "little")
+        + cls
+        + bytes(8)  # empty topic and item names
+        + len(native).to_bytes(4, "little")
+        + native
+    )
+
+
+def ole_package(filename: str, payload: bytes) -> bytes:
+    """Native data of a "Package" object (Ole10Native) that drops `filename`."""
+    name = filename.encode("latin-1") + b"\x00"
+    path = f"C:\\Users\\Public\\{filename}".encode("latin-1") + b"\x00"
+    body = (
+        b"\x02\x00"
+        + name
+        + path
+        + (0x00030000).to_bytes(4, "little")
+        + len(path).to_bytes(4, "little")
+        + path
+        + len(payload).to_bytes(4, "little")
+        + payload
+    )
+    return body  # a Package's native data has no size prefix of its own
+
+
+def equation_ole() -> bytes:
+    """An OLE file with the Equation Editor 3.0 CLSID (the CVE-2017-11882 carrier)."""
+    from extract_msg.ole_writer import OleWriter
+
+    clsid = uuid.UUID("0002CE02-0000-0000-C000-000000000046").bytes_le
+    writer = OleWriter(rootClsid=clsid)
+    writer.addEntry(["\x01Ole10Native"], data=(8).to_bytes(4, "little") + b"\x1c\x00" + bytes(6))
+    writer.addEntry(["Equation Native"], data=b"\x1c\x00\x00\x00" + bytes(64))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def build_rtf(
+    objects: tuple[bytes, ...] = (), *, template: str = "", text: str = "Invoice"
+) -> bytes:
+    """An RTF document with each OLE 1.0 object in an \\object\\objemb group."""
+    groups = "".join(
+        "{\\object\\objemb{\\*\\objclass x}{\\*\\objdata " + obj.hex() + "}}" for obj in objects
+    )
+    tmpl = "{\\*\\template " + template + "}" if template else ""
+    return ("{\\rtf1\\ansi" + tmpl + "\\pard " + text + groups + "\\par}").encode("latin-1")
+
+
+def build_encrypted_ooxml(package: bytes, password: str) -> bytes:
+    """`package` encrypted as Office does (ECMA-376 agile), via msoffcrypto-tool.
+
+    The salts are random, so the bytes differ on every call (tests only, never samples).
+    """
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    # msoffcrypto-tool 6.1 writes packages under 4 KiB into the wrong OLE stream type and
+    # cannot read them back: pad with a stored, incompressible member first.
+    if len(package) < 4096:
+        buffer = io.BytesIO(package)
+        with zipfile.ZipFile(buffer, "a") as archive:
+            info = zipfile.ZipInfo("docProps/padding.bin", date_time=_FIXED_DATE)
+            archive.writestr(info, random.Random(4096).randbytes(4096))
+        package = buffer.getvalue()
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(package)).encrypt(password, out)
+    return out.getvalue()
+
+
+def stomp_vba(package: bytes, module: str, source: str) -> bytes:
+    """`package` (a macro-enabled OOXML file saved by Office) with the source of VBA
+    `module` replaced by `source` while its compiled p-code stays: VBA stomping.
+
+    Needs a project that carries p-code, i.e. one saved by Office (ms-ovba writes none).
+    """
+    import olefile
+    from extract_msg.ole_writer import OleWriter
+    from ms_ovba_compression.ms_ovba import MsOvba
+    from oletools.olevba import VBA_Project
+
+    members = []
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        for info in archive.infolist():
+            members.append((info, archive.read(info)))
+    index, (vba_info, vba) = next(
+        (i, m) for i, m in enumerate(members) if m[0].filename.lower().endswith("vbaproject.bin")
+    )
+    ole = olefile.OleFileIO(vba)
+    project = VBA_Project(ole, "", "PROJECT", "VBA/dir")
+    project.parse_project_stream()
+    offsets = {
+        path: project.modules[-1].textoffset for path, _name, _code in project.parse_modules()
+    }
+    path = f"VBA/{module}"
+    stream = ole.openstream(path).read()
+    code = (f'Attribute VB_Name = "{module}"\r\n' + source).encode("latin-1")
+    writer = OleWriter()
+    writer.fromOleFile(ole)
+    writer.editEntry(path.split("/"), data=stream[: offsets[path]] + MsOvba().compress(code))
+    out = io.BytesIO()
+    writer.write(out)
+    ole.close()
+    members[index] = (vba_info, out.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def build_stomped_vba_project(visible_code: str, pcode_strings: tuple[str, ...]) -> bytes:
+    """A Word vbaProject.bin whose ThisDocument source is `visible_code` while its p-code
+    (the performance cache Office runs when its version matches) pushes `pcode_strings`.
+
+    ms-ovba writes no p-code, so this adds the smallest module p-code that pcodedmp
+    disassembles: a header whose table offsets point at empty tables, the 0xCAFE line table,
+    and one `LitStr` instruction per string. The _VBA_PROJECT version is set to Office 2016
+    64-bit's (ms-ovba writes 0xFFFF, "no cache"). It is stomping as olevba and mailcheck
+    read it (source and p-code disagree), not a file checked to run in Office.
+    """
+    import olefile
+    from extract_msg.ole_writer import OleWriter
+    from ms_ovba_compression.ms_ovba import MsOvba
+
+    ovba = MsOvba()
+    vba = build_vba_project(document_code=visible_code)
+    ole = olefile.OleFileIO(vba)
+    directory = bytearray(ovba.decompress(ole.openstream("VBA/dir").read()))
+    win64 = b"\x01\x00\x04\x00\x00\x00\x03\x00\x00\x00" in directory  # PROJECTSYSKIND 3
+    lit_str = 185 if win64 else 182  # pcodedmp's opcode numbering differs for 32-bit VBA7
+    lines = []
+    for text in pcode_strings:
+        raw = text.encode("latin-1")
+        lines.append(
+            lit_str.to_bytes(2, "little")
+            + len(raw).to_bytes(2, "little")
+            + raw
+            + b"\x00" * (len(raw) & 1)
+        )
+    header = bytearray(0xA6)
+    header[0x19:0x1D] = (0xA0 - 0x3C).to_bytes(4, "little")  # line table at 0xA0
+    header[0xA0:0xA2] = (0xCAFE).to_bytes(2, "little")
+    header[0xA4:0xA6] = len(lines).to_bytes(2, "little")
+    table, code, offset = b"", b"", 0
+    for line in lines:
+        table += (
+            bytes(4) + len(line).to_bytes(2, "little") + bytes(2) + offset.to_bytes(4, "little")
+        )
+        code += line
+        offset += len(line)
+    pcode = bytes(header) + table + bytes(10) + code
+    record = b"\x31\x00\x04\x00\x00\x00"  # MODULEOFFSET of the only module
+    at = directory.index(record) + len(record)
+    old_offset = int.from_bytes(directory[at : at + 4], "little")
+    directory[at : at + 4] = len(pcode).to_bytes(4, "little")
+    source = ole.openstream("VBA/ThisDocument").read()[old_offset:]
+    project = bytearray(ole.openstream("VBA/_VBA_PROJECT").read())
+    project[2:4] = (0x00D7 if win64 else 0x00B2).to_bytes(2, "little")
+    writer = OleWriter()
+    writer.fromOleFile(ole)
+    writer.editEntry(["VBA", "dir"], data=ovba.compress(bytes(directory)))
+    writer.editEntry(["VBA", "ThisDocument"], data=pcode + source)
+    writer.editEntry(["VBA", "_VBA_PROJECT"], data=bytes(project))
+    ole.close()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def build_flat_opc(vba_project: bytes) -> bytes:
+    """A Word 2007+ XML document ("Flat OPC", one .xml file) carrying `vba_project`."""
+    import base64
+
+    pkg = "http://schemas.microsoft.com/office/2006/xmlPackage"
+    return (
+        '<?xml version="1.0" standalone="yes"?>\n'
+        '<?mso-application progid="Word.Document"?>\n'
+        f'<pkg:package xmlns:pkg="{pkg}">'
+        '<pkg:part pkg:name="/word/vbaProject.bin" '
+        'pkg:contentType="application/vnd.ms-office.vbaProject"><pkg:binaryData>'
+        + base64.b64encode(vba_project).decode("ascii")
+        + "</pkg:binaryData></pkg:part></pkg:package>\n"
+    ).encode("ascii")

@@ -1,0 +1,358 @@
+"""oletools behind one door: the only module that imports it. Runs in the isolated worker.
+
+`inspect_office(data, kind, options)` is the worker entry point (module level, picklable
+arguments and result). olevba can run for minutes on pathological macros and cannot be
+interrupted in-process, so the parent calls this through `Engine.worker` with a timeout.
+
+Each check is isolated: one that raises is recorded in `OfficeReport.errors` and the others
+still report. The attachment touches the disk only for the p-code comparison (pcodedmp
+reads files, not bytes): in a private 0700 directory, under a fixed generated name, removed
+afterwards (or by the next worker's sweep when this one was killed at the timeout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import olefile  # type: ignore[import-untyped, unused-ignore]
+from oletools import msodde, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
+from oletools.common.clsid import KNOWN_CLSIDS  # type: ignore[import-untyped, unused-ignore]
+from oletools.mraptor import MacroRaptor  # type: ignore[import-untyped, unused-ignore]
+from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
+    TYPE_SLK,
+    TYPE_TEXT,
+    VBA_Parser,
+)
+from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-untyped, unused-ignore]
+    cBIFF,
+)
+
+from . import ooxml, vba_traits, xlm
+from .report import (
+    MAX_ITEMS,
+    DdeField,
+    EmbeddedObject,
+    ExternalTarget,
+    OfficeReport,
+    Options,
+    Trait,
+    VbaReport,
+    XlmReport,
+    clip,
+)
+
+T = TypeVar("T")
+
+# What sniff calls an OOXML package.
+ZIP_KINDS = frozenset({"docx", "docm", "xlsx", "xlsm", "xlsb", "pptx", "pptm", "ooxml"})
+_WORD_ZIP = frozenset({"docx", "docm"})
+_EXCEL_ZIP = frozenset({"xlsx", "xlsm", "xlsb"})
+_NO_PCODE = frozenset({"slk", "mht", "activemime", "xml"})  # olevba reads source only
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """oletools logs and pcodedmp prints errors to stderr: keep the worker's streams clean."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logging.disable(previous)
+
+
+class _Checks:
+    """Runs each check, keeping its result or its error."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def run(self, name: str, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except Exception as exc:  # hostile input: any parser may raise anything
+            self.errors.append((name, clip(f"{type(exc).__name__}: {exc}")))
+            return None
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(clip(v, 60) for v in values))[:MAX_ITEMS]
+
+
+# --- VBA -----------------------------------------------------------------------------------------
+
+
+def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | None]:
+    parser = VBA_Parser("attachment", data=data)
+    try:
+        if parser.type == TYPE_TEXT:  # olevba's fallback: any text "is" VBA source
+            return None, None
+        if parser.type == TYPE_SLK:
+            lines = [str(line) for line in parser.xlm_macros or ()]
+            return None, xlm.from_slk(lines) if parser.contains_xlm_macros else None
+        parser.no_xlm = True  # XLM is read by plugin_biff below, not mixed into VBA source
+        if not parser.detect_vba_macros():
+            return None, None
+        code_parts: list[str] = []
+        modules = 0
+        for _container, _stream, _name, code in parser.extract_all_macros():
+            if isinstance(code, bytes):
+                code = code.decode("latin-1")
+            code_parts.append(str(code))
+            modules += 1
+        source = "\n".join(code_parts)[: options.max_code_chars]
+        autoexec: list[str] = []
+        suspicious: list[str] = []
+        for category, keyword, _description in parser.analyze_macros() or ():
+            if category == "AutoExec":
+                autoexec.append(str(keyword))
+            elif category == "Suspicious":
+                suspicious.append(str(keyword))
+        raptor = MacroRaptor(source)
+        raptor.scan()
+        report = VbaReport(
+            modules=modules,
+            autoexec=_unique(autoexec),
+            suspicious=_unique(suspicious),
+            raptor_autoexec=clip(raptor.autoexec_match or "", 60),
+            raptor_write=clip(raptor.write_match or "", 60),
+            raptor_execute=clip(raptor.execute_match or "", 60),
+            traits=vba_traits.dropper_traits(source),
+        )
+        return report, None
+    finally:
+        parser.close()
+
+
+_WORKDIR_PREFIX = "mailcheck-office-"
+
+
+def _sweep_orphans() -> None:
+    """Remove work directories of workers killed at their timeout (no `finally` ran there)."""
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        if not name.startswith(_WORKDIR_PREFIX):
+            continue
+        pid_text = name[len(_WORKDIR_PREFIX) :].partition("-")[0]
+        path = os.path.join(root, name)
+        try:
+            if not pid_text.isdigit() or os.stat(path).st_uid != os.getuid():
+                continue
+            os.kill(int(pid_text), 0)  # still running: its owner cleans up
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _stomped(data: bytes) -> tuple[tuple[str, ...], tuple[Trait, ...]]:
+    """P-code names missing from the source, and the p-code's dropper traits when so.
+
+    pcodedmp only reads files, hence the temporary copy.
+    """
+    _sweep_orphans()
+    # Mode 0700 and an unpredictable name; the pid lets a later worker sweep it if this one
+    # is killed mid-way.
+    workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
+    try:
+        path = os.path.join(workdir, "document.bin")  # never the attachment's own name
+        with open(path, "xb") as handle:
+            handle.write(data)
+        parser = VBA_Parser(path)
+        try:
+            parser.no_xlm = True
+            disassembly = parser.extract_pcode() or ""
+            source = parser.get_vba_code_all_modules() or ""
+        finally:
+            parser.close()
+        missing = vba_traits.stomped_names(str(disassembly), str(source))
+        return missing, vba_traits.pcode_traits(str(disassembly)) if missing else ()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- Excel 4.0 in BIFF8 -------------------------------------------------------------------------
+
+
+def _ole_stream(data: bytes, names: tuple[str, ...], options: Options) -> bytes | None:
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    try:
+        for name in names:
+            if ole.exists(name):
+                with ole.openstream(name) as stream:
+                    return bytes(stream.read(options.max_part_bytes))
+        return None
+    finally:
+        ole.close()
+
+
+def _biff_xlm(data: bytes, options: Options) -> XlmReport | None:
+    # Called directly rather than through olevba, which only looks when the root CLSID says
+    # "Excel": droppers built by tools often carry none.
+    stream = _ole_stream(data, ("Workbook", "Book"), options)
+    if not stream:
+        return None
+    sheets = cBIFF(name=["Workbook"], stream=stream, options="-o BOUNDSHEET").Analyze()
+    if "Excel 4.0 macro sheet" not in "\n".join(sheets):
+        return None
+    lines = list(sheets)
+    lines += cBIFF(name=["Workbook"], stream=stream, options="-o LABEL -r LN").Analyze()
+    lines += cBIFF(name=["Workbook"], stream=stream, options="-c -r LN").Analyze()
+    return xlm.from_biff([str(line) for line in lines])
+
+
+# --- DDE -----------------------------------------------------------------------------------------
+
+
+def _dde_fields(data: bytes, kind: str, package: ooxml.Package | None) -> tuple[DdeField, ...]:
+    found: list[str] = []
+    if kind in ZIP_KINDS:
+        if package is None or package.skipped:  # msodde reads every member, unbounded
+            return ()
+        names = package.names()
+        if kind in _WORD_ZIP or any(n.startswith("word/") for n in names):
+            found = msodde.process_docx(io.BytesIO(data), msodde.FIELD_FILTER_DDE).splitlines()
+        elif kind in _EXCEL_ZIP or any(n.startswith("xl/") for n in names):
+            found = msodde.process_xlsx(io.BytesIO(data)).splitlines()
+    elif kind == "rtf":
+        found = msodde.process_rtf(io.BytesIO(data), msodde.FIELD_FILTER_DDE).splitlines()
+    elif kind == "doc":
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        try:
+            found = msodde.process_doc(ole).splitlines()
+        finally:
+            ole.close()
+    elif kind == "xls":
+        found = _xls_dde(data)
+    source = "docx" if kind in ZIP_KINDS else kind
+    fields = [DdeField(command=clip(f), source=source) for f in found if f.strip()]
+    return tuple(fields[:MAX_ITEMS])
+
+
+def _xls_dde(data: bytes) -> list[str]:
+    # Only DDE links: msodde.process_xls also lists ordinary links to other workbooks.
+    out: list[str] = []
+    book = xls_parser.XlsFile(io.BytesIO(data))
+    try:
+        for stream in book.iter_streams():
+            if not isinstance(stream, xls_parser.WorkbookStream):
+                continue
+            for record in stream.iter_records():
+                if (
+                    isinstance(record, xls_parser.XlsRecordSupBook)
+                    and record.support_link_type == xls_parser.XlsRecordSupBook.LINK_TYPE_OLE_DDE
+                ):
+                    out.append(str(record.virt_path).replace("\x03", " "))
+    finally:
+        book.close()
+    return out
+
+
+# --- RTF -----------------------------------------------------------------------------------------
+
+_EXECUTABLE = re.compile(
+    r"\.(?:exe|dll|scr|pif|com|cpl|hta|vbs|vbe|js|jse|wsf|wsh|ps1|bat|cmd|lnk|msi|jar)$", re.I
+)
+_EQUATION_CLSIDS = frozenset(
+    c for c, d in KNOWN_CLSIDS.items() if "CVE-2017-11882" in d and "Equation" in d
+)
+# {\*\template target}: RTF escapes a backslash as "\\", so UNC paths arrive doubled.
+_RTF_TEMPLATE = re.compile(rb"\\\*\s*\\template\s+((?:[^{}\\]|\\\\){1,2000})")
+
+
+def _exploit(class_name: str, clsid: str, filename: str) -> str:
+    lowered = class_name.lower()
+    if lowered.startswith("equation") or clsid in _EQUATION_CLSIDS:
+        return "CVE-2017-11882 / CVE-2018-0802 (Equation Editor)"
+    if lowered == "ole2link":
+        return "CVE-2017-0199 (OLE2Link)"
+    if filename and _EXECUTABLE.search(filename.strip()):
+        return "executable file in a Package object"
+    description = str(KNOWN_CLSIDS.get(clsid, ""))
+    return clip(description, 120) if "CVE" in description else ""
+
+
+def _rtf_objects(data: bytes) -> tuple[EmbeddedObject, ...]:
+    parser = rtfobj.RtfObjParser(data)
+    parser.parse()
+    found: list[EmbeddedObject] = []
+    for obj in parser.objects[:MAX_ITEMS]:
+        if not obj.is_ole:
+            found.append(
+                EmbeddedObject(class_name="(not parsable)", clsid="", filename="", exploit="")
+            )
+            continue
+        class_name = bytes(obj.class_name or b"").rstrip(b"\x00").decode("latin-1")
+        clsid = str(obj.clsid or "").upper()
+        filename = str(obj.filename or "") if obj.is_package else ""
+        found.append(
+            EmbeddedObject(
+                class_name=clip(class_name, 60),
+                clsid=clsid,
+                filename=clip(filename, 120),
+                exploit=_exploit(class_name, clsid, filename),
+            )
+        )
+    return tuple(found)
+
+
+def _rtf_template(data: bytes) -> tuple[ExternalTarget, ...]:
+    found: list[ExternalTarget] = []
+    for match in _RTF_TEMPLATE.finditer(data):
+        target = match.group(1).decode("latin-1").replace("\\\\", "\\").strip()
+        if ooxml.is_remote(target):
+            found.append(ExternalTarget(relation="template", target=clip(target), part="rtf"))
+    return tuple(found[:MAX_ITEMS])
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
+    """Every Office check that applies to `kind` (the sniffed kind) on `data`."""
+    checks = _Checks()
+    vba: VbaReport | None = None
+    xlm_report: XlmReport | None = None
+    external: tuple[ExternalTarget, ...] | None = ()
+    objects: tuple[EmbeddedObject, ...] | None = ()
+    with _quiet():
+        package = (
+            checks.run("zip", lambda: ooxml.Package(data, options)) if kind in ZIP_KINDS else None
+        )
+        if kind != "rtf":
+            vba, xlm_report = checks.run("olevba", lambda: _vba(data, options)) or (None, None)
+        if vba is not None and options.stomping and kind not in _NO_PCODE:
+            missing, traits = checks.run("pcode", lambda: _stomped(data)) or ((), ())
+            if missing:
+                vba = dataclasses.replace(vba, stomped=missing, pcode_traits=traits)
+        if kind == "xls":
+            xlm_report = checks.run("xlm", lambda: _biff_xlm(data, options))
+        if package is not None:
+            xlm_report = checks.run("macrosheets", lambda: ooxml.macrosheets(package))
+            external = checks.run("relationships", lambda: ooxml.external_targets(package))
+        if kind == "rtf":
+            objects = checks.run("rtfobj", lambda: _rtf_objects(data))
+            external = checks.run("rtf-template", lambda: _rtf_template(data))
+        dde = checks.run("msodde", lambda: _dde_fields(data, kind, package))
+    limits = tuple(
+        ("max_member_bytes", clip(name)) for name in (package.skipped if package else ())
+    )
+    return OfficeReport(
+        vba=vba,
+        xlm=xlm_report,
+        external=external or (),
+        dde=dde or (),
+        objects=objects or (),
+        errors=tuple(checks.errors),
+        limits=limits[:MAX_ITEMS],
+    )

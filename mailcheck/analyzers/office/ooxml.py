@@ -1,0 +1,183 @@
+"""Checks on OOXML packages that need only the zip and its XML: no oletools.
+
+- External relationships that make Office fetch a template, frame, sub-document or OLE
+  object when the file opens (template injection, CVE-2022-30190's mhtml: targets).
+  Hyperlinks are external too but only followed on a click: they are not reported.
+- Excel 4.0 macro sheets (xl/macrosheets/): olevba 0.60 does not look at them in OOXML.
+
+Every member is read with a bound; XML with a DTD is refused (OOXML never has one, and
+entity expansion is the classic XML bomb).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+
+from .report import MAX_ITEMS, ExternalTarget, Options, XlmReport, clip
+from .xlm import Collector
+
+
+class Package:
+    """A zip opened for bounded reading; member names compared case-insensitively (OPC)."""
+
+    def __init__(self, data: bytes, options: Options) -> None:
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.options = options
+        self.infos = {
+            info.filename.replace("\\", "/").lstrip("/").lower(): info
+            for info in self.zip.infolist()[: options.max_parts]
+        }
+        # Members over the size bound (never read) and members past the count bound.
+        self.skipped = [n for n, i in self.infos.items() if i.file_size > options.max_part_bytes]
+        if len(self.zip.infolist()) > options.max_parts:
+            self.skipped.append(f"{len(self.zip.infolist()) - options.max_parts} more members")
+
+    def names(self) -> list[str]:
+        return list(self.infos)
+
+    def read(self, name: str) -> bytes | None:
+        info = self.infos.get(name.lower())
+        if info is None:
+            return None
+        if info.file_size > self.options.max_part_bytes:
+            return None
+        with self.zip.open(info) as member:  # zipfile stops at the declared size
+            return member.read(self.options.max_part_bytes)
+
+    def xml(self, name: str) -> ET.Element | None:
+        data = self.read(name)
+        if data is None or b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            return None
+        try:
+            return ET.fromstring(data)
+        except ET.ParseError:
+            return None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _iter(root: ET.Element, name: str) -> Iterator[ET.Element]:
+    for element in root.iter():
+        if _local(element.tag) == name:
+            yield element
+
+
+def _attr(element: ET.Element, name: str) -> str:
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return ""
+
+
+# --- external targets -------------------------------------------------------------------------
+
+# Relationship types whose external target Office loads on opening, without a click.
+_LOADED_ON_OPEN = frozenset({"attachedtemplate", "oleobject", "frame", "subdocument"})
+_REMOTE = re.compile(r"^\s*(?:https?:|mhtml:|file:|\\\\|//)|!x-usc:", re.I)
+
+
+def is_remote(target: str) -> bool:
+    """A URL, UNC or file path Office would fetch, as opposed to a part of the package."""
+    return bool(_REMOTE.search(target))
+
+
+def external_targets(package: Package) -> tuple[ExternalTarget, ...]:
+    found: list[ExternalTarget] = []
+    for name in package.names():
+        if not name.endswith(".rels"):
+            continue
+        root = package.xml(name)
+        if root is None:
+            continue
+        for rel in _iter(root, "Relationship"):
+            relation = rel.get("Type", "").rstrip("/").rpartition("/")[2]
+            target = rel.get("Target", "")
+            if (
+                rel.get("TargetMode", "").lower() == "external"
+                and relation.lower() in _LOADED_ON_OPEN
+                and is_remote(target)
+            ):
+                found.append(ExternalTarget(relation=relation, target=clip(target), part=name))
+                if len(found) >= MAX_ITEMS:
+                    return tuple(found)
+    return tuple(found)
+
+
+# --- Excel 4.0 macro sheets -------------------------------------------------------------------
+
+_MACROSHEET_TYPES = ("macrosheet", "intlmacrosheet")
+_MACROSHEET_DIRS = ("xl/macrosheets/", "xl/intlmacrosheets/")
+
+
+def _sheet_parts(package: Package) -> dict[str, str]:
+    """Workbook sheet names by the part they live in, with their visibility."""
+    workbook = package.xml("xl/workbook.xml")
+    rels = package.xml("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return {}
+    targets = {
+        rel.get("Id", ""): "xl/" + rel.get("Target", "").lstrip("/").removeprefix("xl/")
+        for rel in _iter(rels, "Relationship")
+    }
+    out: dict[str, str] = {}
+    for sheet in _iter(workbook, "sheet"):
+        part = targets.get(_attr(sheet, "id"), "").lower()
+        if part:
+            state = sheet.get("state", "visible")
+            out[part] = f"{sheet.get('name', '?')}|{state}"
+    return out
+
+
+def macrosheets(package: Package) -> XlmReport | None:
+    """Macro sheets of an .xlsm/.xlsx (XML) or .xlsb (binary parts, presence only)."""
+    parts = [n for n in package.names() if n.startswith(_MACROSHEET_DIRS)]
+    types = package.xml("[Content_Types].xml")
+    if types is not None:
+        for override in _iter(types, "Override"):
+            content_type = override.get("ContentType", "").lower()
+            part = override.get("PartName", "").lstrip("/").lower()
+            if any(f".{t}" in content_type for t in _MACROSHEET_TYPES) and part not in parts:
+                parts.append(part)
+    if not parts:
+        return None
+    binary = "xl/workbook.bin" in package.names()
+    collector = Collector("xlsb" if binary else "ooxml")
+    names = _sheet_parts(package)
+    for part in parts[:MAX_ITEMS]:
+        label, _, state = names.get(part, part.rpartition("/")[2] + "|").partition("|")
+        collector.sheet(label, state)
+        if binary:
+            _scan_binary(package, part, collector)
+            continue
+        root = package.xml(part)
+        for formula in _iter(root, "f") if root is not None else ():
+            collector.formula(formula.text or "")
+    if binary:
+        _scan_binary(package, "xl/workbook.bin", collector, names_only=True)
+    else:
+        workbook = package.xml("xl/workbook.xml")
+        for defined in _iter(workbook, "definedName") if workbook is not None else ():
+            collector.name(defined.get("name", ""))
+    return collector.report()
+
+
+_UTF16_WORD = re.compile(rb"(?:[\x20-\x7e]\x00){4,}")
+
+
+def _scan_binary(
+    package: Package, part: str, collector: Collector, names_only: bool = False
+) -> None:
+    """BIFF12 parts: names and DLL entry points are UTF-16 strings; formulas stay opaque."""
+    data = package.read(part)
+    for match in _UTF16_WORD.finditer(data or b""):
+        text = match.group(0).decode("utf-16-le")
+        if names_only:
+            collector.name(text)
+        else:
+            collector.formula(text)

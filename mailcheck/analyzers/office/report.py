@@ -1,0 +1,103 @@
+"""What the isolated Office inspection returns: small frozen, picklable records.
+
+The worker fills these from oletools and the zip/XML checks; the analyzer in the parent
+process turns them into findings. No bytes of the document travel back, only short
+strings (keywords, names, targets, excerpts), each already cut to a bounded length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_ITEMS = 12  # of each kind of evidence: enough to explain, bounded for reports
+MAX_TEXT = 200  # characters of any single string taken from the document
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` without control characters, cut to `limit` characters."""
+    cleaned = "".join(c if c.isprintable() else " " for c in text).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """Bounds for one inspection, derived from the scan's `Limits`."""
+
+    max_part_bytes: int  # bytes read from any one zip member or OLE stream
+    max_parts: int  # zip members looked at
+    max_code_chars: int  # VBA source kept for the keyword and trait checks
+    stomping: bool = True  # compare p-code with source (needs a file on disk)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trait:
+    """Something Emotet-style droppers do that business macros do not (see vba_traits)."""
+
+    kind: str  # downloader, lolbin, wmi_process, exe_drop, obfuscation
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VbaReport:
+    modules: int
+    autoexec: tuple[str, ...]  # olevba AutoExec keywords
+    suspicious: tuple[str, ...]  # olevba Suspicious keywords
+    raptor_autoexec: str  # MacroRaptor's first match of each class, "" if none
+    raptor_write: str
+    raptor_execute: str
+    traits: tuple[Trait, ...]
+    # Names the p-code uses that the source does not contain: the source was replaced.
+    stomped: tuple[str, ...] = ()
+    pcode_traits: tuple[Trait, ...] = ()  # dropper traits of the stomped p-code's strings
+
+    @property
+    def autoexec_exec(self) -> bool:
+        """MacroRaptor's rule: runs by itself and can write files or execute."""
+        return bool(self.raptor_autoexec and (self.raptor_write or self.raptor_execute))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class XlmReport:
+    """Excel 4.0 macro sheets: where, what starts them, which dangerous functions they call."""
+
+    source: str  # biff (.xls), ooxml (.xlsm/.xlsx), xlsb, slk
+    sheets: tuple[str, ...]  # "name (visibility)"
+    auto_open: tuple[str, ...]  # defined names / labels that run a macro on open
+    functions: tuple[str, ...]  # dangerous functions seen in formulas, upper case
+    excerpt: str = ""  # the first formula calling one of them
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExternalTarget:
+    """A relationship (or RTF destination) that makes Office fetch something when opened."""
+
+    relation: str  # attachedTemplate, oleObject, frame, subDocument, rtf-template...
+    target: str
+    part: str  # where it was declared, e.g. word/_rels/settings.xml.rels
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DdeField:
+    command: str
+    source: str  # docx, xlsx, rtf, doc, xls
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmbeddedObject:
+    class_name: str
+    clsid: str
+    filename: str  # a Package's file name, "" otherwise
+    exploit: str  # e.g. "CVE-2017-11882 (Equation Editor)", "" when none is known
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfficeReport:
+    vba: VbaReport | None = None
+    xlm: XlmReport | None = None
+    external: tuple[ExternalTarget, ...] = ()
+    dde: tuple[DdeField, ...] = ()
+    objects: tuple[EmbeddedObject, ...] = ()
+    # (check, error) for each part of the inspection that raised on this input.
+    errors: tuple[tuple[str, str], ...] = ()
+    # (bound, detail) for each part that was cut or skipped at a bound.
+    limits: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,148 @@
+"""Dropper traits in VBA source, and the p-code/source comparison behind VBA stomping.
+
+MacroRaptor's rule (auto-run and write-or-execute) also matches ordinary business macros:
+xlwings and VBA-Web call Shell, WScript.Shell and WinHttp, and any Workbook_Open that uses
+CreateObject("Scripting.Dictionary") "executes". What Emotet-style droppers do and those
+do not is narrower: download a file, start a living-off-the-land binary (PowerShell, mshta,
+regsvr32...), create a process through WMI, write an executable, or hide their strings.
+Plain `cmd /c` is deliberately not a trait: xlwings starts Python through it.
+
+Pure functions on text; they run in the worker next to olevba, on bounded source.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .report import MAX_ITEMS, Trait, clip
+
+# "pow" & "ershell" -> "powershell": droppers split their strings to dodge keyword scans.
+_CONCAT = re.compile(r'"\s*[&+]\s*(?:_\s*\r?\n\s*)?"')
+_STRING = re.compile(r'"((?:[^"\n]|"")*)"')
+
+_DOWNLOADER = re.compile(
+    r"\bURLDownloadToFile[AW]?\b|\bNet\.WebClient\b|\bDownload(?:File|String|Data)\b"
+    r"|\bInvoke-WebRequest\b|\biwr\s+-?\w|\bStart-BitsTransfer\b|\bbitsadmin\b[^\n]*/transfer"
+    r"|\bcertutil\b[^\n]*-urlcache",
+    re.I,
+)
+# An HTTP request whose body is saved to disk: the VBA-only way to download a payload.
+_HTTP_OBJECT = re.compile(r"XMLHTTP|WinHttp\.WinHttpRequest|ServerXMLHTTP", re.I)
+_SAVE_BODY = re.compile(r"\.ResponseBody\b", re.I)
+_SAVE_TO_DISK = re.compile(r"\.SaveToFile\b|\bOpen\b[^\n]*\bFor\s+Binary\b", re.I)
+_LOLBIN = re.compile(
+    r"\b(?:powershell|pwsh|mshta|rundll32|regsvr32|certutil|bitsadmin|msiexec|schtasks|wmic)"
+    r"(?:\.exe)?\b|\b[wc]script(?:\.exe)?\s+(?://?\w+\s+)*[\"']?[a-z%\\]",
+    re.I,
+)
+# Process creation through WMI; other WMI queries (Win32_PingStatus...) are business as usual.
+_WMI_PROCESS = re.compile(r"\bWin32_Process(?:Startup)?\b", re.I)
+_WRITE_CALL = re.compile(
+    r"\.SaveToFile\b|\bCreateTextFile\b|\bFileCopy\b|\bCopyFile\b|\bURLDownloadToFile[AW]?\b"
+    r"|\bOpen\b[^\n]*\bFor\s+(?:Binary|Output)\b",
+    re.I,
+)
+_EXE_NAME = re.compile(
+    r"\.(?:exe|dll|scr|pif|com|cpl|ocx|hta|vbs|vbe|js|jse|wsf|ps1|bat|cmd|lnk)\b", re.I
+)
+_CHR_CHAIN = re.compile(
+    r"(?:\bChr[WB]?\$?\(\s*[\d\s+\-*/x&H]+\)\s*[&+]\s*(?:_\s*\r?\n\s*)?){8,}", re.I
+)
+_STRREVERSE = re.compile(r"\bStrReverse\s*\(\s*\"[^\"\n]{6,}\"", re.I)
+_BASE64 = re.compile(r"\"(?:[A-Za-z0-9+/]{4}){30,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\"")
+_HEX = re.compile(r"\"(?:[0-9A-Fa-f]{2}){60,}\"")
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str:
+    match = pattern.search(text)
+    return clip(match.group(0), 80) if match else ""
+
+
+def _strings(code: str) -> str:
+    """The string literals of `code`, one per line (where command lines live)."""
+    return "\n".join(m.group(1).replace('""', '"') for m in _STRING.finditer(code))
+
+
+def dropper_traits(code: str) -> tuple[Trait, ...]:
+    """The dropper traits present in VBA `code`, at most one excerpt per kind."""
+    joined = _CONCAT.sub("", code)
+    literals = _strings(joined)
+    found: list[Trait] = []
+
+    def add(kind: str, excerpt: str) -> None:
+        if excerpt:
+            found.append(Trait(kind=kind, excerpt=excerpt))
+
+    download = _first(_DOWNLOADER, joined)
+    if not download and _HTTP_OBJECT.search(joined) and _SAVE_BODY.search(joined):
+        download = _first(_SAVE_TO_DISK, joined)
+    add("downloader", download)
+    add("lolbin", _first(_LOLBIN, literals))
+    add("wmi_process", _first(_WMI_PROCESS, joined))
+    for line in joined.splitlines():
+        if _WRITE_CALL.search(line) and _EXE_NAME.search(_strings(line)):
+            add("exe_drop", clip(line, 80))
+            break
+    add(
+        "obfuscation",
+        _first(_CHR_CHAIN, code)
+        or _first(_STRREVERSE, joined)
+        or _first(_BASE64, joined)
+        or _first(_HEX, joined),
+    )
+    return tuple(found)
+
+
+# pcodedmp prints one instruction per tab-indented line: "\tLd Name", "\tLitStr 0x0005 "abc"".
+_NAME_OPS = frozenset({"ArgsCall", "ArgsLd", "St", "Ld", "MemSt", "Label"})
+_TYPE_SUFFIX = "$%&!#@"
+
+
+def _normalise(name: str) -> str:
+    # VBA accepts `[Name]` for `Name` and a type suffix (`Left$`, `count%`) that the editor
+    # may drop from the source: olevba's own comparison flags both as stomping.
+    return name.strip("[]").rstrip(_TYPE_SUFFIX).lower()
+
+
+def pcode_names(disassembly: str) -> dict[str, str]:
+    """Identifiers and string literals the compiled p-code uses: normalised -> as written."""
+    names: dict[str, str] = {}
+    for line in disassembly.splitlines():
+        if not line.startswith("\t"):
+            continue
+        op, _, args = line.strip().partition(" ")
+        args = args.strip()
+        if op in _NAME_OPS and args:
+            args = args.removeprefix("(Call) ")
+            name = args.split(None, 1)[0] if args else ""
+            if name and not name.startswith("id_"):  # anonymous ids never appear in source
+                names.setdefault(_normalise(name), name)
+        elif op == "LitStr":
+            _length, _, literal = args.partition(" ")
+            if len(literal) >= 2 and literal[0] == literal[-1] == '"':
+                quoted = '"' + literal[1:-1].replace('"', '""') + '"'
+                names.setdefault(quoted.lower(), quoted)
+    names.pop("", None)
+    return names
+
+
+def stomped_names(disassembly: str, source: str) -> tuple[str, ...]:
+    """P-code names absent from the source, when too many to be a parser quirk.
+
+    Office runs the p-code when the VBA version matches, so a source that disagrees with it
+    hides what really runs. One stray name among many is tolerated (pcodedmp and the
+    decompressor disagree on rare constructs); real stomping replaces whole modules.
+    """
+    names = pcode_names(disassembly)
+    text = source.lower()
+    # Substring tests, as olevba does: lenient on purpose, stomping removes whole modules.
+    missing = sorted(original for key, original in names.items() if key not in text)
+    if not missing or (len(missing) < 2 and len(missing) * 20 < len(names)):
+        return ()
+    return tuple(clip(n, 60) for n in missing[:MAX_ITEMS])
+
+
+def pcode_traits(disassembly: str) -> tuple[Trait, ...]:
+    """Dropper traits in the p-code's string literals: what a stomped macro really does."""
+    literals = [n for n in pcode_names(disassembly).values() if n.startswith('"')]
+    return dropper_traits("\n".join(f"x = {literal}" for literal in literals))
