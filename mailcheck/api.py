@@ -60,6 +60,18 @@ def _limit_findings(catalog: Catalog, budget: Budget) -> list[Finding]:
     return out
 
 
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per id and place: an archive opener and an analyzer may both see it."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        key = (finding.id, finding.evidence[0].location if finding.evidence else "")
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
 def scan_bytes(
     data: bytes,
     *,
@@ -101,6 +113,7 @@ def scan_bytes(
         )
         findings.append(to_finding(catalog, hit, "extract"))
     findings.extend(_limit_findings(catalog, budget))
+    findings = _distinct(findings)
     attachments = tuple(extraction.attachments)
     outcome = decide(findings, attachments)
     finished = time.monotonic()

@@ -24,6 +24,11 @@ def _scan_all(root: Path) -> tuple[list[ScanResult], list[ScanError]]:
     return results, errors
 
 
+# Real malware kept by a parser project as test input: one PE named sexy.scr ("here is my
+# photo"), attached directly, zipped, or inline. Calling these malicious is the right answer.
+KNOWN_MALICIOUS = {"sample_mime.eml", "sample_mime2.eml", "sample_mime_inline_binary.eml"}
+
+
 @pytest.mark.parametrize(
     "folder",
     [
@@ -37,8 +42,9 @@ def _scan_all(root: Path) -> tuple[list[ScanResult], list[ScanError]]:
 def test_parser_corpus_scans_without_exception_and_nothing_is_malicious(folder: str) -> None:
     results, _errors = _scan_all(corpus_dir("parsers", folder))
     assert results, "no message in the folder was recognised"
-    malicious = [r.source.path for r in results if r.verdict.label == "malicious"]
-    assert malicious == []
+    malicious = {Path(r.source.path).name for r in results if r.verdict.label == "malicious"}
+    present = {Path(r.source.path).name for r in results} & KNOWN_MALICIOUS
+    assert malicious == present
 
 
 def test_msg_corpus_scans_without_exception_and_nothing_is_malicious() -> None:

@@ -108,17 +108,7 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
 
 @functools.cache
 def load() -> Catalog:
-    findings: dict[str, object] = {}
-    for name in sorted(
-        entry.name
-        for entry in resources.files(__package__).iterdir()
-        if entry.name.startswith("findings") and entry.name.endswith(".toml")
-    ):
-        part = _read(name)
-        clash = set(part) & set(findings)
-        if clash:
-            raise ValueError(f"finding ids defined twice: {sorted(clash)}")
-        findings.update(part)
+    findings = _read("findings.toml")
     entries = {key: _entry(key, cast(dict[str, object], value)) for key, value in findings.items()}
     ui = cast(dict[str, dict[str, object]], _read("ui.toml"))
     return Catalog(entries=entries, ui=ui)
