@@ -6,11 +6,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Correspondent:
+    """A person the organisation knows, with every address they really use."""
+
+    name: str
+    addresses: tuple[str, ...]  # lower case
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     # Domains of the organisation that receives the mail (lower case).
     internal_domains: tuple[str, ...] = ()
     # Partner domains whose mail is expected.
     trusted_domains: tuple[str, ...] = ()
+    # Known people: a display name copying one of them from another address is impersonation.
+    known_correspondents: tuple[Correspondent, ...] = ()
 
 
 DEFAULT_CONFIG = Config()

@@ -1,0 +1,43 @@
+"""What the quoted-thread parser returns (see `quotes.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Participant:
+    name: str  # display name as quoted ("" when only an address was quoted)
+    addr: str  # lower-case address ("" when Outlook quoted only a name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuotedHeader:
+    """One quoted message's header block or attribution line."""
+
+    style: str  # e.g. outlook, outlook-ja, gmail, gmail-ja, thunderbird-ja, apple, forward, html
+    sender: Participant | None
+    recipients: tuple[Participant, ...]  # To and Cc of the quoted message
+    subject: str
+    date: str
+    line: int  # 1-based line of the body where the block starts
+    excerpt: str  # the block's first line(s) as written, for evidence
+    forwarded: bool  # a forwarded-message block, not a reply quote
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadSplit:
+    new_text: str  # what the sender wrote in this message
+    quoted_text: str  # the quoted history
+    headers: tuple[QuotedHeader, ...]  # every quoted header found, top to bottom
+    quoted: bool  # quoted history is present (separators, '>' lines, HTML quote blocks)
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        """Senders and recipients of every quoted message, without duplicates."""
+        seen: dict[tuple[str, str], Participant] = {}
+        for header in self.headers:
+            people = ((header.sender,) if header.sender else ()) + header.recipients
+            for person in people:
+                seen.setdefault((person.name, person.addr), person)
+        return tuple(seen.values())
