@@ -23,6 +23,9 @@ class QuotedHeader:
     line: int  # 1-based line of the body where the block starts
     excerpt: str  # the block's first line(s) as written, for evidence
     forwarded: bool  # a forwarded-message block, not a reply quote
+    # The mailbox that sent on the sender's behalf ("A on behalf of B", "A が B の代理で送信"):
+    # a shared mailbox replying later is a participant too.
+    delegate: Participant | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,7 +40,7 @@ class ThreadSplit:
         """Senders and recipients of every quoted message, without duplicates."""
         seen: dict[tuple[str, str], Participant] = {}
         for header in self.headers:
-            people = ((header.sender,) if header.sender else ()) + header.recipients
+            people = tuple(p for p in (header.sender, header.delegate) if p) + header.recipients
             for person in people:
                 seen.setdefault((person.name, person.addr), person)
         return tuple(seen.values())

@@ -1,0 +1,264 @@
+"""Recognisers for single lines of a body: separators, header fields, attribution lines.
+
+Every function here looks at one line (or two or three joined) of capped length, and no
+regex repeats a group that itself repeats: the cost per line is bounded whatever it holds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .participants import parse_one
+from .types import Participant
+
+MAX_LINE_CHARS = 400  # longer lines are body text, never a separator, field or attribution
+
+
+def _japanese(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# --- separators --------------------------------------------------------------------------
+
+# What a separator line says once its dashes are gone (lower case), and what it means.
+_REPLY_PHRASES = frozenset({"original message", "元のメッセージ", "オリジナル メッセージ"})
+_FORWARD_PHRASES = frozenset(
+    {
+        "forwarded message",
+        "forwarded message follows",
+        "forward message",
+        "転送されたメッセージ",
+        "転送メッセージ",
+        "転送済みメッセージ",
+        "message transféré",
+        "weitergeleitete nachricht",
+    }
+)
+_FORWARD_LINES = frozenset(
+    {
+        "begin forwarded message:",
+        "転送されたメッセージ:",
+        "転送されたメッセージ：",
+        "forwarded message:",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Separator:
+    forwarded: bool
+    japanese: bool
+    weak: bool  # a bare rule of underscores: a separator only when a header block follows
+
+
+def separator(text: str) -> Separator | None:
+    """`-----Original Message-----`, forward banners, Outlook's rule of underscores."""
+    line = text.strip()
+    if not line or len(line) > 120:
+        return None
+    if line[0] == "_" and len(line) >= 10 and not line.strip("_"):
+        return Separator(forwarded=False, japanese=False, weak=True)
+    lowered = line.lower()
+    if lowered in _FORWARD_LINES:
+        return Separator(forwarded=True, japanese=_japanese(lowered), weak=False)
+    if not lowered.startswith("--"):
+        return None
+    phrase = " ".join(lowered.strip("-").split())
+    japanese = _japanese(phrase)
+    if phrase in _FORWARD_PHRASES or phrase.startswith("forwarded by "):  # Lotus Notes
+        return Separator(forwarded=True, japanese=japanese, weak=False)
+    if phrase in _REPLY_PHRASES:
+        # Thunderbird's forward banner is "-------- Original Message --------" (8 dashes,
+        # spaced); Outlook and Outlook Express reply with five.
+        forwarded = lowered.startswith("-------- ")
+        return Separator(forwarded=forwarded, japanese=japanese, weak=False)
+    return None
+
+
+# --- header fields -----------------------------------------------------------------------
+
+FROM, DATE, TO, CC, SUBJECT, OTHER = "from", "date", "to", "cc", "subject", "other"
+_FIELDS = {
+    "from": FROM,
+    "差出人": FROM,
+    "送信者": FROM,
+    "送信元": FROM,
+    "sent": DATE,
+    "date": DATE,
+    "送信日時": DATE,
+    "送信日": DATE,
+    "日付": DATE,
+    "日時": DATE,
+    "to": TO,
+    "宛先": TO,
+    "受信者": TO,
+    "送信先": TO,
+    "cc": CC,
+    "subject": SUBJECT,
+    "件名": SUBJECT,
+    # Known fields that belong to the block but carry nothing we keep.
+    "bcc": OTHER,
+    "reply-to": OTHER,
+    "message-id": OTHER,
+    "importance": OTHER,
+    "重要度": OTHER,
+    "attachments": OTHER,
+    "添付ファイル": OTHER,
+    "添付": OTHER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str  # FROM, DATE, TO, CC, SUBJECT or OTHER
+    value: str
+    japanese: bool  # the label was Japanese
+
+
+def field(text: str) -> Field | None:
+    """`From: …`, `*Sent:* …`, `件名：…` (half- or full-width colon) as a header field."""
+    head = text[:24]
+    colon = -1
+    for index, ch in enumerate(head):
+        if ch in ":：":
+            colon = index
+            break
+    if colon <= 0:
+        return None
+    label = unicodedata.normalize("NFKC", head[:colon]).strip(" *\t").lower()
+    key = _FIELDS.get(label)
+    if key is None:
+        return None
+    value = text[colon + 1 :].strip(" *\t")
+    return Field(key=key, value=value, japanese=not label.isascii())
+
+
+# --- attribution lines -------------------------------------------------------------------
+
+# Attribution endings, matched against the last characters of a line only.
+_TRAILER = re.compile(
+    r"(?P<word>wrote|writes|said|a écrit|schrieb|escribió|さんは書きました|は書きました"
+    r"|書きました|のメッセージ|のメール)\s?[:：]\s*$",
+    re.IGNORECASE,
+)
+# Gmail (Japanese) ends "2022年3月1日(火) 9:00 山田太郎 <addr>:" with no word at all.
+_JA_DATE_START = re.compile(r"^\d{4}\s?年\s?\d{1,2}\s?月\s?\d{1,2}\s?日")
+_OPENER = re.compile(r"^(?:On|on|Le|Am|El|At|at)\s")
+_DATE_OPENER = re.compile(r"^(?:\d{4}[/年.-]|\d{1,2}[/.-]\d{1,2}[/.-]\d{2})")
+# The tokens a date ends with: a time, a year, a numeric date, a zone. The sender's name
+# follows the last one.
+_DATE_TOKEN = re.compile(
+    r"(?:午前|午後)?\s?\d{1,2}[:時]\d{2}(?::\d{2}|分)?(?:\s*[AaPp]\.?[Mm]\b\.?)?"
+    r"|\b(?:19|20)\d{2}\b(?:\s?年\s?\d{1,2}\s?月\s?\d{1,2}\s?日)?"
+    r"|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}"
+    r"|\d{1,2}\s?月\s?\d{1,2}\s?日"
+    r"|[+-]\d{4}\b"
+    r"|\(?\b(?:GMT|UTC|JST|BST|CET|CEST|EET|EST|EDT|CST|CDT|MST|MDT|PST|PDT|IST|KST)\b"
+    r"(?:[+-]\d{1,2}(?::?\d{2})?)?\)?"
+    r"|[(（][月火水木金土日][曜日]{0,2}[)）]"
+)
+# Words that end up before "wrote:" without naming anyone.
+_NOT_NAMES = frozenset(("i", "he", "she", "you", "we", "they", "someone", "somebody", "it"))
+_ZONED = re.compile(r":\d{2}:\d{2}|[+-]\d{4}")
+_SUPERCITE = re.compile(r'^>>>>>\s"(?P<nick>[^"\s]{1,16})"\s==\s(?P<who>[^\n]{1,200})\swrites:\s*$')
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    style: str
+    sender: Participant | None
+    date: str
+    strong: bool  # names a date or an address: not just prose that ends in "wrote:"
+
+
+def opens_attribution(text: str) -> bool:
+    """The first line of an attribution that a client may have wrapped over lines."""
+    return bool(_OPENER.match(text) or _DATE_OPENER.match(text) or _JA_DATE_START.match(text))
+
+
+def supercite(line: str) -> tuple[str, Attribution] | None:
+    """Gnus/Supercite's `>>>>> "JM" == Justin Mason <jm@example.org> writes:`."""
+    found = _SUPERCITE.match(line.strip()) if len(line) <= MAX_LINE_CHARS else None
+    if found is None:
+        return None
+    sender = parse_one(found.group("who"))
+    strong = sender is not None and bool(sender.addr)
+    return found.group("nick"), Attribution("supercite", sender, "", strong)
+
+
+def attribution(text: str) -> Attribution | None:
+    """Parse `On DATE, NAME <addr> wrote:` and its Japanese and client variants."""
+    line = " ".join(text.split())
+    if not line or len(line) > MAX_LINE_CHARS:
+        return None
+    tail = _TRAILER.search(line, max(0, len(line) - 24))
+    if tail is not None:
+        word = tail.group("word").lower()
+        body = line[: tail.start()]
+    elif _JA_DATE_START.match(line) and line[-1] in ":：" and line[:-1].rstrip().endswith(">"):
+        word, body = "gmail-ja", line[:-1]
+    elif line[-1] in ":：" and " wrote on " in line:  # Thunderbird: "NAME wrote on DATE:"
+        who, _, date = line[:-1].partition(" wrote on ")
+        sender = parse_one(who) if len(who) <= 200 else None
+        return Attribution("thunderbird", sender, date.strip(), True)
+    else:
+        return None
+    opener = _OPENER.match(body)
+    if opener is not None:
+        body = body[opener.end() :]
+    # The date comes before the name: digits inside `<taro-2022-03-01@…>` are no date.
+    region = len(body)
+    if "<" in body:
+        region = body.index("<")
+    elif "@" in body:
+        region = body.rfind(" ", 0, body.index("@")) + 1
+    date_end = 0
+    for token in _DATE_TOKEN.finditer(body, 0, region):
+        date_end = token.end()
+    date = body[:date_end].strip(" ,、")
+    if date_end == 0 and body.startswith("--- In "):  # Yahoo Groups: "--- In list@y..., X"
+        date_end = body.rfind(",") + 1
+    who = _strip_who(body[date_end:])
+    if '" == ' in who:  # Supercite after a date: `On DATE, "HF" == Harlan Feinstein wrote:`
+        word, who = "supercite", who[who.index('" == ') + 5 :]
+    sender = parse_one(who) if 0 < len(who) <= 200 else None
+    if sender is not None and not sender.addr and sender.name.lower() in _NOT_NAMES:
+        sender = None
+    strong = bool(date) or (sender is not None and bool(sender.addr))
+    return Attribution(_style(word, line, date, who, sender), sender, date, strong)
+
+
+def _strip_who(text: str) -> str:
+    who = text.strip(" ,、")
+    for lead in ("at ", "に ", "に", "の "):
+        if who.startswith(lead):
+            who = who[len(lead) :].lstrip(" ,、")
+    for trail in ("さんは", "さん", "は"):
+        if who.endswith(trail):
+            who = who[: -len(trail)].rstrip()
+            break
+    # "Once upon a time, Chris", "In detail, he", "September 2, joe@example.org": a phrase
+    # before the name. One word before a comma is a surname instead ("Smith, John").
+    before, comma, after = who.rpartition(", ")
+    if comma and after and "<" not in before and len(before.split()) >= 2:
+        who = after
+    return who
+
+
+def _style(word: str, line: str, date: str, who: str, sender: Participant | None) -> str:
+    if word in ("gmail-ja", "supercite"):
+        return word
+    if word == "のメール":
+        return "apple-ja"
+    if _japanese(word):
+        return "thunderbird-ja"
+    if ", at " in line:
+        return "apple"
+    # Gmail: "On Tue, Mar 1, 2022 at 9:00 AM Name <addr> wrote:", never seconds or a zone
+    # (mutt writes "at 07:27:52AM -0700, Name wrote:", Evolution a bare address).
+    gmail_like = " at " in date and "<" in who and not _ZONED.search(date)
+    if gmail_like and sender is not None and sender.addr:
+        return "gmail"
+    return "thunderbird"
