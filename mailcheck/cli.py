@@ -13,6 +13,8 @@ import click
 from . import __version__
 from .api import ScanError, scan_bytes, scan_paths
 from .catalog import Lang, load
+from .config import Config
+from .config_file import ConfigError, load_config
 from .limits import PRESETS, Limits
 from .model import ScanResult, Source, VerdictLabel
 from .parse import NotAMessageError
@@ -50,29 +52,29 @@ _LANG_OPTION = click.option(
 )
 
 
-def _stdin_results(limits: Limits) -> Iterator[ScanResult | ScanError]:
+def _stdin_results(limits: Limits, config: Config) -> Iterator[ScanResult | ScanError]:
     data = sys.stdin.buffer.read(limits.max_input_bytes + 1)
     source = Source(path="-", format="eml")
     try:
-        yield scan_bytes(data, limits=limits, source=source)
+        yield scan_bytes(data, limits=limits, config=config, source=source)
     except NotAMessageError as exc:
         yield ScanError(source=source, reason=str(exc), not_a_message=True)
 
 
 def _inputs(
-    paths: tuple[str, ...], limits: Limits
+    paths: tuple[str, ...], limits: Limits, config: Config
 ) -> Iterator[tuple[ScanResult | ScanError, bool]]:
     """Each outcome with whether it came from walking a directory."""
     for raw in paths:
         if raw == "-":
-            yield from ((r, False) for r in _stdin_results(limits))
+            yield from ((r, False) for r in _stdin_results(limits, config))
             continue
         path = Path(raw)
         if not path.exists():
             yield ScanError(source=Source(path=raw), reason="no such file or directory"), False
             continue
         in_dir = path.is_dir()
-        for outcome in scan_paths([path], limits=limits):
+        for outcome in scan_paths([path], limits=limits, config=config):
             yield outcome, in_dir
 
 
@@ -144,7 +146,19 @@ def main() -> None:
     show_default=True,
     help="Bounds on hostile input: 'gateway' is stricter and faster, 'forensic' digs deeper.",
 )
-def scan(paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    # No click checks: a missing or unusable file is exit status 3 like any bad setting.
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Organisation settings (TOML): internal and trusted domains, known correspondents. "
+    "Default: $MAILCHECK_CONFIG, else the first that exists of "
+    "$XDG_CONFIG_HOME/mailcheck/config.toml (~/.config/…) and /etc/mailcheck/config.toml.",
+)
+def scan(
+    paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str, config_path: Path | None
+) -> None:
     """Scan messages and print an explained verdict for each.
 
     PATHS are .eml / .msg / mbox files, directories (scanned recursively) or '-' for
@@ -154,11 +168,19 @@ def scan(paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str) -
     Exit status:
       0  every message is clean
       1  at least one message is suspicious
-      3  an input could not be scanned (and nothing was malicious)
+      3  an input could not be scanned (and nothing was malicious), or the
+         configuration is unusable (nothing is scanned then)
       4  at least one message is malicious
     """
     chosen = cast(Lang, lang) if lang else default_lang()
-    outcomes = _inputs(paths, PRESETS[preset])
+    try:
+        config = load_config(config_path, os.environ)
+    except ConfigError as exc:
+        # Scanning with the wrong settings would hide what they exist to catch: stop here.
+        errors = terminal.make_console(file=sys.stderr)
+        terminal.render_error(exc.source, exc.reason, lang=chosen, console=errors)
+        sys.exit(EXIT_ERROR)
+    outcomes = _inputs(paths, PRESETS[preset], config)
     sys.exit(_report(outcomes, lang=chosen, as_json=as_json, progress=True))
 
 

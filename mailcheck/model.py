@@ -118,6 +118,20 @@ class ReceivedHop:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AuthResult:
+    """One SPF / DKIM / DMARC / ARC result as a receiving server recorded it in a header.
+
+    Attacker-sent headers can carry results too, and Emotet mail passed for its own hijacked
+    domain: these explain, they never clear a message.
+    """
+
+    method: str  # lower case: spf, dkim, dmarc, arc, ...
+    result: str  # lower case: pass, fail, softfail, neutral, none, temperror, ...
+    detail: str = ""  # the identity checked, e.g. "smtp.mailfrom=x@a.example", "header.d=a.example"
+    authserv_id: str = ""  # the server that checked, e.g. "mx.corp.example"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageSummary:
     from_: Address | None
     to: tuple[Address, ...] = ()
@@ -129,6 +143,7 @@ class MessageSummary:
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
     received: tuple[ReceivedHop, ...] = ()
+    auth: tuple[AuthResult, ...] = ()  # in header order: the nearest receiving server first
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..limits import Budget
 from ..model import Address, MessageSummary
+from .auth import parse_auth
 from .charset import decode_header_value, raw_text
 from .received import parse_received
 from .types import Defect, Header, Leaf, ParsedMessage, TextBody
@@ -155,6 +156,7 @@ def summarise(headers: tuple[Header, ...], location: str = "") -> HeaderSummary:
         in_reply_to=msgid("In-Reply-To"),
         references=references,
         received=received,
+        auth=parse_auth(listed),
     )
     sender = sender_list[0] if sender_list else None
     return HeaderSummary(message=message, sender=sender, defects=tuple(defects))

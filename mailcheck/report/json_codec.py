@@ -16,6 +16,7 @@ from ..model import (
     Advice,
     Attachment,
     AttachmentStatus,
+    AuthResult,
     Confidence,
     Evidence,
     Finding,
@@ -105,6 +106,15 @@ def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
                 }
                 for hop in message.received
             ],
+            "auth": [
+                {
+                    "method": r.method,
+                    "result": r.result,
+                    "detail": r.detail,
+                    "authserv_id": r.authserv_id,
+                }
+                for r in message.auth
+            ],
         },
         "verdict": result.verdict.label,
         "score": result.verdict.score,
@@ -187,6 +197,15 @@ def from_dict(raw: dict[str, Any]) -> ScanResult:
                         raw=h.get("raw", ""),
                     )
                     for h in message.get("received", ())
+                ),
+                auth=tuple(
+                    AuthResult(
+                        method=str(a["method"]),
+                        result=str(a["result"]),
+                        detail=str(a.get("detail", "")),
+                        authserv_id=str(a.get("authserv_id", "")),
+                    )
+                    for a in message.get("auth", ())
                 ),
             ),
             attachments=tuple(_read_attachment(a) for a in raw.get("attachments", ())),

@@ -23,6 +23,7 @@ from rich.tree import Tree
 from .. import catalog
 from ..catalog import Lang
 from ..model import Address, Attachment, Finding, ScanResult, VerdictLabel, severity_rank
+from ..parse.auth import summary as auth_summary
 from .sanitize import clean_text, defang
 
 PLAIN_WIDTH = 100
@@ -47,6 +48,7 @@ _SEVERITY_STYLE = {
 # Words not (yet) in ui.toml; catalog entries win once they exist.
 _FALLBACK: dict[str, dict[Lang, str]] = {
     "label.error": {"en": "error", "ja": "エラー"},
+    "label.auth": {"en": "Auth", "ja": "認証結果"},
     "status.encrypted": {"en": "encrypted", "ja": "暗号化"},
     "status.truncated": {"en": "truncated", "ja": "途中まで"},
     "status.broken": {"en": "broken", "ja": "破損"},
@@ -203,13 +205,16 @@ def _header(result: ScanResult, lang: Lang) -> RenderableType:
     if result.source.index is not None:
         source += f" #{result.source.index}"
     message = result.message
-    rows = (
+    rows: list[tuple[str, str]] = [
         ("label.source", source),
         ("label.from", _address(message.from_) if message.from_ is not None else "-"),
         ("label.to", clean_text(", ".join(_address(a) for a in message.to[:20]), 1000) or "-"),
         ("label.subject", defang(clean_text(message.subject)) or "-"),
         ("label.date", clean_text(message.date, 100) or "-"),
-    )
+    ]
+    if message.auth:
+        # As the receiving servers recorded them; a pass says nothing about a hijacked account.
+        rows.append(("label.auth", clean_text(auth_summary(message.auth), 300)))
     labels = [_word(key, lang) + ":" for key, _ in rows]
     pad = max(cell_len(label) for label in labels) + 1
     return Group(
