@@ -12,6 +12,10 @@ MALICIOUS_SCORE = 80
 SUSPICIOUS_SEVERITY = severity_rank("high")
 MALICIOUS_SEVERITY = severity_rank("critical")
 INCOMPLETE_NAMESPACES = ("limit.", "analyzer.")
+# Identity evidence (who sent it) is suspicious on its own however much of it there is;
+# it takes a trait of the delivery or the attachment on top to make a message malicious.
+IDENTITY_NAMESPACES = ("sender.", "thread.")
+IDENTITY_CAP = 70
 
 
 def verdict(findings: Sequence[Finding], attachments: Sequence[Attachment]) -> Verdict:
@@ -19,7 +23,9 @@ def verdict(findings: Sequence[Finding], attachments: Sequence[Attachment]) -> V
     by_id: dict[str, int] = {}
     for finding in findings:
         by_id[finding.id] = max(by_id.get(finding.id, 0), finding.score)
-    score = sum(by_id.values())
+    identity = sum(v for k, v in by_id.items() if k.startswith(IDENTITY_NAMESPACES))
+    other = sum(v for k, v in by_id.items() if not k.startswith(IDENTITY_NAMESPACES))
+    score = min(identity, IDENTITY_CAP) + other
     worst = max((severity_rank(f.severity) for f in findings), default=0)
     label: VerdictLabel = "clean"
     if worst >= MALICIOUS_SEVERITY or score >= MALICIOUS_SCORE:

@@ -208,3 +208,27 @@ def test_attached_msg_is_scanned_as_a_nested_message() -> None:
     hit = finding(result, "sender.display_name_has_address")
     assert hit.evidence[0].location == "attachment 2/order.msg: header From"
     assert result.attachments[1].children, "the .msg's own parts are in the tree"
+
+
+def test_identity_evidence_alone_is_suspicious_however_much_of_it_there_is() -> None:
+    from mailcheck.model import Evidence
+    from mailcheck.score import verdict
+
+    def make(finding_id: str, severity: str, score: int) -> Finding:
+        return Finding(
+            id=finding_id,
+            severity=severity,  # type: ignore[arg-type]
+            score=score,
+            confidence="high",
+            evidence=(Evidence(location="header From"),),
+            analyzer="test",
+        )
+
+    identity = [
+        make("sender.display_name_has_address", "high", 40),
+        make("sender.impersonates_known_correspondent", "high", 50),
+        make("thread.sender_not_in_thread", "high", 50),
+    ]
+    assert verdict(identity, ()).label == "suspicious"
+    with_delivery = [*identity, make("attachment.archive_password_in_body", "medium", 25)]
+    assert verdict(with_delivery, ()).label == "malicious"

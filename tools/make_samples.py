@@ -167,6 +167,7 @@ def display_name_address() -> bytes:
 def genuine_reply() -> bytes:
     text = (
         "佐藤様\n\nお世話になっております。山田です。\n見積書を添付いたします。ご確認のほどよろしくお願いいたします。\n\n"
+        "2022年2月27日(日) 16:00 佐藤 花子 <sato@corp.example.co.jp>:\n"
         "> 山田様\n> 先日の件、見積書をお送りいただけますでしょうか。\n> 佐藤\n"
     ).replace("\n", CRLF)
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

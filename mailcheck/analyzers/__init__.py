@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from . import attachment_type, office, parsing, payloads, sender
+from . import attachment_type, office, parsing, payloads, sender, thread
 from .interface import Analyzer, AttachmentAnalyzer, MessageAnalyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     *parsing.ANALYZERS,
     *sender.ANALYZERS,
+    *thread.ANALYZERS,
     *attachment_type.ANALYZERS,
     *office.ANALYZERS,
     *payloads.ANALYZERS,

@@ -1,0 +1,329 @@
+"""Does this message really continue the conversation it quotes?
+
+Emotet replied to stolen threads from unrelated hijacked mailboxes, often under the name of
+someone in the thread. Given a parsed message and its split quoted history, `judge` returns
+the hits that say so, or the weaker signs (a reply without threading headers, a quote that
+could not be read). It emits at most one of the two identity findings (a participant's name
+on another address, a sender outside the thread): they describe one fact, and each carries
+enough score on its own to make any attachment payload trait malicious.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config import Config
+from ..model import Address, Evidence, Hit
+from ..parse.types import ParsedMessage
+from .context import (
+    Context,
+    auto_reply_text,
+    automated_address,
+    describe,
+    list_address,
+    password_notice,
+    quoted_from_list,
+)
+from .identity import (
+    FREEMAIL,
+    brand,
+    brands,
+    is_freemail,
+    name_keys,
+    names_match,
+    org_of,
+    organisation,
+    same_org,
+)
+from .types import Participant, QuotedHeader, ThreadSplit
+
+_SHOWN_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_MAX_LISTED = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    """The quoted history of one body part, and where that part is."""
+
+    split: ThreadSplit
+    location: str  # e.g. "part 1", "part 1.2"
+
+
+class _People:
+    """Quoted participants, with the comparisons the checks need."""
+
+    def __init__(self, people: Iterable[Participant], config: Config) -> None:
+        self.people = tuple(people)
+        self.config = config
+        self.internal = {organisation(d) for d in config.internal_domains}
+        self.trusted = {organisation(d) for d in config.trusted_domains}
+        self.addressed = tuple(p for p in self.people if p.addr)
+        self.named_only = tuple(p for p in self.people if not p.addr and p.name)
+
+    def is_internal(self, addr: str) -> bool:
+        return org_of(addr) in self.internal
+
+    def alias(self, addr: str, person: Participant) -> bool:
+        """Both addresses belong to one configured correspondent."""
+        for known in self.config.known_correspondents:
+            if addr.lower() in known.addresses and (
+                person.addr in known.addresses
+                or (person.name and names_match(person.name, known.name))
+            ):
+                return True
+        return False
+
+    def same_party(self, addr: str, person: Participant) -> bool:
+        """The address is this participant, a colleague of theirs, or their known alias."""
+        if not person.addr:
+            return False
+        return (
+            addr.lower() == person.addr.lower()
+            or same_org(addr, person.addr)
+            or (self.is_internal(addr) and self.is_internal(person.addr))
+            or self.alias(addr, person)
+        )
+
+    def by_address(self, addr: str) -> Participant | None:
+        return next((p for p in self.addressed if self.same_party(addr, p)), None)
+
+    def listing(self) -> str:
+        shown = [_person(p) for p in self.people[:_MAX_LISTED]]
+        more = len(self.people) - _MAX_LISTED
+        return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
+
+
+def _person(p: Participant | Address) -> str:
+    name = p.display_name if isinstance(p, Address) else p.name
+    addr = p.addr
+    if name and addr:
+        return f"{name} <{addr}>"
+    return name or addr
+
+
+def _reply_headers(split: ThreadSplit) -> tuple[QuotedHeader, ...]:
+    return tuple(h for h in split.headers if not h.forwarded)
+
+
+def _in_thread(message: ParsedMessage, people: _People, ctx: Context) -> bool:
+    sender = message.from_
+    assert sender is not None
+    if people.by_address(sender.addr):
+        return True
+    # A shared mailbox or assistant sending on behalf of a participant (Sender header).
+    if message.sender and people.by_address(message.sender.addr):
+        return True
+    if _system_of(sender, ctx, people.addressed):
+        return True
+    # Outlook quotes colleagues by name only: a name match is all the evidence there is, and
+    # it is enough unless every participant is an unaddressed insider and the sender is not.
+    name_only_thread = not people.addressed
+    if any(names_match(sender.display_name, p.name) for p in people.named_only):
+        return not (
+            name_only_thread
+            and people.internal
+            and not people.is_internal(sender.addr)
+            and org_of(sender.addr) not in people.trusted
+        )
+    return name_only_thread and people.is_internal(sender.addr)
+
+
+def _system_of(sender: Address, ctx: Context, people: Iterable[Participant]) -> bool:
+    """A ticketing or no-reply system of a participant's organisation: support@acme.zendesk.com
+    answering a thread with someone @acme.co.jp."""
+    if not (ctx.ticketing or automated_address(sender.addr)) or is_freemail(sender.addr):
+        return False
+    theirs = {brand(org_of(p.addr)) for p in people if p.addr and not is_freemail(p.addr)}
+    return bool(theirs & brands(sender.addr))
+
+
+def _impersonated(sender: Address, people: _People, ctx: Context) -> Participant | None:
+    """A participant whose name the sender carries from an address not theirs."""
+    keys = name_keys(sender.display_name)
+    if not keys or any(p.addr.lower() == sender.addr.lower() for p in people.addressed):
+        return None
+    for person in people.addressed:
+        if (
+            keys & name_keys(person.name)
+            and not people.same_party(sender.addr, person)
+            and not _system_of(sender, ctx, (person,))
+        ):
+            return person
+    return None
+
+
+def _where(split: ThreadSplit, person: Participant) -> QuotedHeader:
+    """The quoted header that names `person` (the first one, for the evidence)."""
+    named = (h for h in split.headers if person in (h.sender, h.delegate, *h.recipients))
+    return next(named, split.headers[0])
+
+
+def _from_evidence(prefix: str, sender: Address, *facts: tuple[str, str]) -> Evidence:
+    return Evidence(
+        location=f"{prefix}header From",
+        excerpt=_person(sender),
+        facts=(("from_name", sender.display_name or "-"), ("from_address", sender.addr), *facts),
+    )
+
+
+def _quote_evidence(prefix: str, quote: Quote, header: QuotedHeader) -> Evidence:
+    return Evidence(
+        location=f"{prefix}{quote.location}",
+        excerpt=header.excerpt[:300],
+        facts=(("quoted_line", str(header.line)),),
+    )
+
+
+def _identity(
+    message: ParsedMessage, quote: Quote | None, ctx: Context, config: Config, prefix: str
+) -> Hit | None:
+    sender = message.from_
+    assert sender is not None
+    if quote is None or not quote.split.headers or ctx.exempt:
+        return None
+    people = _People(quote.split.participants, config)
+    headers = _reply_headers(quote.split)
+    first = (headers or quote.split.headers)[0]
+    subject = first.subject or "-"
+    # Every quoted block counts, forwarded ones too (a reply to a forward). A forward itself
+    # is exempt: people forward their own mail between their own accounts all the time
+    # ("FW:" from work of a mail they sent from home), and that is not this conversation.
+    copied = None if ctx.subject == "forward" else _impersonated(sender, people, ctx)
+    if copied is not None:
+        return Hit(
+            id="thread.display_name_impersonates_participant",
+            evidence=(
+                _from_evidence(
+                    prefix,
+                    sender,
+                    ("participant", _person(copied)),
+                    ("participant_address", copied.addr),
+                    ("quoted_subject", subject),
+                    ("participants", people.listing()),
+                ),
+                _quote_evidence(prefix, quote, _where(quote.split, copied)),
+            ),
+        )
+    # A reply whose audience is known (its newest quoted header lists recipients) and whose
+    # sender is none of them. Forwards legitimately come from outside the thread, and an
+    # attribution line ("On …, Alice wrote:") does not say whom Alice wrote to.
+    is_reply = ctx.subject == "reply" or (ctx.threaded and ctx.subject is None)
+    if not headers or not headers[0].recipients or not is_reply:
+        return None
+    if any(list_address(r.addr) for r in headers[0].recipients if r.addr) or quoted_from_list(
+        (h.excerpt for h in headers), quote.split.quoted_text
+    ):
+        return None  # sent to a list: every subscriber was in the audience
+    if _in_thread(message, people, ctx):
+        return None
+    return Hit(
+        id="thread.sender_not_in_thread",
+        confidence="high" if people.addressed else "medium",
+        evidence=(
+            _from_evidence(
+                prefix, sender, ("participants", people.listing()), ("quoted_subject", subject)
+            ),
+            _quote_evidence(prefix, quote, headers[0]),
+        ),
+    )
+
+
+def _shown_address(
+    message: ParsedMessage, quote: Quote | None, ctx: Context, config: Config, prefix: str
+) -> Hit | None:
+    """The display name shows an address of the thread or of the recipient's organisation."""
+    sender = message.from_
+    assert sender is not None
+    if ctx.mailing_list and " via " in sender.display_name.lower():
+        return None
+    people = _People(quote.split.participants if quote else (), config)
+    recipient_orgs = {org_of(a.addr) for a in message.summary.to} - FREEMAIL
+    for shown in _SHOWN_ADDRESS.findall(sender.display_name):
+        shown = shown.lower()
+        if shown == sender.addr.lower() or same_org(shown, sender.addr):
+            continue
+        if any(p.addr.lower() == shown for p in people.addressed):
+            matched = shown
+        elif org_of(shown) in recipient_orgs or people.is_internal(shown):
+            matched = org_of(shown)
+        else:
+            continue
+        return Hit(
+            id="thread.display_name_address_is_participant",
+            evidence=(
+                _from_evidence(prefix, sender, ("shown_address", shown), ("matched", matched)),
+            ),
+        )
+    return None
+
+
+def _fake_reply(message: ParsedMessage, ctx: Context, text: str, prefix: str) -> Hit | None:
+    if ctx.subject != "reply" or ctx.threaded or ctx.exempt or ctx.ticketing:
+        return None
+    if password_notice(message, text) or auto_reply_text(message.subject, text):
+        return None
+    # A .msg saved without transport headers lost In-Reply-To with them.
+    if any(d.code == "no_transport_headers" for d in message.defects):
+        return None
+    return Hit(
+        id="thread.fake_reply",
+        confidence="medium",
+        evidence=(
+            Evidence(
+                location=f"{prefix}header Subject",
+                excerpt=message.subject[:200],
+                facts=(("subject", message.subject[:200]),),
+            ),
+        ),
+    )
+
+
+def _quote_unparsed(quote: Quote | None, ctx: Context, prefix: str) -> Hit | None:
+    if quote is None or not quote.split.quoted or ctx.exempt or ctx.subject == "forward":
+        return None
+    if ctx.subject != "reply" and not ctx.threaded:
+        return None
+    if any(h.sender or h.recipients for h in quote.split.headers):
+        return None
+    first = next((line for line in quote.split.quoted_text.splitlines() if line.strip()), "")
+    return Hit(
+        id="thread.quote_unparsed",
+        confidence="low",
+        evidence=(
+            Evidence(
+                location=f"{prefix}{quote.location}",
+                excerpt=first[:200],
+                facts=(("location", f"{prefix}{quote.location}"),),
+            ),
+        ),
+    )
+
+
+def judge(
+    message: ParsedMessage, quote: Quote | None, config: Config, prefix: str = ""
+) -> list[Hit]:
+    """Every thread finding for one message (`prefix` names a nested message's place)."""
+    if message.from_ is None or not message.from_.addr:
+        return []
+    ctx = describe(message)
+    text = quote.split.new_text if quote else (message.bodies[0].text if message.bodies else "")
+    hits = [
+        hit
+        for hit in (
+            _identity(message, quote, ctx, config, prefix),
+            _shown_address(message, quote, ctx, config, prefix),
+        )
+        if hit is not None
+    ]
+    # The weak sign only speaks when nothing stronger did: an identity finding already
+    # explains the message, and a second reason to distrust the sender adds only noise.
+    if not hits:
+        weak = _fake_reply(message, ctx, text, prefix)
+        if weak is not None:
+            hits.append(weak)
+    unparsed = _quote_unparsed(quote, ctx, prefix)
+    if unparsed is not None:
+        hits.append(unparsed)
+    return hits
