@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import multiprocessing.connection
+import resource
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _CACHE_ENTRIES = 4096
+# Address space of the worker process: oletools on a large workbook needs a few hundred MB.
+WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 
 
 class WorkerTimeout(Exception):
@@ -33,8 +36,12 @@ class WorkerFailed(Exception):
     """The isolated call raised, or the worker died; the message says which."""
 
 
-def _serve(conn: multiprocessing.connection.Connection) -> None:
+def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> None:
     """Worker main loop: run (function, args) requests until the pipe closes."""
+    if memory_bytes:
+        # A hostile document must not exhaust the host: past this, allocation fails with
+        # MemoryError inside the analyser, which is reported like any analyser error.
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
         try:
             func, args = conn.recv()
@@ -49,7 +56,8 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
 class Worker:
     """One child process that runs module-level functions with a timeout."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
+        self.memory_bytes = memory_bytes
         self._context = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: multiprocessing.connection.Connection | None = None
@@ -58,7 +66,9 @@ class Worker:
 
     def _start(self) -> multiprocessing.connection.Connection:
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(target=_serve, args=(child,), daemon=True)
+        self._process = self._context.Process(
+            target=_serve, args=(child, self.memory_bytes), daemon=True
+        )
         self._process.start()
         child.close()
         self._conn = parent
@@ -101,8 +111,8 @@ class Worker:
 class Engine:
     """An isolated worker plus a cache of analysis results keyed by content hash."""
 
-    def __init__(self, *, cache: bool = True) -> None:
-        self.worker = Worker()
+    def __init__(self, *, cache: bool = True, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
+        self.worker = Worker(memory_bytes=memory_bytes)
         self.cache_enabled = cache
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._cache_lock = threading.Lock()

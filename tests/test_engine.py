@@ -50,3 +50,11 @@ def test_cache_computes_once_per_key() -> None:
     for _ in range(3):
         off.cached(("x", "abc"), lambda: calls.append(1) or 7)
     assert len(calls) == 4
+
+
+def test_worker_memory_is_capped() -> None:
+    with Engine(memory_bytes=512 * 1024 * 1024) as eng:
+        assert eng.worker.call(worker_funcs.allocate, 16, timeout=60) == 16 * 1024 * 1024
+        with pytest.raises(WorkerFailed, match="MemoryError"):
+            eng.worker.call(worker_funcs.allocate, 1024, timeout=60)
+        assert eng.worker.call(worker_funcs.add, 2, 2, timeout=60) == 4

@@ -24,3 +24,7 @@ def fail() -> None:
 
 def die() -> None:
     os._exit(9)
+
+
+def allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))
