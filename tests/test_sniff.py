@@ -223,7 +223,7 @@ def test_large_inputs_are_fast() -> None:
     ):
         start = time.perf_counter()
         sniff(data)
-        assert time.perf_counter() - start < 0.5
+        assert time.perf_counter() - start < 5  # generous hang guard: sniffing reads a prefix
 
 
 MAGICS = [
