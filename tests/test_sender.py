@@ -337,3 +337,18 @@ def test_ham_corpus_false_positives() -> None:
     assert fired[REPLY_TO] <= 5
     assert fired[IMPERSONATION] <= 2
     assert len(suspicious_by_mine) <= 2, suspicious_by_mine
+
+
+def test_writing_to_your_own_other_address_is_not_impersonation() -> None:
+    from conftest import eml
+
+    from mailcheck.api import scan_bytes
+
+    data = eml(
+        "From: Mikel Lindsaar <test@lindsaar.example>",
+        "To: Mikel Lindsaar <raasdnil@mail.example>",
+        "Subject: notes for later",
+    )
+    result = scan_bytes(data)
+    assert "sender.impersonates_known_correspondent" not in {f.id for f in result.findings}
+    assert result.verdict.label == "clean"

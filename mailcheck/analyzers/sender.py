@@ -104,10 +104,17 @@ def _matching_people(ctx: MessageContext, keys: frozenset[str]) -> list[_Person]
     summary = ctx.message.summary
     if _is_list(ctx.message):
         return people
-    for recipient in (*summary.to, *summary.cc)[:_MAX_RECIPIENTS]:
-        if recipient.display_name and keys & name_keys(recipient.display_name):
-            addr = recipient.addr.lower()
-            people.append(_Person(name=recipient.display_name, addresses=(addr,), configured=False))
+    recipients = (*summary.to, *summary.cc)[:_MAX_RECIPIENTS]
+    named = [r for r in recipients if r.display_name and keys & name_keys(r.display_name)]
+    # Mail to nobody but the same name is mostly someone writing to their own other address
+    # (home, old job), not how a hijacked thread reaches its victim; unless that name is a
+    # configured colleague's, which an outside address must not carry.
+    internal = ctx.config.internal_domains
+    if len(named) == len(recipients) and not any(_in_domains(r.domain, internal) for r in named):
+        return people
+    for recipient in named:
+        addr = recipient.addr.lower()
+        people.append(_Person(name=recipient.display_name, addresses=(addr,), configured=False))
     return people
 
 
