@@ -100,18 +100,6 @@ def scan_bytes(
     analysed_at = time.monotonic()
     findings = list(runner.findings)
     findings.extend(to_finding(catalog, hit, "extract") for hit in extraction.hits)
-    for defect in extraction.defects:
-        hit = Hit(
-            id="attachment.unreadable",
-            evidence=(
-                Evidence(
-                    location=defect.location,
-                    excerpt=defect.detail,
-                    facts=(("attachment", defect.location), ("error", defect.detail)),
-                ),
-            ),
-        )
-        findings.append(to_finding(catalog, hit, "extract"))
     findings.extend(_limit_findings(catalog, budget))
     findings = _distinct(findings)
     attachments = tuple(extraction.attachments)

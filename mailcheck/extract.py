@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from .containers import OPENERS, Member, OpenRequest
 from .containers.passwords import candidates
 from .limits import Budget
-from .model import Attachment, AttachmentStatus, Hit
+from .model import Attachment, AttachmentStatus, Evidence, Hit
 from .parse import NotAMessageError, parse_message
-from .parse.types import Defect, Leaf, ParsedMessage
+from .parse.types import Leaf, ParsedMessage
 from .sniff import Sniffed, sniff
 
 # File names are attacker text: keep them readable in a path, never as separators.
@@ -56,8 +56,7 @@ class Extraction:
     attachments: list[Attachment] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     messages: list[NestedMessage] = field(default_factory=list)
-    defects: list[Defect] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)  # from container openers
+    hits: list[Hit] = field(default_factory=list)  # about containers and attached messages
 
 
 def _node_path(parent: str, leaf: Leaf) -> str:
@@ -176,9 +175,13 @@ class _Extractor:
         try:
             parsed = parse_message(data, self.budget, prefix)
         except NotAMessageError as exc:
-            self.out.defects.append(
-                Defect(code="nested_unreadable", location=f"attachment {path}", detail=str(exc))
+            reason = str(exc)
+            evidence = Evidence(
+                location=f"attachment {path}",
+                excerpt=reason,
+                facts=(("attachment", path), ("error", reason)),
             )
+            self.out.hits.append(Hit(id="attachment.unreadable", evidence=(evidence,)))
             return None
         self.out.messages.append(NestedMessage(prefix=prefix, message=parsed, depth=depth + 1))
         return parsed
