@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 import struct
 import time
@@ -482,3 +483,21 @@ def test_strelka_onenote_and_shortcut_fixtures() -> None:
     assert _corpus_hits(folder / "test.lnk") == ["attachment.lnk_shortcut"]  # calc.exe
     for name in ("test.exe", "test_upx.exe", "test_xor.exe", "test.bat", "test.msi"):
         assert "attachment.executable" in _corpus_hits(folder / name), name
+
+
+def test_padded_word_document_that_sniffs_as_doc_is_inflated() -> None:
+    # A real OLE file with a WordDocument stream: the kind has an opener (for encrypted
+    # copies), which must not hide the padding of a plain document.
+    from extract_msg.ole_writer import OleWriter
+
+    writer = OleWriter()
+    writer.addEntry("WordDocument", data=NOISE[:600_000])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    doc = buffer.getvalue() + bytes(8 * 1024 * 1024)
+    result = scan_bytes(with_attachment(doc, "invoice.doc", "application/msword"))
+    assert next(a for a in result.attachments if a.filename == "invoice.doc").sniffed_type == (
+        "application/msword"
+    )
+    assert finding(result, "attachment.inflated").evidence[0].location == "attachment 2/invoice.doc"
+    assert result.verdict.label == "malicious"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..containers import OPENERS
+from ..containers import ARCHIVE_KINDS
 from ..model import Evidence
 from .interface import AttachmentAnalyzer, AttachmentContext, Hit
 
@@ -42,7 +42,7 @@ def padded(ctx: AttachmentContext) -> Iterator[Hit]:
     kind = item.sniffed.kind
     if kind in _NATURALLY_UNIFORM or item.sniffed.mime.startswith(("image/", "audio/", "video/")):
         return
-    if kind in OPENERS:  # an archive's members are checked one by one, where they are named
+    if kind in ARCHIVE_KINDS:  # an archive's members are checked one by one, where they are named
         return
     byte, count = padding(data)
     share = count / len(data)

@@ -48,6 +48,10 @@ OPENERS: dict[str, Opener] = {
     for kind in kinds
 }
 
+# Kinds whose members are analysed one by one; the Office kinds above only ever yield a
+# decrypted copy of an encrypted document, so a plain .doc is still one file to analyse.
+ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS)
+
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",
     "attachment.encrypted_archive",
@@ -66,4 +70,4 @@ EMITS: tuple[str, ...] = (
     *office_crypto.EMITS,
 )
 
-__all__ = ["EMITS", "OPENERS", "Member", "OpenRequest", "Opened", "Opener"]
+__all__ = ["ARCHIVE_KINDS", "EMITS", "OPENERS", "Member", "OpenRequest", "Opened", "Opener"]
