@@ -4,12 +4,14 @@ real corpora (benign macro workbooks must never be called malicious)."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -810,3 +812,16 @@ def test_message_without_attachments_never_reaches_the_worker() -> None:
     with Engine() as engine:
         scan_bytes(eml("From: a@example.com", body="Sub AutoOpen()\r\n"), engine=engine)
         assert engine.worker._process is None
+
+
+def test_lzma_parts_are_not_decompressed_in_one_unbounded_step() -> None:
+    from mailcheck.analyzers.office.ooxml import Package
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook/>", compress_type=zipfile.ZIP_LZMA)
+    package = Package(buffer.getvalue(), office.options_for(DEFAULT))
+    assert package.read("xl/workbook.xml") is None
+    assert "xl/workbook.xml" in package.skipped
+    assert package.read("[Content_Types].xml") == b"<Types/>"

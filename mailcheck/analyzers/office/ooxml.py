@@ -31,21 +31,27 @@ class Package:
             info.filename.replace("\\", "/").lstrip("/").lower(): info
             for info in self.zip.infolist()[: options.max_parts]
         }
-        # Members over the size bound (never read) and members past the count bound.
-        self.skipped = [n for n, i in self.infos.items() if i.file_size > options.max_part_bytes]
+        # Members never read: over the size bound, or compressed with a method zipfile
+        # decompresses in one unbounded step (bzip2, LZMA: the declared size is not a bound
+        # there; Office itself writes only stored and deflated parts).
+        self.skipped = [n for n, i in self.infos.items() if not self._readable(i)]
         if len(self.zip.infolist()) > options.max_parts:
             self.skipped.append(f"{len(self.zip.infolist()) - options.max_parts} more members")
+
+    def _readable(self, info: zipfile.ZipInfo) -> bool:
+        return info.file_size <= self.options.max_part_bytes and info.compress_type in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        )
 
     def names(self) -> list[str]:
         return list(self.infos)
 
     def read(self, name: str) -> bytes | None:
         info = self.infos.get(name.lower())
-        if info is None:
+        if info is None or not self._readable(info):
             return None
-        if info.file_size > self.options.max_part_bytes:
-            return None
-        with self.zip.open(info) as member:  # zipfile stops at the declared size
+        with self.zip.open(info) as member:  # deflate stops at the read size
             return member.read(self.options.max_part_bytes)
 
     def xml(self, name: str) -> ET.Element | None:
