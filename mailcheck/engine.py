@@ -18,7 +18,7 @@ import multiprocessing.connection
 import resource
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -114,12 +114,12 @@ class Engine:
     def __init__(self, *, cache: bool = True, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
         self.worker = Worker(memory_bytes=memory_bytes)
         self.cache_enabled = cache
-        self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self._cache: OrderedDict[Hashable, object] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
 
-    def cached(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
-        """`compute()` once per key (analysis name, sha256) while the entry stays cached.
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per key (analysis name, sha256, options) while it stays cached.
 
         Only results are cached, never exceptions: a timeout may not repeat.
         """

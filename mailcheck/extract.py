@@ -8,23 +8,16 @@ so that the analyzers see them like the top-level one.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 from .containers import OPENERS, Member, OpenRequest
 from .containers.passwords import candidates
+from .containers.session import display_name
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
 from .parse import NotAMessageError, parse_message
 from .parse.types import Leaf, ParsedMessage
 from .sniff import Sniffed, sniff
-
-# File names are attacker text: keep them readable in a path, never as separators.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
-
-
-def safe_name(filename: str) -> str:
-    return _UNSAFE.sub("_", filename)[:200]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +29,7 @@ class Item:
     declared_type: str
     sniffed: Sniffed
     data: bytes
+    sha256: str  # hex digest, computed once for the report and every cache key
     depth: int
     role: str  # body, inline, attachment, member
 
@@ -60,7 +54,7 @@ class Extraction:
 
 
 def _node_path(parent: str, leaf: Leaf) -> str:
-    own = f"{leaf.path}/{safe_name(leaf.filename)}" if leaf.filename else leaf.path
+    own = f"{leaf.path}/{display_name(leaf.filename)}" if leaf.filename else leaf.path
     return f"{parent}/{own}" if parent else own
 
 
@@ -103,6 +97,7 @@ class _Extractor:
         passwords: tuple[str, ...],
     ) -> Attachment:
         sniffed = sniff(data)
+        digest = hashlib.sha256(data).hexdigest()
         status: AttachmentStatus = "truncated" if truncated else "ok"
         children: list[Attachment] = []
         item = Item(
@@ -111,6 +106,7 @@ class _Extractor:
             declared_type=declared_type,
             sniffed=sniffed,
             data=data,
+            sha256=digest,
             depth=depth,
             role=role,
         )
@@ -149,7 +145,7 @@ class _Extractor:
             declared_type=declared_type,
             sniffed_type=sniffed.mime,
             size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=digest,
             depth=depth,
             status=status,
             children=tuple(children),
@@ -159,7 +155,7 @@ class _Extractor:
         self, member: Member, parent: str, depth: int, passwords: tuple[str, ...]
     ) -> Attachment:
         return self.node(
-            path=f"{parent}/{safe_name(member.name)}",
+            path=f"{parent}/{display_name(member.name)}",
             filename=member.name,
             declared_type="",
             data=member.data,

@@ -4,6 +4,7 @@ real corpora (benign macro workbooks must never be called malicious)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -682,6 +683,27 @@ def test_same_attachment_is_analysed_once_per_process(
         )
     assert len(seen) == calls
     assert ids(first) == ids(second) and "attachment.macro.autoexec_exec" in ids(second)
+
+
+def test_cached_report_is_not_reused_under_other_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Engine() as engine:
+        seen: list[int] = []
+        real = engine.worker.call
+
+        def counting(func: object, *args: object, timeout: float) -> object:
+            seen.append(1)
+            return real(func, *args, timeout=timeout)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(engine.worker, "call", counting)
+        data = macro_docm(DROPPER_MACRO, text="bounds")
+        scan(data, "a.docm", engine=engine)
+        scan(
+            data,
+            "a.docm",
+            limits=dataclasses.replace(DEFAULT, max_member_bytes=1 << 20),
+            engine=engine,
+        )
+    assert len(seen) == 2
 
 
 # --- hostile input: never raises, always a report --------------------------------------------

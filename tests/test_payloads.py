@@ -66,6 +66,7 @@ def context(
         declared_type="",
         sniffed=sniff(data),
         data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
         depth=0,
         role=role,
     )

@@ -44,7 +44,7 @@ _STATUS_RANK: dict[AttachmentStatus, int] = {
 
 
 def display_name(name: str) -> str:
-    """A member name as extract.py shows it in attachment paths (separators become '_')."""
+    """A file name as it stands in attachment paths: attacker text, never a separator."""
     return _UNSAFE.sub("_", name)[:200]
 
 

@@ -9,7 +9,6 @@ source, so only attachments sniffed as Office containers are offered.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 from ...engine import WorkerFailed, WorkerTimeout
@@ -74,12 +73,14 @@ def office(ctx: AttachmentContext) -> Iterator[Hit]:
     if item.sniffed.kind == "xml" and not any(m in item.data[:4096] for m in _OFFICE_XML):
         return
     kind, data, timeout = item.sniffed.kind, item.data, ctx.limits.analyzer_timeout
+    options = options_for(ctx.limits)
 
     def run() -> OfficeReport:
-        return ctx.engine.worker.call(inspect, data, kind, options_for(ctx.limits), timeout=timeout)
+        return ctx.engine.worker.call(inspect, data, kind, options, timeout=timeout)
 
     try:
-        report = ctx.engine.cached((_NAME, hashlib.sha256(data).hexdigest()), run)
+        # The bounds are part of the key: a daemon may scan under several Limits presets.
+        report = ctx.engine.cached((_NAME, item.sha256, options), run)
     except WorkerTimeout:
         yield _analyzer_problem("analyzer.timeout", item.location, timeout=f"{timeout:g}")
         return
