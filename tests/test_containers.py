@@ -509,3 +509,14 @@ def test_strelka_half_gigabyte_zero_member_is_inflated() -> None:
     opened = open_direct((folder / "test_big.zip").read_bytes(), "zip")
     facts = dict(next(h for h in opened.hits if h.id == "attachment.inflated").evidence[0].facts)
     assert facts["inflated_bytes"] == "512000000"
+
+
+def test_concatenated_gzip_members_are_all_read() -> None:
+    import gzip as gzip_module
+
+    payload = b"MZ" + bytes(58) + (64).to_bytes(4, "little") + b"PE\0\0" + bytes(200)
+    data = gzip_module.compress(b"harmless text\n" * 10) + gzip_module.compress(payload)
+    result = scan(with_attachment(data, "report.txt.gz", "application/gzip"))
+    (member,) = result.attachments[1].children
+    assert member.size == 140 + len(payload)
+    assert member.status == "ok"

@@ -51,7 +51,8 @@ def open_stream(request: OpenRequest) -> Opened:
     claimed = -1
     if request.kind == "gzip":
         stream = decoders.gzip_member(data)
-        # ISIZE: the original size modulo 2**32, as the sender's tool claims it.
+        # ISIZE: the original size modulo 2**32, as the sender's tool claims it (of the last
+        # member when several are concatenated; the bytes counted decide in the end).
         claimed = int.from_bytes(data[-4:], "little") if len(data) >= 18 else -1
     elif request.kind == "bzip2":
         stream = decoders.bzip2(data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bz2
 import lzma
 import zlib
+from collections.abc import Callable
 from typing import Protocol
 
 # Compressed bytes handed to a decoder per step.
@@ -22,6 +23,9 @@ class _Engine(Protocol):
 
     @property
     def needs_input(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
 
     def decompress(self, data: bytes, max_length: int = -1, /) -> bytes: ...
 
@@ -52,55 +56,80 @@ class _Zlib:
 
 
 class RawStream:
-    """`read(n)` over one compressed stream held in memory."""
+    """`read(n)` over a compressed stream held in memory.
 
-    def __init__(self, raw: bytes | memoryview, engine: _Engine) -> None:
+    With `concatenated`, members that follow the first one are decoded too, as gzip, bzip2
+    and xz tools do: a benign first member must not hide the payload after it.
+    """
+
+    def __init__(
+        self,
+        raw: bytes | memoryview,
+        make: Callable[[], _Engine],
+        *,
+        concatenated: bool = False,
+    ) -> None:
         self._raw = memoryview(raw)
         self._pos = 0
-        self._engine = engine
+        self._make = make
+        self._engine = make()
+        self._pending = b""  # input the finished member did not use
+        self._concatenated = concatenated
 
     @property
     def complete(self) -> bool:
         """The stream's own end marker was reached (not just the end of the input)."""
         return self._engine.eof
 
-    @property
-    def consumed(self) -> int:
-        return self._pos
+    def _next_member(self) -> bool:
+        """Start on the member after the one that just ended, if the input holds one."""
+        if not self._concatenated:
+            return False
+        self._pending += self._engine.unused_data
+        ahead = self._pending[:512] + bytes(self._raw[self._pos : self._pos + 512])
+        if not ahead.strip(b"\0"):  # nothing but the zero padding some tools append
+            return False
+        self._engine = self._make()
+        return True
 
     def read(self, size: int) -> bytes:
-        engine = self._engine
-        while not engine.eof:
-            chunk = b""
-            if engine.needs_input:
-                if self._pos >= len(self._raw):
-                    return engine.decompress(b"", size)  # whatever the engine still holds
-                chunk = bytes(self._raw[self._pos : self._pos + _STEP])
-                self._pos += len(chunk)
-            out = engine.decompress(chunk, size)
-            if out:
-                return out
-            if not chunk:
+        while True:
+            engine = self._engine
+            while not engine.eof:
+                chunk = b""
+                if engine.needs_input:
+                    if self._pending:
+                        chunk, self._pending = self._pending[:_STEP], self._pending[_STEP:]
+                    elif self._pos >= len(self._raw):
+                        return engine.decompress(b"", size)  # whatever the engine still holds
+                    else:
+                        chunk = bytes(self._raw[self._pos : self._pos + _STEP])
+                        self._pos += len(chunk)
+                out = engine.decompress(chunk, size)
+                if out:
+                    return out
+                if not chunk:
+                    return b""
+            if not self._next_member():
                 return b""
-        return b""
-
-
-def deflate(raw: bytes | memoryview) -> RawStream:
-    return RawStream(raw, _Zlib(-zlib.MAX_WBITS))
 
 
 def gzip_member(raw: bytes | memoryview) -> RawStream:
-    return RawStream(raw, _Zlib(16 + zlib.MAX_WBITS))
+    return RawStream(raw, lambda: _Zlib(16 + zlib.MAX_WBITS), concatenated=True)
 
 
-def bzip2(raw: bytes | memoryview) -> RawStream:
-    return RawStream(raw, bz2.BZ2Decompressor())
+def bzip2(raw: bytes | memoryview, *, concatenated: bool = True) -> RawStream:
+    return RawStream(raw, bz2.BZ2Decompressor, concatenated=concatenated)
 
 
 def xz(raw: bytes | memoryview, memlimit: int) -> RawStream:
     # The header names the dictionary size, and the decoder fills that much memory as
     # output grows: refuse dictionaries larger than the caller can afford.
-    return RawStream(raw, lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=memlimit))
+    return RawStream(
+        raw,
+        lambda: lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=memlimit),
+        concatenated=True,
+    )
 
 
 def zip_lzma(raw: bytes | memoryview, memlimit: int) -> RawStream:
@@ -119,5 +148,7 @@ def zip_lzma(raw: bytes | memoryview, memlimit: int) -> RawStream:
         "pb": props // 45,
         "dict_size": max(dict_size, 4096),
     }
-    engine = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=[lzma1])
-    return RawStream(memoryview(raw)[9:], engine)
+    return RawStream(
+        memoryview(raw)[9:],
+        lambda: lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=[lzma1]),
+    )

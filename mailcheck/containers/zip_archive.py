@@ -139,7 +139,7 @@ class _ZipReader:
         start += 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
         raw = data[start : start + info.compress_size]
         stream = (
-            decoders.bzip2(raw)
+            decoders.bzip2(raw, concatenated=False)
             if info.compress_type == zipfile.ZIP_BZIP2
             else decoders.zip_lzma(raw, self.session.decoder_memory)
         )
