@@ -62,7 +62,6 @@ class Worker:
         self._process: Any = None
         self._conn: multiprocessing.connection.Connection | None = None
         self._lock = threading.Lock()
-        self.restarts = 0
 
     def _start(self) -> multiprocessing.connection.Connection:
         parent, child = self._context.Pipe()
@@ -92,12 +91,10 @@ class Worker:
                 ready = conn.poll(timeout)
                 if not ready:
                     self._kill()
-                    self.restarts += 1
                     raise WorkerTimeout(f"no answer within {timeout:g} s")
                 status, value = conn.recv()
             except (EOFError, OSError, BrokenPipeError) as exc:
                 self._kill()
-                self.restarts += 1
                 raise WorkerFailed(f"worker died: {type(exc).__name__}") from exc
         if status == "error":
             raise WorkerFailed(str(value))

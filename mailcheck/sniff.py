@@ -160,7 +160,7 @@ def _script(ext: str) -> Sniffed:
 
 # --- binary signatures ----------------------------------------------------------------------
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file (OLE2/CFB)
 _LNK_CLSID = bytes.fromhex("0114020000000000c000000000000046")  # {00021401-0000-0000-C000-...46}
 _PREFIXES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "pdf"),
@@ -269,7 +269,7 @@ def _sniff_cab(data: bytes) -> Sniffed:
 
 def _sniff_binary(data: bytes) -> Sniffed | None:
     head = data[:32]
-    if head.startswith(_OLE_MAGIC):
+    if head.startswith(OLE_MAGIC):
         return _sniff_ole(data)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return _sniff_zip(data)

@@ -97,8 +97,7 @@ def open_encrypted_office(request: OpenRequest) -> Opened:
     if not encrypted:
         return Opened(status="ok")
     candidates = tuple(dict.fromkeys((DEFAULT_PASSWORD, *request.passwords)))
-    work = limits.max_key_iterations
-    affordable = max(1, work // _cost(office)) if _cost(office) <= work else 0
+    affordable = limits.max_key_iterations // _cost(office)  # key derivations we can pay for
     tries = candidates[: min(limits.max_password_tries, affordable)]
     for password in tries:
         plain = _decrypt(office, password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..limits import Budget
+from ..sniff import OLE_MAGIC
 from .eml import parse_eml
 from .mbox import looks_like_mbox
 from .msg import looks_like_msg, parse_msg
@@ -38,9 +39,6 @@ _KNOWN = (
     b"envelope-to",
 )
 _FIELD = re.compile(rb"^([!-9;-~]{1,76})[ \t]*:")
-
-
-OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 class NotAMessageError(ValueError):

@@ -21,15 +21,14 @@ from email.parser import HeaderParser
 from typing import Any
 
 import extract_msg
-import olefile
 from extract_msg.enums import DeencapType, ErrorBehavior
 
 from ..limits import Budget
+from ..sniff import OLE_MAGIC, sniff
 from .charset import decode_bytes
 from .headers import assemble, read_headers, summarise
 from .types import Defect, Header, Leaf, ParsedMessage, TextBody
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAX_RTF = 512 * 1024  # RTF de-encapsulation costs ~20 s per MB: bigger ones are skipped
 _HEADERS_PREAMBLE = "Microsoft Mail Internet Headers Version 2.0"
 _META_CHARSET = re.compile(
@@ -58,15 +57,8 @@ def _mime_tag(att: Any) -> str:
 
 
 def looks_like_msg(data: bytes) -> bool:
-    """OLE magic and a root that holds MAPI property storage (so not a .doc or .xls)."""
-    if not data.startswith(_OLE_MAGIC):
-        return False
-    try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            names = [entry.name for entry in ole.root.kids]
-    except Exception:  # truncated or corrupt compound file
-        return False
-    return any(n == "__properties_version1.0" or n.startswith("__substg1.0_") for n in names)
+    """OLE with MAPI property storage at its root (so not a .doc or .xls)."""
+    return sniff(data).kind == "msg"
 
 
 def _cpid_charset(cpid: object) -> str | None:
@@ -253,7 +245,7 @@ class _Reader:
 
 
 def _open(data: bytes) -> Any:
-    if not data.startswith(_OLE_MAGIC):
+    if not data.startswith(OLE_MAGIC):
         raise ValueError("not an Outlook .msg file: no OLE signature")
     try:
         # strict=False: unknown message classes still open as a plain MSGFile;
