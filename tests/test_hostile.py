@@ -145,3 +145,18 @@ def test_filenames_never_become_paths() -> None:
     node = result.attachments[0]
     assert node.filename == "../../etc/passwd"
     assert node.path == "1/.._.._etc_passwd"
+
+
+def test_padding_header_does_not_hide_the_sender() -> None:
+    data = eml(
+        "Received: from x by y; Tue, 1 Mar 2022 09:00:00 +0900",
+        "X-Pad: " + "A" * (1024 * 1024 + 10),
+        'From: "boss@corp.example" <x@hacked.example>',
+        "Subject: urgent",
+    )
+    result = scan_bytes(data)
+    found = {f.id for f in result.findings}
+    assert "limit.max_header_bytes" in found
+    assert "sender.display_name_has_address" in found
+    assert result.message.subject == "urgent"
+    assert result.verdict.label == "suspicious"
