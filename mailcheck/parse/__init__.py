@@ -39,6 +39,8 @@ _KNOWN = (
     b"envelope-to",
 )
 _FIELD = re.compile(rb"^([!-9;-~]{1,76})[ \t]*:")
+_MAX_LINES = 200
+_LONG_BLOCK = 50  # field lines with no end in sight
 
 
 class NotAMessageError(ValueError):
@@ -47,18 +49,24 @@ class NotAMessageError(ValueError):
 
 def _looks_like_headers(head: bytes) -> bool:
     names: set[bytes] = set()
-    lines = head.lstrip(b"\r\n").splitlines()[:200]
+    lines = head.lstrip(b"\r\n").splitlines()[:_MAX_LINES]
     if not lines or not _FIELD.match(lines[0]):
         return False
-    for line in lines:
+    for number, line in enumerate(lines):
         if not line.strip():
             break
         if line[:1] in (b" ", b"\t"):
             continue
         match = _FIELD.match(line)
         if match is None:
-            return False
+            # The last line of a cut-off head may be half a field.
+            return number == len(lines) - 1 and len(lines) >= _LONG_BLOCK
         names.add(match.group(1).lower())
+    else:
+        # The block goes on past what was read: a long run of fields is a header block
+        # (padding before From is a trick, not a reason to skip the message).
+        if len(lines) >= _LONG_BLOCK:
+            return True
     return any(name in names for name in _KNOWN)
 
 
