@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from cases import nested
 from conftest import eml
 from hypothesis import HealthCheck, given, settings
@@ -160,3 +161,25 @@ def test_padding_header_does_not_hide_the_sender() -> None:
     assert "sender.display_name_has_address" in found
     assert result.message.subject == "urgent"
     assert result.verdict.label == "suspicious"
+
+
+def test_many_text_parts_are_not_each_split_for_quotes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailcheck.analyzers import thread
+
+    calls: list[int] = []
+    real = thread.split_thread
+
+    def counting(text: str, *, html: bool = False) -> object:
+        calls.append(1)
+        return real(text, html=html)
+
+    monkeypatch.setattr(thread, "split_thread", counting)
+    parts = "".join("--p\r\nContent-Type: text/plain\r\n\r\nFrom: a\r\n\r\n" for _ in range(300))
+    data = eml(
+        "From: a@example.com",
+        "Subject: Re: x",
+        body=parts + "--p--\r\n",
+        content_type='multipart/mixed; boundary="p"',
+    )
+    scan_bytes(data)
+    assert 1 <= len(calls) <= 2

@@ -15,15 +15,23 @@ from .interface import Hit, MessageAnalyzer, MessageContext
 
 # The quoted headers that matter sit near the top of a reply; a huge body gains nothing.
 _MAX_CHARS = 200_000
+# A reply's own text is its first plain and its first HTML body; splitting every one of
+# hundreds of text parts would let a crafted message take minutes.
+_BODIES_READ = 2
 
 
 def read_quote(message: ParsedMessage) -> Quote | None:
     """The quoted history of the first body that has one (plain text before HTML)."""
-    bodies = sorted(message.bodies, key=lambda b: b.mime_type != "text/plain")
+    first: dict[str, object] = {}
+    for body in message.bodies:
+        if body.mime_type in ("text/plain", "text/html"):
+            first.setdefault(body.mime_type, body)
+    bodies = sorted(
+        (b for b in message.bodies if first.get(b.mime_type) is b),
+        key=lambda b: b.mime_type != "text/plain",
+    )[:_BODIES_READ]
     fallback: Quote | None = None
     for body in bodies:
-        if body.mime_type not in ("text/plain", "text/html"):
-            continue
         split = split_thread(body.text[:_MAX_CHARS], html=body.mime_type == "text/html")
         quote = Quote(split=split, location=f"part {body.location}")
         if split.headers:
