@@ -19,6 +19,7 @@ VerdictLabel = Literal["clean", "suspicious", "malicious"]
 VERDICT_LABELS: tuple[VerdictLabel, ...] = ("clean", "suspicious", "malicious")
 
 Confidence = Literal["low", "medium", "high"]
+CONFIDENCES: tuple[Confidence, ...] = ("low", "medium", "high")
 
 # ok: fully analysed; encrypted: could not be opened; truncated: cut at a limit;
 # broken: malformed beyond recovery; skipped: deliberately not analysed (a limit).

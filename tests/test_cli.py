@@ -210,3 +210,21 @@ def test_json_is_valid_utf8_when_headers_carry_raw_8bit_bytes() -> None:
     decoded = json.loads(line.decode("utf-8"))  # strict: no lone surrogates, no raw bytes
     assert decoded["message"]["subject"].startswith("costs ")
     assert code == EXIT_CLEAN
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"verdict": "suspicious"', '"verdict": "bogus"'),
+        ('"severity": "high"', '"severity": "bogus"'),
+        ('"status": "ok"', '"status": "bogus"'),
+    ],
+)
+def test_render_reports_values_outside_the_schema(tmp_path: Path, old: str, new: str) -> None:
+    _, out, _ = run("scan", "--json", str(SAMPLES / "02-display-name-address.en.eml"))
+    assert old in out
+    saved = tmp_path / "bad.jsonl"
+    saved.write_text(out.replace(old, new, 1) + "[" * 100_000 + "\n", encoding="utf-8")
+    code, _, err = run("render", str(saved))
+    assert code == EXIT_ERROR
+    assert len(err.strip().splitlines()) == 2  # the bad value and the absurd nesting

@@ -8,26 +8,26 @@ rendering again goes through the catalog, in whichever language is asked for.
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any, TypeVar
 
 from ..catalog import Catalog, Lang
 from ..model import (
+    ATTACHMENT_STATUSES,
+    CONFIDENCES,
+    SEVERITIES,
+    VERDICT_LABELS,
     Address,
     Advice,
     Attachment,
-    AttachmentStatus,
     AuthResult,
-    Confidence,
     Evidence,
     Finding,
     Link,
     MessageSummary,
     ReceivedHop,
     ScanResult,
-    Severity,
     Source,
     Verdict,
-    VerdictLabel,
 )
 from ..parse.charset import raw_text
 
@@ -143,6 +143,17 @@ def dumps(result: ScanResult, catalog: Catalog, lang: Lang) -> str:
     return raw_text(json.dumps(to_dict(result, catalog, lang), ensure_ascii=False))
 
 
+T = TypeVar("T", bound=str)
+
+
+def _one_of(value: object, allowed: tuple[T, ...], field: str) -> T:
+    """A closed-vocabulary field, checked: a renderer must not meet an unknown value."""
+    for item in allowed:
+        if value == item:
+            return item
+    raise SchemaError(f"not a mailcheck result: {field} {value!r}")
+
+
 def _read_address(raw: Any) -> Address | None:
     if not isinstance(raw, dict):
         return None
@@ -162,7 +173,7 @@ def _read_attachment(raw: dict[str, Any]) -> Attachment:
         size=int(raw.get("size", 0)),
         sha256=str(raw.get("sha256", "")),
         depth=int(raw.get("depth", 0)),
-        status=cast(AttachmentStatus, raw.get("status", "ok")),
+        status=_one_of(raw.get("status", "ok"), ATTACHMENT_STATUSES, "status"),
         children=tuple(_read_attachment(c) for c in raw.get("children", ())),
     )
 
@@ -212,9 +223,9 @@ def from_dict(raw: dict[str, Any]) -> ScanResult:
             findings=tuple(
                 Finding(
                     id=str(f["id"]),
-                    severity=cast(Severity, f["severity"]),
+                    severity=_one_of(f["severity"], SEVERITIES, "severity"),
                     score=int(f["score"]),
-                    confidence=cast(Confidence, f.get("confidence", "high")),
+                    confidence=_one_of(f.get("confidence", "high"), CONFIDENCES, "confidence"),
                     analyzer=str(f.get("analyzer", "")),
                     evidence=tuple(
                         Evidence(
@@ -228,7 +239,7 @@ def from_dict(raw: dict[str, Any]) -> ScanResult:
                 for f in raw.get("findings", ())
             ),
             verdict=Verdict(
-                label=cast(VerdictLabel, raw["verdict"]),
+                label=_one_of(raw["verdict"], VERDICT_LABELS, "verdict"),
                 score=int(raw["score"]),
                 reasons=tuple(raw.get("reasons", ())),
                 incomplete=bool(raw["incomplete"]),
@@ -249,6 +260,8 @@ def from_dict(raw: dict[str, Any]) -> ScanResult:
 def loads(line: str) -> ScanResult:
     try:
         raw = json.loads(line)
+    except RecursionError as exc:
+        raise SchemaError("invalid JSON: nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise SchemaError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
     if not isinstance(raw, dict):
