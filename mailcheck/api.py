@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from . import __version__
 from .advice import advise
@@ -32,7 +33,7 @@ from .parse import NotAMessageError, detect_format, parse_message
 from .parse.mbox import iter_mbox
 from .score import verdict as decide
 
-__all__ = ["ScanError", "scan_bytes", "scan_path", "scan_paths"]
+__all__ = ["ScanError", "scan_bytes", "scan_path", "scan_paths", "scan_stream"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,10 +127,36 @@ def scan_bytes(
     )
 
 
-def _read_bounded(path: Path, limits: Limits) -> bytes:
-    with path.open("rb") as handle:
-        # One byte more than the bound lets scan_bytes see and report the overflow.
-        return handle.read(limits.max_input_bytes + 1)
+def scan_stream(
+    stream: BinaryIO,
+    *,
+    path: str = "-",
+    limits: Limits = DEFAULT,
+    config: Config = DEFAULT_CONFIG,
+    engine: Engine | None = None,
+) -> Iterator[ScanResult | ScanError]:
+    """Every message in an open binary stream (a file, standard input): one, or an mbox."""
+    head = stream.read(65536)
+    kind = detect_format(head)
+    if kind is None:
+        reason = "empty input" if not head else "not a mail message (.eml, .msg or mbox)"
+        yield ScanError(source=Source(path=path), reason=reason, not_a_message=True)
+        return
+    if kind == "mbox":
+        # The message bound plus one byte, so that scan_bytes sees and reports a cut.
+        for index, data in enumerate(iter_mbox(stream, limits.max_input_bytes + 1, head)):
+            source = Source(path=path, index=index, format="mbox")
+            try:
+                yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
+            except NotAMessageError as exc:
+                yield ScanError(source=source, reason=str(exc))
+        return
+    source = Source(path=path, format=kind)
+    data = head + stream.read(max(0, limits.max_input_bytes + 1 - len(head)))
+    try:
+        yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
+    except NotAMessageError as exc:
+        yield ScanError(source=source, reason=str(exc), not_a_message=True)
 
 
 def scan_path(
@@ -140,41 +167,13 @@ def scan_path(
     engine: Engine | None = None,
 ) -> Iterator[ScanResult | ScanError]:
     """Every message in one file (an mbox yields one result per message)."""
-    shown = str(path)
     try:
         with path.open("rb") as handle:
-            head = handle.read(65536)
+            yield from scan_stream(
+                handle, path=str(path), limits=limits, config=config, engine=engine
+            )
     except OSError as exc:
-        yield ScanError(source=Source(path=shown), reason=exc.strerror or str(exc))
-        return
-    kind = detect_format(head)
-    if kind is None:
-        reason = "empty file" if not head else "not a mail message (.eml, .msg or mbox)"
-        yield ScanError(source=Source(path=shown), reason=reason, not_a_message=True)
-        return
-    if kind == "mbox":
-        yield from _scan_mbox(path, limits, config, engine)
-        return
-    source = Source(path=shown, format=kind)
-    try:
-        data = _read_bounded(path, limits)
-        yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
-    except NotAMessageError as exc:
-        yield ScanError(source=source, reason=str(exc), not_a_message=True)
-    except OSError as exc:
-        yield ScanError(source=source, reason=exc.strerror or str(exc))
-
-
-def _scan_mbox(
-    path: Path, limits: Limits, config: Config, engine: Engine | None
-) -> Iterator[ScanResult | ScanError]:
-    with path.open("rb") as handle:
-        for index, data in enumerate(iter_mbox(handle)):
-            source = Source(path=str(path), index=index, format="mbox")
-            try:
-                yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
-            except NotAMessageError as exc:
-                yield ScanError(source=source, reason=str(exc))
+        yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
 
 
 def iter_files(directory: Path) -> Iterator[Path]:

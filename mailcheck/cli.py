@@ -11,13 +11,12 @@ from typing import TextIO, cast
 import click
 
 from . import __version__
-from .api import ScanError, scan_bytes, scan_paths
+from .api import ScanError, scan_paths, scan_stream
 from .catalog import Lang, load
 from .config import Config
 from .config_file import ConfigError, load_config
 from .limits import PRESETS, Limits
 from .model import ScanResult, Source, VerdictLabel
-from .parse import NotAMessageError
 from .report import json_codec, terminal
 from .report.sanitize import clean_text
 
@@ -52,22 +51,14 @@ _LANG_OPTION = click.option(
 )
 
 
-def _stdin_results(limits: Limits, config: Config) -> Iterator[ScanResult | ScanError]:
-    data = sys.stdin.buffer.read(limits.max_input_bytes + 1)
-    source = Source(path="-", format="eml")
-    try:
-        yield scan_bytes(data, limits=limits, config=config, source=source)
-    except NotAMessageError as exc:
-        yield ScanError(source=source, reason=str(exc), not_a_message=True)
-
-
 def _inputs(
     paths: tuple[str, ...], limits: Limits, config: Config
 ) -> Iterator[tuple[ScanResult | ScanError, bool]]:
     """Each outcome with whether it came from walking a directory."""
     for raw in paths:
         if raw == "-":
-            yield from ((r, False) for r in _stdin_results(limits, config))
+            stdin = scan_stream(sys.stdin.buffer, limits=limits, config=config)
+            yield from ((r, False) for r in stdin)
             continue
         path = Path(raw)
         if not path.exists():

@@ -228,3 +228,14 @@ def test_render_reports_values_outside_the_schema(tmp_path: Path, old: str, new:
     code, _, err = run("render", str(saved))
     assert code == EXIT_ERROR
     assert len(err.strip().splitlines()) == 2  # the bad value and the absurd nesting
+
+
+def test_mbox_on_stdin_is_every_message() -> None:
+    code, out, _ = run("scan", "--json", "-", stdin=(SAMPLES / "08-mailbox.mbox").read_bytes())
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(d["source"]["index"], d["verdict"]) for d in lines] == [
+        (0, "clean"),
+        (1, "suspicious"),
+        (2, "clean"),
+    ]
+    assert code == EXIT_SUSPICIOUS

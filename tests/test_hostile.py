@@ -183,3 +183,19 @@ def test_many_text_parts_are_not_each_split_for_quotes(monkeypatch: pytest.Monke
     )
     scan_bytes(data)
     assert 1 <= len(calls) <= 2
+
+
+def test_huge_mbox_message_is_cut_at_the_input_bound() -> None:
+    import dataclasses
+    import io
+
+    from mailcheck.api import scan_stream
+    from mailcheck.limits import DEFAULT
+
+    limits = dataclasses.replace(DEFAULT, max_input_bytes=100_000)
+    huge = b"From a@b Mon Mar  7 09:00:00 2022\nFrom: a@example.com\n\n" + b"x" * 5_000_000
+    tail = b"\n\nFrom c@d Mon Mar  7 09:00:00 2022\nFrom: c@example.com\n\nlast\n"
+    results = list(scan_stream(io.BytesIO(huge + b"\n" + b"y" * 300_000 + tail), limits=limits))
+    assert [r.source.index for r in results] == [0, 1]  # type: ignore[union-attr]
+    first = results[0]
+    assert "limit.max_input_bytes" in {f.id for f in first.findings}  # type: ignore[union-attr]
