@@ -352,3 +352,14 @@ def test_writing_to_your_own_other_address_is_not_impersonation() -> None:
     result = scan_bytes(data)
     assert "sender.impersonates_known_correspondent" not in {f.id for f in result.findings}
     assert result.verdict.label == "clean"
+
+
+def test_google_groups_rewrite_keeps_the_author_address_in_the_name() -> None:
+    result = scan(
+        "From: \"'alice@partner.example' via Users\" <users@googlegroups.com>",
+        "To: users@googlegroups.com",
+        "List-Id: <users.googlegroups.com>",
+        "X-Original-Sender: alice@partner.example",
+    )
+    assert "sender.display_name_has_address" not in ids(result)
+    assert result.verdict.label == "clean"

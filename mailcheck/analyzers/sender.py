@@ -34,8 +34,8 @@ def _auth_facts(message: ParsedMessage) -> tuple[tuple[str, str], ...]:
 
 def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
     sender = ctx.message.from_
-    if sender is None or not sender.display_name:
-        return
+    if sender is None or not sender.display_name or _relayed(ctx.message, sender):
+        return  # a list keeps the author's address in the name it rewrites ("a@b via List")
     for shown in _ADDRESS.findall(sender.display_name):
         if shown.lower() != sender.addr.lower():
             yield Hit(
