@@ -16,11 +16,11 @@ from ..config import Config
 from ..model import Address, Evidence
 from ..parse.auth import summary as auth_summary
 from ..parse.types import ParsedMessage
+from ..thread.context import mailing_list
 from ..thread.identity import name_keys, org_of, same_org
 from .interface import Hit, MessageAnalyzer, MessageContext
 
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
-_LIST_HEADERS = ("List-Id", "List-Post", "List-Unsubscribe")
 _LIST_ID = re.compile(r"<([^<>\s]{1,255})>")
 _VIA = re.compile(r"\svia\s", re.IGNORECASE)
 _MAX_SHOWN_ADDRESSES = 5
@@ -73,7 +73,7 @@ def _list_orgs(message: ParsedMessage) -> set[str]:
 
 
 def _is_list(message: ParsedMessage) -> bool:
-    return any(message.header(name) is not None for name in _LIST_HEADERS)
+    return bool(mailing_list(message))  # the thread checks' list rules, so both agree
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
