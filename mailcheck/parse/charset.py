@@ -210,15 +210,19 @@ def _mostly_fits(text: str) -> bool:
     return bad * 20 <= len(text) - len(text.encode("ascii", "ignore")) + 20
 
 
-def _detect(data: bytes, declared: str | None) -> tuple[str, str, bool]:
-    """(text, codec, lossy) for bytes whose declared charset is missing, unknown or wrong."""
+def _detect(data: bytes, declared: str | None, wide: bool = True) -> tuple[str, str, bool]:
+    """(text, codec, lossy) for bytes whose declared charset is missing, unknown or wrong.
+
+    `wide`: UTF-16 is a possible reading (a body with a byte-order mark). Never for header
+    bytes: headers are ASCII-compatible, and reading "\xff\xfe.exe" as UTF-16 would eat
+    the extension a file name ends in."""
     if _JIS_SIGNATURE.search(data):
         text, codec, lossy = _detect_jis(data)
         if data.isascii() or not lossy or _mostly_fits(text):  # 8-bit strays in a JIS body
             return text, codec, lossy
     if data.isascii():
         return data.decode("ascii"), "us-ascii", False
-    bom = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    bom = wide and data[:2] in (b"\xff\xfe", b"\xfe\xff")
     for codec in ("utf-8", "utf-16") if bom else ("utf-8",):
         unicode = _decode(data, codec)
         if unicode is not None:
@@ -268,7 +272,7 @@ def _implausible(data: bytes, codec: str, text: str) -> tuple[str, str] | None:
     return jp[2], jp[3]
 
 
-def decode_bytes(data: bytes, declared: str | None) -> DecodedText:
+def decode_bytes(data: bytes, declared: str | None, *, wide: bool = True) -> DecodedText:
     """Decode body or parameter bytes, trusting `declared` only when it fits the bytes.
 
     A label fits when the bytes decode strictly and, for charsets that accept nearly any
@@ -288,7 +292,7 @@ def decode_bytes(data: bytes, declared: str | None) -> DecodedText:
             if better is None:
                 return DecodedText(text=decoded, charset=name)
             return DecodedText(text=better[0], charset=better[1], mislabelled=True)
-    text, used, lossy = _detect(data, codec)
+    text, used, lossy = _detect(data, codec, wide)
     named = bool(declared and declared.strip().strip("\"'").strip())
     return DecodedText(text=text, charset=used, mislabelled=named and used not in plan, lossy=lossy)
 
@@ -364,7 +368,7 @@ def decode_header_value(raw: str) -> tuple[str, tuple[str, ...]]:
         problems.add("undecodable")
     # One guess for all raw 8-bit runs: together they give detection more to go on.
     eight_bit = b" ".join(data for data, _ in raw_bytes.values() if not data.isascii())
-    hint = decode_bytes(eight_bit, None).charset if eight_bit else None
+    hint = decode_bytes(eight_bit, None, wide=False).charset if eight_bit else None
     if eight_bit:
         problems.add("raw_8bit")
 
@@ -378,7 +382,7 @@ def decode_header_value(raw: str) -> tuple[str, tuple[str, ...]]:
                 problems.add("charset_mislabelled")
         elif i in raw_bytes:
             data = raw_bytes[i][0]
-            result = decode_bytes(data, None if data.isascii() else hint)
+            result = decode_bytes(data, None if data.isascii() else hint, wide=False)
         else:
             out.append(piece)
             continue
@@ -386,6 +390,22 @@ def decode_header_value(raw: str) -> tuple[str, tuple[str, ...]]:
             problems.add("undecodable")
         out.append(result.text)
     return "".join(out), tuple(sorted(problems, key=_PROBLEMS.index))
+
+
+# Readings of raw 8-bit name bytes that are evidence rather than a guess.
+_FAITHFUL = frozenset({"utf-8", "cp932", "shift_jis", "euc-jp", "euc-jis-2004", "iso-2022-jp"})
+
+
+def decode_name(data: bytes, declared: str | None = None) -> str:
+    """A file name from raw bytes: text when the declared charset, UTF-8 or a Japanese
+    charset reads it strictly; otherwise the bytes themselves, kept as surrogate escapes so
+    that the name can be written back exactly (reports print them as U+FFFD)."""
+    result = decode_bytes(data, declared, wide=False)
+    if data.isascii():  # plain ASCII, or 7-bit ISO-2022-JP: a reading, not a guess
+        return result.text
+    if not result.lossy and (result.charset in _FAITHFUL or (not result.mislabelled and declared)):
+        return result.text
+    return data.decode("utf-8", "surrogateescape")
 
 
 def raw_text(raw: str) -> str:

@@ -6,37 +6,67 @@ headers and text are decoded by our own code (`headers.py`, `charset.py`).
 
 from __future__ import annotations
 
+import contextlib
 import email.message
 import re
 from email import policy
 from email.parser import BytesParser
 
 from ..limits import Budget
-from .charset import decode_bytes, decode_header_value
+from .charset import decode_bytes, decode_header_value, decode_name
 from .headers import assemble, read_headers, summarise
+from .structure import Prepared, prepare, transfer_encoding
 from .types import Defect, Leaf, ParsedMessage, TextBody
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def _defect_code(defect: object) -> str:
-    name = type(defect).__name__.removesuffix("Defect")
+    name = (defect if isinstance(defect, str) else type(defect).__name__).removesuffix("Defect")
     return _CAMEL.sub("_", name).lower() or "malformed"
 
 
+class _KeepBytes(policy.Compat32):
+    """compat32 without its one lossy step: raw 8-bit bytes in a header value stay surrogate
+    escapes instead of becoming U+FFFD."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return value
+
+
+_KEEP_BYTES = _KeepBytes()
+
+
+def _raw_params(part: email.message.Message, header: str) -> email.message.Message:
+    """`part`, or a stand-in holding only `header` as it was sent when it has 8-bit bytes."""
+    for key, value in part.raw_items():
+        if key.lower() == header and isinstance(value, str) and not value.isascii():
+            holder = email.message.Message(policy=_KEEP_BYTES)
+            holder[key] = value
+            return holder
+    return part
+
+
 def _param(part: email.message.Message, name: str, header: str) -> str:
-    """A Content-Type / Content-Disposition parameter, RFC 2231 and RFC 2047 decoded."""
+    """A Content-Type / Content-Disposition parameter, RFC 2231 and RFC 2047 decoded.
+
+    Raw 8-bit bytes that no charset reads faithfully stay as surrogate escapes (see
+    `decode_name`): a file name is evidence, and a guess could change its extension."""
     try:
-        value = part.get_param(name, header=header)
+        value = _raw_params(part, header).get_param(name, header=header)
     except Exception:  # malformed parameter syntax
         return ""
     if value is None or (isinstance(value, str) and not value):
         return ""
     if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded latin-1 text)
         charset, _lang, text = value
-        raw = str(text).encode("latin-1", "replace")
-        return decode_bytes(raw, charset or None).text
-    text, _problems = decode_header_value(str(value).strip('"'))
+        raw = str(text).encode("latin-1", "surrogateescape")
+        return decode_name(raw, charset or None)
+    value = str(value).strip('"')
+    if "=?" not in value and not value.isascii():  # raw 8-bit bytes, no encoded words
+        with contextlib.suppress(UnicodeEncodeError):
+            return decode_name(value.encode("ascii", "surrogateescape"))
+    text, _problems = decode_header_value(value)
     return text
 
 
@@ -58,6 +88,9 @@ def _disposition(part: email.message.Message) -> str:
     return raw.split(";", 1)[0].strip().lower()
 
 
+_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
+
+
 def _payload_bytes(part: email.message.Message) -> bytes:
     """Decoded bytes of a leaf; nested messages are serialised back to bytes."""
     payload = part.get_payload()
@@ -70,14 +103,28 @@ def _payload_bytes(part: email.message.Message) -> bytes:
                 except Exception:
                     chunks.append(sub.as_string().encode("utf-8", "surrogateescape"))
         return b"\n".join(chunks)
+    declared = part.get("Content-Transfer-Encoding")
+    encoding = transfer_encoding(declared)
+    if declared is not None and str(declared).lower() != encoding and isinstance(payload, str):
+        # The stdlib only decodes an exact lower-case token; mail clients are not so strict
+        # (" Base64", "base64 (comment)"), and a payload left encoded would go unanalysed.
+        part = email.message.Message(policy.compat32)
+        part["Content-Transfer-Encoding"] = encoding
+        part.set_payload(payload)
     decoded = part.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else b""
 
 
+def _headers_only(data: bytes) -> email.message.Message:
+    head = data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    return BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
+
+
 class _Walker:
-    def __init__(self, budget: Budget, location: str) -> None:
+    def __init__(self, budget: Budget, location: str, prepared: Prepared) -> None:
         self.budget = budget
         self.location = location
+        self.prepared = prepared
         self.bodies: list[TextBody] = []
         self.leaves: list[Leaf] = []
         self.defects: list[Defect] = []
@@ -86,14 +133,14 @@ class _Walker:
     def walk(self, part: email.message.Message, path: str, depth: int) -> None:
         if self.stopped:
             return
-        where = f"{self.location}part {path}"
+        where = f"{self.location}part {path}" if path else f"{self.location}message"
         self.defects.extend(
             Defect(code=_defect_code(d), location=where) for d in getattr(part, "defects", [])
         )
         if depth > self.budget.limits.max_depth * 4:
-            # Multipart nesting this deep is never legitimate; the rest is not walked.
+            # Multipart nesting this deep is never legitimate: this subtree is not walked
+            # (the pre-pass has already cut it short), its siblings still are.
             self.budget.hit("max_depth", where, limit=str(self.budget.limits.max_depth * 4))
-            self.stopped = True
             return
         if part.is_multipart() and _content_type(part).startswith("multipart/"):
             payload = part.get_payload()
@@ -106,7 +153,7 @@ class _Walker:
         self.leaf(part, path or "1")
 
     def leaf(self, part: email.message.Message, path: str) -> None:
-        where = f"{self.location}part {path}"
+        where = f"{self.location}part {path}" if path else f"{self.location}message"
         if not self.budget.take_part(where):
             self.stopped = True
             return
@@ -115,8 +162,13 @@ class _Walker:
         filename = _param(part, "filename", "content-disposition") or _param(
             part, "name", "content-type"
         )
+        moved = self.prepared.moved_body(part)
         try:
-            data = _payload_bytes(part)
+            if moved is not None:
+                data, problems = self.prepared.body(moved)
+                self.defects.extend(Defect(code=_defect_code(p), location=where) for p in problems)
+            else:
+                data = _payload_bytes(part)
         except Exception as exc:  # undecodable transfer encoding
             self.defects.append(Defect(code="payload_undecodable", location=where, detail=str(exc)))
             data = b""
@@ -136,13 +188,13 @@ class _Walker:
                 declared_type=content_type,
                 data=data,
                 disposition=role,
-                is_message=content_type == "message/rfc822",
+                is_message=content_type in _MESSAGE_TYPES,
                 truncated=truncated,
             )
         )
 
     def body(self, part: email.message.Message, path: str, mime: str, data: bytes) -> None:
-        where = f"{self.location}part {path}"
+        where = f"{self.location}part {path}" if path else f"{self.location}message"
         declared = _param(part, "charset", "content-type") or None
         decoded = decode_bytes(data, declared)
         if decoded.mislabelled:
@@ -161,26 +213,51 @@ class _Walker:
         )
 
 
+def _prepare(data: bytes, budget: Budget, location: str) -> tuple[Prepared, list[Defect]]:
+    """The pre-pass (structure.py), its repairs as defects and its cuts as limit hits."""
+    limits = budget.limits
+    # Parts beyond twice the bound (multiparts count too) are cut before the stdlib holds them.
+    prepared = prepare(data, max_depth=limits.max_depth * 4, max_parts=limits.max_parts * 2 + 16)
+    defects = [
+        Defect(
+            code=fix.code,
+            location=f"{location}part {path}" if path else f"{location}headers",
+            detail=fix.line[:120].decode("ascii", "surrogateescape"),
+        )
+        for path, fix in prepared.repairs
+    ]
+    if prepared.depth_cut:
+        where = f"{location}part {prepared.depth_cut}"
+        budget.hit("max_depth", where, limit=str(limits.max_depth * 4))
+    return prepared, defects
+
+
 def parse_eml(data: bytes, budget: Budget, location: str = "") -> ParsedMessage:
     """Parse as far as possible; every malformation becomes a `Defect`."""
-    defects: list[Defect] = []
+    prepared, defects = _prepare(data, budget, location)
     try:
-        msg = BytesParser(policy=policy.compat32).parsebytes(data)
-    except Exception as exc:  # e.g. RecursionError on absurd nesting
+        msg = BytesParser(policy=policy.compat32).parsebytes(prepared.data)
+    except RecursionError:  # the pre-pass bounds nesting; this is the last line of defence
+        budget.hit("max_depth", f"{location}message", limit=str(budget.limits.max_depth * 4))
+        msg = _headers_only(prepared.data)
+    except Exception as exc:
         defects.append(
             Defect(code="mime_unparsable", location=f"{location}message", detail=str(exc))
         )
-        head = data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
-        msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
-    headers, header_defects = read_headers(msg, budget, location)
+        msg = _headers_only(prepared.data)
+    headers, header_defects = read_headers(msg, budget, location, skip=prepared.marker)
     summary = summarise(headers, location)
-    walker = _Walker(budget, location)
+    walker = _Walker(budget, location, prepared)
     try:
         walker.walk(msg, "", 0)
+    except RecursionError:
+        budget.hit("max_depth", f"{location}message", limit=str(budget.limits.max_depth * 4))
     except Exception as exc:  # keep what was walked; say the rest was not
         defects.append(
             Defect(code="mime_unparsable", location=f"{location}message", detail=str(exc))
         )
+    if prepared.parts_cut and budget.parts <= budget.limits.max_parts:
+        budget.hit("max_parts", f"{location}message", limit=str(budget.limits.max_parts))
     return assemble(
         format="eml",
         headers=headers,

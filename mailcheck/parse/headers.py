@@ -54,15 +54,19 @@ _ESSENTIAL_CHARS = 8192
 
 
 def read_headers(
-    msg: email.message.Message, budget: Budget, location: str
+    msg: email.message.Message, budget: Budget, location: str, *, skip: str = ""
 ) -> tuple[tuple[Header, ...], tuple[Defect, ...]]:
-    """Decode the headers of `msg` (in order) within the header bounds of `budget`."""
+    """Decode the headers of `msg` (in order) within the header bounds of `budget`.
+
+    `skip` names a header of our own (the pre-pass's reference to a moved body)."""
     limits = budget.limits
     headers: list[Header] = []
     defects: list[Defect] = []
     size = 0
     over = False
     for count, (name, stored) in enumerate(msg.raw_items()):
+        if skip and name == skip:
+            continue
         raw = unfold(str(stored))
         size += len(name) + len(raw)
         if not over and (count >= limits.max_headers or size > limits.max_header_bytes):
