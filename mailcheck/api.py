@@ -7,6 +7,7 @@ No global state, no printing: limits and configuration are arguments, so one pro
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -159,6 +160,41 @@ def scan_stream(
         yield ScanError(source=source, reason=str(exc), not_a_message=True)
 
 
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading, never blocking on a FIFO or a device.
+
+    The check is made on the opened descriptor, so a file swapped for a FIFO between a
+    directory listing and the open cannot hang the scan.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(_kind_of(mode))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class NotRegularFileError(OSError):
+    """A path that is a FIFO, socket or device: never read as a message."""
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return f"not a regular file: {name}"
+    return "not a regular file"
+
+
 def scan_path(
     path: Path,
     *,
@@ -168,21 +204,51 @@ def scan_path(
 ) -> Iterator[ScanResult | ScanError]:
     """Every message in one file (an mbox yields one result per message)."""
     try:
-        with path.open("rb") as handle:
+        handle = _open_regular(path)
+    except NotRegularFileError as exc:
+        yield ScanError(source=Source(path=str(path)), reason=str(exc))
+        return
+    except OSError as exc:
+        yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
+        return
+    with handle:
+        try:
             yield from scan_stream(
                 handle, path=str(path), limits=limits, config=config, engine=engine
             )
-    except OSError as exc:
-        yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
+        except OSError as exc:  # an I/O error while reading (a vanished network share)
+            yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
 
 
-def iter_files(directory: Path) -> Iterator[Path]:
-    """Regular files below `directory`, sorted, without following symlinked directories."""
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+def iter_files(directory: Path) -> Iterator[Path | ScanError]:
+    """Regular files below `directory`, sorted, without following symlinked directories.
+
+    FIFOs, sockets and devices are passed over without being opened (a FIFO would block
+    the scan forever); a directory that cannot be listed is a `ScanError`, never a silent
+    gap in the results. Hidden entries (".name") are skipped.
+    """
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            reason = f"cannot list the directory: {exc.strerror or exc}"
+            yield ScanError(source=Source(path=str(current)), reason=reason)
+            continue
+        subdirectories: list[Path] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(Path(entry.path))
+                elif entry.is_file():  # follows a symlink to a file; False for a FIFO
+                    yield Path(entry.path)
+            except OSError as exc:
+                yield ScanError(source=Source(path=entry.path), reason=exc.strerror or str(exc))
+        pending.extend(reversed(subdirectories))
 
 
 def scan_paths(
@@ -196,4 +262,7 @@ def scan_paths(
     for path in paths:
         files = iter_files(path) if path.is_dir() else iter([path])
         for file in files:
-            yield from scan_path(file, limits=limits, config=config, engine=engine)
+            if isinstance(file, ScanError):
+                yield file
+            else:
+                yield from scan_path(file, limits=limits, config=config, engine=engine)

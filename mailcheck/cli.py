@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TextIO, cast
 
 import click
@@ -25,6 +28,9 @@ EXIT_CLEAN = 0
 EXIT_SUSPICIOUS = 1
 EXIT_ERROR = 3
 EXIT_MALICIOUS = 4
+# Ended by a signal, as shells report it (128 + the signal number): never read as a verdict.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
 _EXIT_BY_VERDICT: dict[VerdictLabel, int] = {
     "clean": EXIT_CLEAN,
     "suspicious": EXIT_SUSPICIOUS,
@@ -69,6 +75,24 @@ def _inputs(
             yield outcome, in_dir
 
 
+def _emit_json(line: str) -> None:
+    """One JSON line on stdout, always UTF-8 whatever the locale's encoding is."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(line + "\n")
+        return
+    stream.flush()
+    buffer.write(line.encode("utf-8", "surrogateescape") + b"\n")
+
+
+def _abandon_stdout() -> None:
+    """Point stdout at /dev/null so that the exit-time flush cannot fail a second time."""
+    # Without a real file descriptor (tests) there is nothing to flush.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _report(
     outcomes: Iterable[tuple[ScanResult | ScanError, bool]],
     *,
@@ -99,13 +123,20 @@ def _report(
             else:
                 worst = max(worst, _EXIT_BY_VERDICT[result.verdict.label])
                 if as_json:
-                    click.echo(json_codec.dumps(result, catalog, lang))
+                    _emit_json(json_codec.dumps(result, catalog, lang))
                 else:
                     terminal.render(result, lang=lang, console=console)
+        sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly; the output is partial, so say error.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _abandon_stdout()
         return max(worst, EXIT_ERROR)
+    except OSError as exc:
+        # A full disk, a closed terminal: the reports are incomplete, say so once.
+        _abandon_stdout()
+        reason = f"cannot write the output: {exc.strerror or exc}"
+        terminal.render_error("<stdout>", reason, lang=lang, console=errors)
+        return EXIT_ERROR  # the reports are lost, whatever they said: the run failed
     finally:
         if status is not None:
             status.stop()
@@ -157,11 +188,13 @@ def scan(
 
     \b
     Exit status:
-      0  every message is clean
-      1  at least one message is suspicious
-      3  an input could not be scanned (and nothing was malicious), or the
-         configuration is unusable (nothing is scanned then)
-      4  at least one message is malicious
+      0    every message is clean
+      1    at least one message is suspicious
+      3    an input could not be scanned (and nothing was malicious), the output
+           could not be written, or the configuration is unusable (nothing is
+           scanned then)
+      4    at least one message is malicious
+      130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
     """
     chosen = cast(Lang, lang) if lang else default_lang()
     try:
@@ -206,3 +239,43 @@ def render(file: TextIO, lang: str | None) -> None:
     chosen = cast(Lang, lang) if lang else default_lang()
     outcomes = ((result, False) for result in _read_results(file, file.name))
     sys.exit(_report(outcomes, lang=chosen, as_json=False, progress=False))
+
+
+class _Stopped(BaseException):
+    """A signal asked the process to stop. Not a KeyboardInterrupt: click would turn that
+    into "Aborted!" and status 1, which reads as "suspicious"."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise _Stopped(EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED)
+
+
+def _tolerant_streams() -> None:
+    """Characters the output encoding cannot show (an emoji on a cp932 console) become '?'
+    instead of ending the run; JSON is written as UTF-8 bytes regardless."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
+def run() -> None:
+    """The console entry point: `main` with signals turned into clean exits."""
+    _tolerant_streams()
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        main(prog_name="mailcheck")
+    except _Stopped as stopped:
+        # The worker process is ended by the engine's exit handler; it writes no files.
+        name = "interrupted" if stopped.status == EXIT_INTERRUPTED else "terminated"
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            _abandon_stdout()
+        print(f"mailcheck: {name}", file=sys.stderr)
+        sys.exit(stopped.status)

@@ -16,6 +16,7 @@ import atexit
 import multiprocessing
 import multiprocessing.connection
 import resource
+import signal
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -38,6 +39,9 @@ class WorkerFailed(Exception):
 
 def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> None:
     """Worker main loop: run (function, args) requests until the pipe closes."""
+    # Ctrl-C on a terminal reaches the whole process group: the parent decides what an
+    # interruption means and ends this process; the worker must not die with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_bytes:
         # A hostile document must not exhaust the host: past this, allocation fails with
         # MemoryError inside the analyser, which is reported like any analyser error.
@@ -48,9 +52,13 @@ def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> No
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", func(*args)))
-        except Exception as exc:  # the caller decides what an analyser error means
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+            try:
+                answer = ("ok", func(*args))
+            except Exception as exc:  # the caller decides what an analyser error means
+                answer = ("error", f"{type(exc).__name__}: {exc}"[:500])
+            conn.send(answer)
+        except OSError:  # the parent is gone (killed, interrupted): nobody to answer
+            return
 
 
 class Worker:
