@@ -7,10 +7,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import shutil
-import stat
-import subprocess
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -233,55 +229,31 @@ def test_stomping_of_an_office_saved_project() -> None:
     assert "RunPython" in hit.evidence[0].excerpt  # the p-code still calls it
 
 
-def test_pcode_check_writes_only_a_private_generated_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[str, int, bytes]] = []
+def test_office_inspection_never_writes_the_document_to_disk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A worker killed at its timeout (or with the scan) runs no cleanup: a copy of the
+    # attachment on disk would be left behind. The p-code check reads olevba's parsed project.
+    writes: list[str] = []
+    real_open, real_os_open = open, os.open
 
-    class Parser:
-        no_xlm = False
+    def guarded_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if any(flag in mode for flag in "wax+"):
+            writes.append(str(file))
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
 
-        def __init__(self, path: str) -> None:
-            mode = stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode)
-            seen.append((path, mode, Path(path).read_bytes()))
+    def guarded_os_open(path: str, flags: int, *args: int, **kwargs: int) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            writes.append(path)
+        return real_os_open(path, flags, *args, **kwargs)
 
-        def extract_pcode(self) -> str:
-            return ""
-
-        def get_vba_code_all_modules(self) -> str:
-            return ""
-
-        def close(self) -> None:
-            pass
-
-    monkeypatch.setattr(oletools_adapter, "VBA_Parser", Parser)
-    assert oletools_adapter._stomped(b"attachment bytes") == ((), ())
-    ((path, mode, written),) = seen
-    assert os.path.basename(path) == "document.bin"
-    assert mode == 0o700 and written == b"attachment bytes"
-    assert not os.path.exists(os.path.dirname(path))  # removed afterwards
-
-    def broken(path: str) -> None:
-        seen.append((path, 0, b""))
-        raise ValueError("hostile")
-
-    monkeypatch.setattr(oletools_adapter, "VBA_Parser", broken)
-    with pytest.raises(ValueError):
-        oletools_adapter._stomped(b"x")
-    assert not os.path.exists(os.path.dirname(seen[-1][0]))
-
-
-def test_work_directories_of_killed_workers_are_swept() -> None:
-    dead = subprocess.Popen(["true"])
-    dead.wait()  # its pid belongs to no running process now
-    orphan = Path(tempfile.mkdtemp(prefix=f"mailcheck-office-{dead.pid}-"))
-    (orphan / "document.bin").write_bytes(b"left behind by a killed worker")
-    alive = Path(tempfile.mkdtemp(prefix=f"mailcheck-office-{os.getpid()}-"))
-    try:
-        oletools_adapter._sweep_orphans()
-        assert not orphan.exists()
-        assert alive.exists()  # a running worker's directory is left alone
-    finally:
-        shutil.rmtree(orphan, ignore_errors=True)
-        shutil.rmtree(alive, ignore_errors=True)
+    document = stomped_docm()  # the fixture builder writes files of its own
+    monkeypatch.setattr("builtins.open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)
+    report = oletools_adapter.inspect_office(document, "docm", office.options_for(DEFAULT))
+    assert report.vba is not None and report.vba.stomped
+    assert report.errors == ()
+    assert writes == []
 
 
 # --- Excel 4.0 macro sheets --------------------------------------------------------------------

@@ -5,9 +5,10 @@ arguments and result). olevba can run for minutes on pathological macros and can
 interrupted in-process, so the parent calls this through `Engine.worker` with a timeout.
 
 Each check is isolated: one that raises is recorded in `OfficeReport.errors` and the others
-still report. The attachment touches the disk only for the p-code comparison (pcodedmp
-reads files, not bytes): in a private 0700 directory, under a fixed generated name, removed
-afterwards (or by the next worker's sweep when this one was killed at the timeout).
+still report. The attachment never touches the disk: every check reads bytes in memory, and
+the document is parsed once by olevba for the source, the keywords and the p-code (pcodedmp
+is given olevba's parsed project rather than a file name), so a worker killed mid-way leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ import contextlib
 import dataclasses
 import io
 import logging
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import olefile  # type: ignore[import-untyped, unused-ignore]
 from oletools import msodde, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
@@ -35,6 +33,7 @@ from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
 from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-untyped, unused-ignore]
     cBIFF,
 )
+from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
 from . import ooxml, vba_traits, xlm
 from .report import (
@@ -44,7 +43,6 @@ from .report import (
     ExternalTarget,
     OfficeReport,
     Options,
-    Trait,
     VbaReport,
     XlmReport,
     clip,
@@ -56,7 +54,8 @@ T = TypeVar("T")
 ZIP_KINDS = frozenset({"docx", "docm", "xlsx", "xlsm", "xlsb", "pptx", "pptm", "ooxml"})
 _WORD_ZIP = frozenset({"docx", "docm"})
 _EXCEL_ZIP = frozenset({"xlsx", "xlsm", "xlsb"})
-_NO_PCODE = frozenset({"slk", "mht", "activemime", "xml"})  # olevba reads source only
+# What olevba reads as source only (no compiled p-code to compare with).
+_NO_PCODE = frozenset({"slk", "mht", "activemime", "xml"})
 
 
 @contextlib.contextmanager
@@ -129,56 +128,34 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
             raptor_execute=clip(raptor.execute_match or "", 60),
             traits=vba_traits.dropper_traits(source),
         )
+        if options.stomping:
+            report = _stomping(parser, "\n".join(code_parts), report)
         return report, None
     finally:
         parser.close()
 
 
-_WORKDIR_PREFIX = "mailcheck-office-"
+class _PcodeArgs:
+    """pcodedmp's command-line switches: the disassembly only."""
+
+    disasmOnly = True
+    verbose = False
 
 
-def _sweep_orphans() -> None:
-    """Remove work directories of workers killed at their timeout (no `finally` ran there)."""
-    root = tempfile.gettempdir()
-    for name in os.listdir(root):
-        if not name.startswith(_WORKDIR_PREFIX):
-            continue
-        pid_text = name[len(_WORKDIR_PREFIX) :].partition("-")[0]
-        path = os.path.join(root, name)
-        try:
-            if not pid_text.isdigit() or os.stat(path).st_uid != os.getuid():
-                continue
-            os.kill(int(pid_text), 0)  # still running: its owner cleans up
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            continue
-
-
-def _stomped(data: bytes) -> tuple[tuple[str, ...], tuple[Trait, ...]]:
-    """P-code names missing from the source, and the p-code's dropper traits when so.
-
-    pcodedmp only reads files, hence the temporary copy.
-    """
-    _sweep_orphans()
-    # Mode 0700 and an unpredictable name; the pid lets a later worker sweep it if this one
-    # is killed mid-way.
-    workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
-    try:
-        path = os.path.join(workdir, "document.bin")  # never the attachment's own name
-        with open(path, "xb") as handle:
-            handle.write(data)
-        parser = VBA_Parser(path)
-        try:
-            parser.no_xlm = True
-            disassembly = parser.extract_pcode() or ""
-            source = parser.get_vba_code_all_modules() or ""
-        finally:
-            parser.close()
-        missing = vba_traits.stomped_names(str(disassembly), str(source))
-        return missing, vba_traits.pcode_traits(str(disassembly)) if missing else ()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+def _stomping(parser: Any, source: str, report: VbaReport) -> VbaReport:
+    """P-code names missing from the source (the source was replaced), with the p-code's
+    dropper traits when so. pcodedmp reads the project olevba has already parsed."""
+    output = io.StringIO()
+    projects = [parser] if parser.ole_file is not None else list(parser.ole_subfiles or ())
+    for project in projects:
+        pcodedmp.processProject(project, _PcodeArgs, output_file=output)
+    disassembly = output.getvalue()
+    missing = vba_traits.stomped_names(disassembly, source + "\n")
+    if not missing:
+        return report
+    return dataclasses.replace(
+        report, stomped=missing, pcode_traits=vba_traits.pcode_traits(disassembly)
+    )
 
 
 # --- Excel 4.0 in BIFF8 -------------------------------------------------------------------------
@@ -330,11 +307,9 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
             checks.run("zip", lambda: ooxml.Package(data, options)) if kind in ZIP_KINDS else None
         )
         if kind != "rtf":
-            vba, xlm_report = checks.run("olevba", lambda: _vba(data, options)) or (None, None)
-        if vba is not None and options.stomping and kind not in _NO_PCODE:
-            missing, traits = checks.run("pcode", lambda: _stomped(data)) or ((), ())
-            if missing:
-                vba = dataclasses.replace(vba, stomped=missing, pcode_traits=traits)
+            stomping = options.stomping and kind not in _NO_PCODE
+            vba_options = dataclasses.replace(options, stomping=stomping)
+            vba, xlm_report = checks.run("olevba", lambda: _vba(data, vba_options)) or (None, None)
         if kind == "xls":
             xlm_report = checks.run("xlm", lambda: _biff_xlm(data, options))
         if package is not None:

@@ -26,7 +26,7 @@ class Options:
     max_part_bytes: int  # bytes read from any one zip member or OLE stream
     max_parts: int  # zip members looked at
     max_code_chars: int  # VBA source kept for the keyword and trait checks
-    stomping: bool = True  # compare p-code with source (needs a file on disk)
+    stomping: bool = True  # compare p-code with source
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
