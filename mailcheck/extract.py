@@ -66,7 +66,8 @@ class _Extractor:
     def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
         # Passwords for encrypted archives come from the message that carries them.
         texts = [body.text for body in message.bodies]
-        passwords = candidates(message.subject, texts)
+        names = [leaf.filename for leaf in message.leaves if leaf.filename]
+        passwords = candidates(message.subject, texts, names)
         return [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
 
     def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: tuple[str, ...]) -> Attachment:

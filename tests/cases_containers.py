@@ -153,10 +153,12 @@ def random_bytes(size: int, seed: int = 7) -> bytes:
 # --- other containers ------------------------------------------------------------------
 
 
-def seven_zip(members: list[tuple[str, bytes]], password: str | None = None) -> bytes:
+def seven_zip(
+    members: list[tuple[str, bytes]], password: str | None = None, *, encrypt_names: bool = True
+) -> bytes:
     buffer = io.BytesIO()
     with py7zr.SevenZipFile(
-        buffer, "w", password=password, header_encryption=password is not None
+        buffer, "w", password=password, header_encryption=password is not None and encrypt_names
     ) as archive:
         for name, data in members:
             archive.writestr(data, name)
@@ -218,6 +220,21 @@ CASES: dict[str, Case] = {
     "attachment.encrypted_archive": lambda: (
         with_attachment(
             zipcrypto_zip([("invoice.pdf", b"%PDF-1.4\n")], PASSWORD),
+            "invoice.zip",
+            ZIP,
+            text=PPAP_BODY,
+        ),
+        DEFAULT,
+    ),
+    "attachment.encrypted_program": lambda: (
+        with_attachment(
+            aes_zip([("invoice.exe", tiny_exe())], PASSWORD), "invoice.zip", ZIP, text=PPAP_BODY
+        ),
+        DEFAULT,
+    ),
+    "attachment.encrypted_macro_document": lambda: (
+        with_attachment(
+            zipcrypto_zip([("invoice.xlsm", b"PK\x03\x04")], PASSWORD),
             "invoice.zip",
             ZIP,
             text=PPAP_BODY,

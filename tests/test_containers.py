@@ -153,7 +153,11 @@ def test_plain_members_of_a_locked_archive_are_still_read() -> None:
     opened = open_direct(data, "zip-encrypted", ("nope", "wrong"))
     assert [m.name for m in opened.members] == ["notes.txt"]
     assert opened.status == "encrypted"
-    assert [h.id for h in opened.hits] == ["attachment.encrypted_archive"]
+    # The locked member's name still says what it is.
+    assert [h.id for h in opened.hits] == [
+        "attachment.encrypted_archive",
+        "attachment.encrypted_macro_document",
+    ]
     assert opened.hits[0].evidence[0].fact("locked") == "1"
 
 

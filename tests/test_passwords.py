@@ -122,7 +122,7 @@ def test_trailing_punctuation_is_tried_both_ways() -> None:
 
 
 def test_candidates_are_bounded() -> None:
-    body = "\n".join(f"パスワード：pw{i:03d}" for i in range(100))
+    body = "\n".join(f"パスワード：pw{i:03d}" for i in range(MAX_CANDIDATES + 50))
     found = candidates("", [body])
     assert len(found) == MAX_CANDIDATES
     assert found[0] == "pw000"
@@ -155,3 +155,11 @@ _PASSWORD_LIKE = r"[A-Za-z#!$%&*+\-_]{1,10}[0-9][A-Za-z0-9#!$%&*+\-_]{0,10}"
 def test_any_plausible_password_after_a_keyword_is_found_first(value: str) -> None:
     for text in (f"パスワード：{value}\n", f"Password: {value}", f"パスワード\n{value}\n"):
         assert candidates("", [text])[:1] == (value,)
+
+
+def test_a_password_beside_the_attachment_ranks_before_decoys() -> None:
+    decoys = "".join(f"Password: decoy{i:02d}\n" for i in range(40))
+    body = decoys + "invoice.zip のパスワード：R3al!\n" + decoys
+    assert candidates("", [body], ["invoice.zip"])[0] == "R3al!"
+    # Without a line about the attachment the order is the text's own.
+    assert candidates("", [decoys + "Password: R3al!\n"])[0] == "decoy00"

@@ -14,6 +14,10 @@ from collections.abc import Iterator
 
 from ..extract import Item
 from ..model import Evidence
+from ..names import BINARY_EXTS as _BINARY_EXTS
+from ..names import EXECUTABLE_EXTS, real_extension
+from ..names import INSTALLER_EXTS as _INSTALLER_EXTS
+from ..names import SCRIPT_EXTS as _SCRIPT_EXTS
 from ..sniff import Sniffed
 from .interface import AttachmentAnalyzer, AttachmentContext, Hit
 
@@ -23,10 +27,6 @@ def _words(text: str) -> frozenset[str]:
 
 
 _NATIVE = {"pe": "PE", "elf": "ELF", "macho": "Mach-O"}
-_BINARY_EXTS = _words(".exe .dll .scr .com .pif .cpl")
-_INSTALLER_EXTS = _words(".msi .msp")
-_SCRIPT_EXTS = _words(".js .jse .vbs .vbe .vb .wsf .wsh .hta .bat .cmd .ps1 .psm1 .msc")
-EXECUTABLE_EXTS = _BINARY_EXTS | _INSTALLER_EXTS | _SCRIPT_EXTS
 # What sniff may call the bytes of a file each kind of extension can actually run.
 _RUNS_AS_BINARY = frozenset({"pe", "unknown"})
 _RUNS_AS_INSTALLER = frozenset({"ole", "unknown"})
@@ -51,13 +51,6 @@ _RLO = "\u202e"
 _BIDI_END = "\u202c\u2069"
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _BLANK_RUN = re.compile(r"\s{3,}")
-
-
-def real_extension(filename: str) -> str:
-    """The extension Windows acts on: trailing dots and spaces are dropped, case ignored."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].rstrip(" .")
-    stem, dot, ext = name.rpartition(".")
-    return "." + ext.lower() if dot and stem and ext else ""
 
 
 def _script_language(sniffed: Sniffed) -> str:

@@ -55,6 +55,8 @@ ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS)
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",
     "attachment.encrypted_archive",
+    "attachment.encrypted_program",
+    "attachment.encrypted_macro_document",
     "attachment.archive_unsupported",
     "attachment.archive_path_traversal",
     "attachment.archive_symlink",

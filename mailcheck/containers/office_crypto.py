@@ -114,6 +114,8 @@ def open_encrypted_office(request: OpenRequest) -> Opened:
         )
         member = Member(name=_member_name(request.kind, plain), data=plain)
         return Opened(status="ok", members=(member,), hits=(finding,))
+    if len(tries) < len(candidates):  # the rest were not tried: say so, never drop in silence
+        request.budget.hit("max_password_tries", request.location, limit=str(len(tries)))
     return Opened(
         status="encrypted",
         hits=(_hit("attachment.encrypted_office", request, tried=str(len(tries))),),

@@ -14,7 +14,9 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 
-MAX_CANDIDATES = 20
+# Candidates harvested per message: the tries are bounded separately (max_password_tries),
+# and candidates left untried are reported as a limit, never dropped in silence.
+MAX_CANDIDATES = 200
 _MAX_TEXT = 200_000  # characters read per text: the password sits near the top of a message
 _MAX_LEN = 64
 _MAX_HITS_PER_LINE = 4
@@ -155,9 +157,32 @@ def _raw_form(raw_line: str, value: str) -> str:
     return value
 
 
-def _scan(text: str, order: int) -> Iterator[tuple[tuple[int, int, int, int], str]]:
-    """(sort key, candidate) for one text; the key is (tier, text, line, variant)."""
+# Words that say a line is about the attached file (besides the file's own name).
+_MENTION = re.compile(r"zip|7z|rar|添付|解凍|展開|圧縮|attach|archive|unzip|extract|file", re.I)
+_FAR = 10_000
+
+
+def _mention_lines(lines: list[str], names: Sequence[str]) -> list[int]:
+    wanted = [n.lower() for n in names if len(n) >= 3]
+    return [
+        number
+        for number, line in enumerate(lines)
+        if _MENTION.search(line) or any(name in line.lower() for name in wanted)
+    ]
+
+
+def _distance(number: int, mentions: list[int]) -> int:
+    return min((abs(number - m) for m in mentions), default=_FAR)
+
+
+Key = tuple[int, int, int, int, int]
+
+
+def _scan(text: str, order: int, names: Sequence[str]) -> Iterator[tuple[Key, str]]:
+    """(sort key, candidate) for one text; the key is (tier, distance to the nearest line
+    about the attachment, text, line, variant)."""
     lines = text[:_MAX_TEXT].splitlines()
+    mentions = _mention_lines(lines, names)
     for number, raw in enumerate(lines):
         line = _nfkc(_unquote(raw))
         for hits, keyword in enumerate(_KEYWORD.finditer(line)):
@@ -171,18 +196,24 @@ def _scan(text: str, order: int) -> Iterator[tuple[tuple[int, int, int, int], st
             if not values and announces:
                 values, tier = _next_value(lines, number), 2
                 source = next((ln for ln in lines[number + 1 : number + 4] if ln.strip()), "")
+            near = _distance(number, mentions)
             for variant, value in enumerate(values):
-                yield (tier, order, number, 2 * variant), value
+                yield (tier, near, order, number, 2 * variant), value
                 wide = _raw_form(source, value)
                 if wide != value:
-                    yield (tier, order, number, 2 * variant + 1), wide
+                    yield (tier, near, order, number, 2 * variant + 1), wide
 
 
-def candidates(subject: str, texts: Sequence[str]) -> tuple[str, ...]:
-    """Distinct password candidates, most likely first, at most MAX_CANDIDATES."""
-    found: list[tuple[tuple[int, int, int, int], str]] = []
+def candidates(subject: str, texts: Sequence[str], names: Sequence[str] = ()) -> tuple[str, ...]:
+    """Distinct password candidates, most likely first, at most MAX_CANDIDATES.
+
+    `names` are the attachments' file names: a password next to a line about the attached
+    file ("invoice.zip のパスワード", "the zip password") is tried before others, so decoy
+    lines elsewhere in the body cannot push it past the bound on tries.
+    """
+    found: list[tuple[Key, str]] = []
     for order, text in enumerate([subject, *texts]):
         if text:
-            found.extend(_scan(text, order))
+            found.extend(_scan(text, order, names))
     found.sort(key=lambda item: item[0])
     return tuple(dict.fromkeys(value for _key, value in found))[:MAX_CANDIDATES]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model import AttachmentStatus, Evidence, Hit
+from ..names import claimed_kind
 from .interface import Member, Opened, OpenRequest
 
 # Ratios mean little for small outputs: a blank 100 KiB form compresses 500:1 and is
@@ -34,6 +35,11 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SHOWN = 5  # names listed in one finding's evidence
+# Locked members whose names alone are evidence, and the finding each kind of name gives.
+_LOCKED_BY_NAME = (
+    ("attachment.encrypted_program", frozenset({"program", "shortcut", "disk image"})),
+    ("attachment.encrypted_macro_document", frozenset({"macro document"})),
+)
 _STATUS_RANK: dict[AttachmentStatus, int] = {
     "ok": 0,
     "truncated": 1,
@@ -215,17 +221,34 @@ class Session:
             )
 
     def locked(self, names: list[str], tried: int) -> None:
-        """Members no password candidate opened: the archive was not (fully) checked."""
-        if names:
-            self.mark("encrypted")
-            self.finding(
-                "attachment.encrypted_archive",
-                self.location,
-                excerpt=", ".join(shown_name(n) for n in names[:_SHOWN]),
-                attachment=self.request.path,
-                locked=str(len(names)),
-                tried=str(tried),
-            )
+        """Members no password candidate opened: the archive was not (fully) checked.
+
+        Their names are readable without the password, and a name alone can be evidence:
+        nobody needs to see the bytes of a locked `invoice.exe` to know what it claims to be.
+        """
+        if not names:
+            return
+        self.mark("encrypted")
+        self.finding(
+            "attachment.encrypted_archive",
+            self.location,
+            excerpt=", ".join(shown_name(n) for n in names[:_SHOWN]),
+            attachment=self.request.path,
+            locked=str(len(names)),
+            tried=str(tried),
+        )
+        for finding_id, kinds in _LOCKED_BY_NAME:
+            named = [(n, claimed_kind(n)) for n in names if claimed_kind(n) in kinds]
+            if named:
+                shown = ", ".join(f"{shown_name(n)} ({kind})" for n, kind in named[:_SHOWN])
+                self.finding(
+                    finding_id,
+                    self.location,
+                    excerpt=shown,
+                    attachment=self.request.path,
+                    names=shown,
+                    count=str(len(named)),
+                )
 
     def unlocked(self, password: str, tried: int) -> None:
         self.finding(

@@ -1,0 +1,44 @@
+"""What a file name says: the extension Windows acts on, and what kind of file it claims.
+
+Windows chooses how to open a file by its extension, so a name alone tells whether a
+double-click would run something. Used where only the name is known (a member of an archive
+that stayed locked) as well as beside the bytes (the executable and disguise checks).
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+BINARY_EXTS = _words(".exe .dll .scr .com .pif .cpl")
+INSTALLER_EXTS = _words(".msi .msp")
+SCRIPT_EXTS = _words(".js .jse .vbs .vbe .vb .wsf .wsh .hta .bat .cmd .ps1 .psm1 .msc")
+EXECUTABLE_EXTS = BINARY_EXTS | INSTALLER_EXTS | SCRIPT_EXTS
+SHORTCUT_EXTS = _words(".lnk .url .scf .library-ms .search-ms .searchconnector-ms .desktop")
+DISK_IMAGE_EXTS = _words(".iso .img .vhd .vhdx")
+# Office formats whose name says "macros inside".
+MACRO_DOCUMENT_EXTS = _words(".docm .dotm .xlsm .xltm .xlam .xlsb .pptm .potm .ppam .ppsm .sldm")
+
+
+def real_extension(filename: str) -> str:
+    """The extension Windows acts on: trailing dots and spaces are dropped, case ignored."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].rstrip(" .")
+    stem, dot, ext = name.rpartition(".")
+    return "." + ext.lower() if dot and stem and ext else ""
+
+
+def claimed_kind(filename: str) -> str:
+    """What the name alone says a file is: program, shortcut, disk image, macro document,
+    or "" for anything else."""
+    ext = real_extension(filename)
+    if ext in EXECUTABLE_EXTS:
+        return "program"
+    if ext in SHORTCUT_EXTS:
+        return "shortcut"
+    if ext in DISK_IMAGE_EXTS:
+        return "disk image"
+    if ext in MACRO_DOCUMENT_EXTS:
+        return "macro document"
+    return ""
