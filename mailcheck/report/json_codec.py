@@ -7,7 +7,10 @@ rendering again goes through the catalog, in whichever language is asked for.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from typing import Any, TypeVar
 
 from ..catalog import Catalog, Lang
@@ -36,6 +39,31 @@ class SchemaError(ValueError):
     """A JSON line that is not a mailcheck result."""
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _name(out: dict[str, Any], key: str, value: str) -> None:
+    """A file name or path: readable text in `key`; if it holds bytes that are not UTF-8
+    (a file name on disk, a raw 8-bit attachment name), those exact bytes in base64 under
+    `key_bytes` as well, so that the name can be found or rebuilt later."""
+    out[key] = raw_text(value)
+    if _ESCAPED_BYTE.search(value):
+        raw = value.encode("utf-8", "surrogateescape")
+        out[f"{key}_bytes"] = base64.b64encode(raw).decode("ascii")
+
+
+def _read_name(raw: dict[str, Any], key: str, *, required: bool = False) -> str:
+    if required and key not in raw:
+        raise KeyError(key)
+    encoded = raw.get(f"{key}_bytes")
+    if isinstance(encoded, str):
+        try:
+            return base64.b64decode(encoded, validate=True).decode("utf-8", "surrogateescape")
+        except (binascii.Error, ValueError) as exc:
+            raise SchemaError(f"not a mailcheck result: {key}_bytes is not base64") from exc
+    return str(raw.get(key, ""))
+
+
 def _address(address: Address | None) -> dict[str, str] | None:
     if address is None:
         return None
@@ -43,17 +71,28 @@ def _address(address: Address | None) -> dict[str, str] | None:
 
 
 def _attachment(node: Attachment) -> dict[str, Any]:
-    return {
-        "path": node.path,
-        "filename": node.filename,
-        "declared_type": node.declared_type,
-        "detected_type": node.sniffed_type,
-        "size": node.size,
-        "sha256": node.sha256,
-        "depth": node.depth,
-        "status": node.status,
-        "children": [_attachment(child) for child in node.children],
-    }
+    out: dict[str, Any] = {}
+    _name(out, "path", node.path)
+    _name(out, "filename", node.filename)
+    out.update(
+        {
+            "declared_type": node.declared_type,
+            "detected_type": node.sniffed_type,
+            "size": node.size,
+            "sha256": node.sha256,
+            "depth": node.depth,
+            "status": node.status,
+            "children": [_attachment(child) for child in node.children],
+        }
+    )
+    return out
+
+
+def _source(source: Source) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _name(out, "path", source.path)
+    out.update({"index": source.index, "format": source.format})
+    return out
 
 
 def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
@@ -81,11 +120,7 @@ def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
         "schema_version": result.schema_version,
         "tool_version": result.tool_version,
         "lang": lang,
-        "source": {
-            "path": result.source.path,
-            "index": result.source.index,
-            "format": result.source.format,
-        },
+        "source": _source(result.source),
         "message": {
             "from": _address(message.from_),
             "to": [_address(a) for a in message.to],
@@ -166,8 +201,8 @@ def _read_addresses(raw: Any) -> tuple[Address, ...]:
 
 def _read_attachment(raw: dict[str, Any]) -> Attachment:
     return Attachment(
-        path=str(raw["path"]),
-        filename=str(raw.get("filename", "")),
+        path=_read_name(raw, "path", required=True),
+        filename=_read_name(raw, "filename"),
         declared_type=str(raw.get("declared_type", "")),
         sniffed_type=str(raw.get("detected_type", "")),
         size=int(raw.get("size", 0)),
@@ -187,7 +222,9 @@ def from_dict(raw: dict[str, Any]) -> ScanResult:
             schema_version=int(raw["schema_version"]),
             tool_version=str(raw.get("tool_version", "")),
             source=Source(
-                path=str(source["path"]), index=source.get("index"), format=source["format"]
+                path=_read_name(source, "path", required=True),
+                index=source.get("index"),
+                format=source["format"],
             ),
             message=MessageSummary(
                 from_=_read_address(message.get("from")),
