@@ -86,13 +86,28 @@ def scan_bytes(
 
     `engine` holds the isolated worker and the result cache; by default a process-wide one.
     """
+    cut = len(data) > limits.max_input_bytes
+    if cut:
+        data = data[: limits.max_input_bytes]
+    return _scan(data, cut=cut, limits=limits, config=config, source=source, engine=engine)
+
+
+def _scan(
+    data: bytes,
+    *,
+    cut: bool,
+    limits: Limits,
+    config: Config,
+    source: Source | None,
+    engine: Engine | None,
+) -> ScanResult:
+    """`scan_bytes` for input already cut at the bound (`cut`: there was more)."""
     started = time.monotonic()
     catalog = load()
     budget = Budget(limits)
     source = source or Source(path="-", format="eml")
-    if len(data) > limits.max_input_bytes:
+    if cut:
         budget.hit("max_input_bytes", "message", limit=str(limits.max_input_bytes))
-        data = data[: limits.max_input_bytes]
     message = parse_message(data, budget)
     parsed_at = time.monotonic()
     extraction = extract(message, budget)
@@ -128,6 +143,21 @@ def scan_bytes(
     )
 
 
+def _read_message(stream: BinaryIO, head: bytes, bound: int) -> bytes:
+    """At most `bound` bytes of the stream from its start, `head` being what was read.
+
+    A file is read again in one piece, so that a large message is held once, not twice."""
+    if len(head) < 65536:
+        return head
+    try:
+        if stream.seekable():
+            stream.seek(0)
+            return stream.read(bound)
+    except OSError:
+        pass
+    return head + stream.read(max(0, bound - len(head)))
+
+
 def scan_stream(
     stream: BinaryIO,
     *,
@@ -153,9 +183,10 @@ def scan_stream(
                 yield ScanError(source=source, reason=str(exc))
         return
     source = Source(path=path, format=kind)
-    data = head + stream.read(max(0, limits.max_input_bytes + 1 - len(head)))
+    data = _read_message(stream, head, limits.max_input_bytes)
+    cut = bool(stream.read(1))
     try:
-        yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
+        yield _scan(data, cut=cut, limits=limits, config=config, source=source, engine=engine)
     except NotAMessageError as exc:
         yield ScanError(source=source, reason=str(exc), not_a_message=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -266,6 +267,9 @@ def _tolerant_streams() -> None:
 def run() -> None:
     """The console entry point: `main` with signals turned into clean exits."""
     _tolerant_streams()
+    # Third-party parsers log every oddity of hostile input; mailcheck reports those as
+    # findings, so nothing they log belongs on this terminal.
+    logging.getLogger().addHandler(logging.NullHandler())
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:

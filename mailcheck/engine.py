@@ -73,16 +73,20 @@ class Worker:
 
     def _start(self) -> multiprocessing.connection.Connection:
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(
-            target=_serve, args=(child, self.memory_bytes), daemon=True
-        )
-        self._process.start()
-        child.close()
+        process = self._context.Process(target=_serve, args=(child, self.memory_bytes), daemon=True)
+        try:
+            process.start()
+        except Exception as exc:  # e.g. inside a daemonic process, which may have no children
+            parent.close()
+            raise WorkerFailed(f"worker could not start: {exc}") from exc
+        finally:
+            child.close()
+        self._process = process
         self._conn = parent
         return parent
 
     def _kill(self) -> None:
-        if self._process is not None:
+        if self._process is not None and self._process.pid is not None:
             self._process.kill()
             self._process.join(5)
         if self._conn is not None:

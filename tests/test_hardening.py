@@ -307,3 +307,21 @@ def test_a_japanese_raw_name_is_still_read_as_text() -> None:
     )
     data = eml("From: a@example.com", body=body, content_type='multipart/mixed; boundary="B"')
     assert scan_bytes(data).attachments[0].filename == "請求書.pdf"
+
+
+def test_third_party_parsers_never_write_to_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from mailcheck.quiet import silenced_logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # a process that configured no logging
+    with silenced_logging():
+        # What extract-msg does on a multipart .msg body: the module-level call installs a
+        # stderr handler on the root logger, after which every library error would print.
+        logging.warning("Found multipart node that did not return a list.")
+        logging.getLogger("extract_msg").error("File does not contain a property stream.")
+    assert root.handlers == []
+    assert capfd.readouterr().err == ""

@@ -267,3 +267,13 @@ def test_a_sender_cannot_forge_the_move_reference() -> None:
     data = eml("From: a@example.com", body=body, content_type='multipart/mixed; boundary="B"')
     result = scan_bytes(data)
     assert result.attachments[0].size == len(b"plain")
+
+
+def test_an_8bit_boundary_is_no_crash() -> None:
+    # Found by tools/fuzz.py: the stdlib reads 8-bit bytes in a boundary as U+FFFD.
+    body = "--abc\udcff\r\nContent-Type: text/plain\r\n\r\nx\r\n--abc\udcff--\r\n"
+    data = eml(
+        "From: a@example.com", body=body, content_type='multipart/mixed; boundary="abc\udcff"'
+    )
+    result = scan_bytes(data)
+    assert "prepass_failed" not in defect_codes(result)

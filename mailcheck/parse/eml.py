@@ -217,7 +217,13 @@ def _prepare(data: bytes, budget: Budget, location: str) -> tuple[Prepared, list
     """The pre-pass (structure.py), its repairs as defects and its cuts as limit hits."""
     limits = budget.limits
     # Parts beyond twice the bound (multiparts count too) are cut before the stdlib holds them.
-    prepared = prepare(data, max_depth=limits.max_depth * 4, max_parts=limits.max_parts * 2 + 16)
+    try:
+        prepared = prepare(
+            data, max_depth=limits.max_depth * 4, max_parts=limits.max_parts * 2 + 16
+        )
+    except Exception as exc:  # a bug here must not cost the message: parse it as it is
+        problem = Defect(code="prepass_failed", location=f"{location}message", detail=str(exc))
+        return Prepared(data=data, original=data), [problem]
     defects = [
         Defect(
             code=fix.code,

@@ -82,7 +82,7 @@ def looks_like_headers(head: bytes) -> bool:
     fields, or one on the first line, are what makes a text file a message.
     """
     lines = _EOL.split(strip_lead(head), MAX_LINES)[:MAX_LINES]
-    if not lines or b"\x00" in head[:4096]:
+    if not lines:
         return False
     known = fields = junk = 0
     first_is_field = field_name(lines[0].lstrip(b" \t")) is not None
@@ -91,6 +91,8 @@ def looks_like_headers(head: bytes) -> bool:
         if not line.strip():
             ended = True
             break
+        if b"\x00" in line:  # binary data, not a header block
+            return False
         if number and line[:1] in (b" ", b"\t"):
             continue
         name = field_name(line.lstrip(b" \t") if number == 0 else line)

@@ -13,7 +13,6 @@ import codecs
 import contextlib
 import email.utils
 import io
-import logging
 import re
 from datetime import datetime
 from email import policy
@@ -24,6 +23,7 @@ import extract_msg
 from extract_msg.enums import DeencapType, ErrorBehavior
 
 from ..limits import Budget
+from ..quiet import silenced_logging
 from ..sniff import OLE_MAGIC, sniff
 from .charset import decode_bytes
 from .headers import assemble, read_headers, summarise
@@ -277,7 +277,11 @@ def parse_msg(data: bytes, budget: Budget, location: str = "") -> ParsedMessage:
     (not OLE, truncated, no MAPI storage); the caller reports that per input. Embedded
     messages are returned as `Leaf(is_message=True)` holding standalone .msg bytes.
     """
-    logging.getLogger("extract_msg").setLevel(logging.ERROR)  # it warns on odd files
+    with silenced_logging():
+        return _parse_msg(data, budget, location)
+
+
+def _parse_msg(data: bytes, budget: Budget, location: str) -> ParsedMessage:
     msg = _open(data)
     reader = _Reader(msg, budget, location)
     headers: tuple[Header, ...] = ()

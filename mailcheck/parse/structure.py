@@ -18,6 +18,7 @@ moved: the stdlib then sees exactly what it would have seen.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import email.message
 import re
 import secrets
@@ -83,9 +84,36 @@ class Prepared:
             try:
                 return binascii.a2b_base64(view), []
             except binascii.Error:
-                pass  # bad padding: decode as the stdlib would, with its defects
+                pass
+            with contextlib.suppress(binascii.Error):
+                return _unpadded_base64(view)
+        # Invalid characters: decode as the stdlib would, with its defects.
         value, defects = decode_b(b"".join(bytes(view).split()))
         return value, [type(d).__name__ for d in defects]
+
+
+_NEVER = re.compile(rb"(?!)")
+_CHUNK = 1024 * 1024
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+
+
+def _unpadded_base64(view: memoryview) -> tuple[bytes, list[str]]:
+    """Base64 whose last group is incomplete (a message cut short): decoded in chunks, so
+    that no whitespace-free copy of the whole body is ever made."""
+    pieces: list[bytes] = []
+    carry = b""
+    for start in range(0, len(view), _CHUNK):
+        clean = carry + bytes(view[start : start + _CHUNK]).translate(None, _WHITESPACE)
+        whole = len(clean) - len(clean) % 4
+        pieces.append(binascii.a2b_base64(clean[:whole]))
+        carry = clean[whole:]
+    defects: list[str] = []
+    if len(carry) == 1:  # a lone character cannot encode anything
+        defects.append("InvalidBase64LengthDefect")
+    elif carry:
+        pieces.append(binascii.a2b_base64(carry + b"=" * (4 - len(carry))))
+        defects.append("InvalidBase64PaddingDefect")
+    return b"".join(pieces), defects
 
 
 @dataclass(slots=True)
@@ -225,10 +253,15 @@ class _Scanner:
     def multipart(
         self, body_start: int, path: str, depth: int, boundary: str, *, digest: bool
     ) -> int | None:
-        separator = re.escape(b"--" + boundary.encode("ascii", "surrogateescape"))
-        matcher = re.compile(
-            rb"(?P<sep>" + separator + rb")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
-        )
+        try:
+            separator = re.escape(b"--" + boundary.encode("ascii", "surrogateescape"))
+            matcher = re.compile(
+                rb"(?P<sep>" + separator + rb")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
+            )
+        except UnicodeEncodeError:
+            # The stdlib replaced 8-bit bytes in the boundary with U+FFFD: no line of the
+            # message can match it there either.
+            matcher = _NEVER
         frame = _Frame(matcher=matcher, path=path, depth=depth)
         self.frames.append(frame)
         level = len(self.frames) - 1

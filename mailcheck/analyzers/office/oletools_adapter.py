@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -35,6 +34,7 @@ from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-unt
 )
 from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
+from ...quiet import silenced_logging
 from . import ooxml, vba_traits, xlm
 from .report import (
     MAX_ITEMS,
@@ -61,13 +61,12 @@ _NO_PCODE = frozenset({"slk", "mht", "activemime", "xml"})
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """oletools logs and pcodedmp prints errors to stderr: keep the worker's streams clean."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.CRITICAL)
-    try:
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            yield
-    finally:
-        logging.disable(previous)
+    with (
+        silenced_logging(),
+        contextlib.redirect_stderr(io.StringIO()),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        yield
 
 
 class _Checks:
