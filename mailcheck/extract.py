@@ -7,20 +7,24 @@ so that the analyzers see them like the top-level one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .containers import OPENERS, Member, OpenRequest
-from .containers.passwords import candidates
 from .containers.session import display_name
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
 from .parse import NotAMessageError, parse_message
 from .parse.types import Leaf, ParsedMessage
+from .records import record
 from .sniff import Sniffed, sniff
 
+Passwords = Callable[[], tuple[str, ...]]  # a message's candidates, harvested on demand
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+@record
 class Item:
     """One analysable node of the tree: a MIME leaf or (later) an archive member."""
 
@@ -38,7 +42,7 @@ class Item:
         return f"attachment {self.path}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class NestedMessage:
     prefix: str  # location prefix for everything found inside, e.g. "attachment 2/fwd.eml: "
     message: ParsedMessage
@@ -67,10 +71,17 @@ class _Extractor:
         # Passwords for encrypted archives come from the message that carries them.
         texts = [body.text for body in message.bodies]
         names = [leaf.filename for leaf in message.leaves if leaf.filename]
-        passwords = candidates(message.subject, texts, names)
+
+        # Harvested when a container is first opened: plain mail never pays for it.
+        @functools.cache
+        def passwords() -> tuple[str, ...]:
+            from .containers.passwords import candidates
+
+            return candidates(message.subject, texts, names)
+
         return [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
 
-    def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: tuple[str, ...]) -> Attachment:
+    def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: Passwords) -> Attachment:
         path = _node_path(parent, leaf)
         return self.node(
             path=path,
@@ -95,9 +106,9 @@ class _Extractor:
         role: str,
         truncated: bool,
         is_message: bool,
-        passwords: tuple[str, ...],
+        passwords: Passwords,
     ) -> Attachment:
-        sniffed = sniff(data)
+        sniffed = sniff(data, scripts=role != "body")
         digest = hashlib.sha256(data).hexdigest()
         status: AttachmentStatus = "truncated" if truncated else "ok"
         children: list[Attachment] = []
@@ -130,7 +141,7 @@ class _Extractor:
                     data=data,
                     kind=sniffed.kind,
                     path=path,
-                    passwords=passwords,
+                    passwords=passwords(),
                     budget=self.budget,
                     depth=depth,
                 )
@@ -152,9 +163,7 @@ class _Extractor:
             children=tuple(children),
         )
 
-    def member(
-        self, member: Member, parent: str, depth: int, passwords: tuple[str, ...]
-    ) -> Attachment:
+    def member(self, member: Member, parent: str, depth: int, passwords: Passwords) -> Attachment:
         return self.node(
             path=f"{parent}/{display_name(member.name)}",
             filename=member.name,

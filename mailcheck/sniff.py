@@ -10,17 +10,15 @@ from __future__ import annotations
 import codecs
 import io
 import re
-import zipfile
-from dataclasses import dataclass
 from typing import Literal
 
-import olefile  # type: ignore[import-untyped, unused-ignore]
+from .records import record
 
 _HEAD = 8192  # text heuristics look at this prefix only, so cost is independent of size
 _MAX_ZIP_NAMES = 10_000
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Sniffed:
     kind: str
     mime: str
@@ -203,6 +201,8 @@ def _u32(data: bytes, off: int, order: Literal["little", "big"] = "little") -> i
 
 def _sniff_ole(data: bytes) -> Sniffed:
     try:
+        import olefile  # type: ignore[import-untyped, unused-ignore]  # only OLE data needs it
+
         ole = olefile.OleFileIO(io.BytesIO(data))
         try:
             top = {str(p[0]).lower() for p in ole.listdir(streams=True, storages=True) if p}
@@ -230,6 +230,8 @@ def _sniff_ole(data: bytes) -> Sniffed:
 
 def _sniff_zip(data: bytes) -> Sniffed:
     try:
+        import zipfile  # with its compression modules: only for zip data
+
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()[:_MAX_ZIP_NAMES]
     except Exception:  # corrupt or truncated: still an archive as far as policy is concerned
@@ -373,62 +375,6 @@ _HTML_TAGS = (
 )
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.I | re.M)
-
-
-# Weighted hints; a language needs a score of 3, i.e. several independent signs, so that prose
-# and READMEs quoting a line of code stay "text".
-_SCRIPT_HINTS: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {
-    ".bat": (
-        (_rx(r"^\s*@?echo\s+(?:off|on)\b"), 3),
-        (_rx(r"^\s*@?rem\s"), 1),
-        (_rx(r"^\s*goto\s+:?\w+"), 1),
-        (_rx(r"%[a-z_]\w*%"), 1),
-        (_rx(r"\bcmd(?:\.exe)?\s+/[ck]\b"), 2),
-        (_rx(r"^\s*if\s+(?:not\s+)?exist\b"), 1),
-    ),
-    ".ps1": (
-        (_rx(r"\b(?:Invoke-(?:Expression|WebRequest|RestMethod)|IEX)\b"), 2),
-        (
-            _rx(
-                r"(?-i:\b(?:Get|Set|New|Add|Remove|Start|Write|Out|Test|Import|ConvertTo|"
-                r"ConvertFrom|Select|Where|ForEach)-[A-Z][A-Za-z]+\b)"
-            ),
-            1,
-        ),
-        (_rx(r"\$env:\w+"), 2),
-        (_rx(r"\[(?:System\.)?[\w.]+\]::\w+"), 2),
-        (_rx(r"\s-(?:EncodedCommand|ExecutionPolicy|WindowStyle|NoProfile)\b"), 2),
-        (_rx(r"^\s*\$\w+\s*="), 1),
-        (_rx(r"^\s*param\s*\("), 1),
-    ),
-    ".vbs": (
-        (_rx(r"\bCreateObject\s*\(\s*\""), 2),
-        (_rx(r"^\s*Dim\s+\w+"), 1),
-        (_rx(r"^\s*On\s+Error\s+Resume\s+Next\b"), 2),
-        (_rx(r"^\s*Set\s+\w+\s*=\s*\w"), 1),
-        (_rx(r"^\s*End\s+(?:Sub|Function)\b"), 2),
-        (_rx(r"\bChrW?\s*\(\s*\d+\s*\)"), 1),
-        (_rx(r"^\s*(?:Private\s+|Public\s+)?(?:Sub|Function)\s+\w+\s*\([^)]*\)\s*$"), 2),
-        (_rx(r"\bWScript\.(?:Shell|Echo|Sleep|Quit|Arguments)\b"), 1),
-        (_rx(r"^\s*Option\s+Explicit\b"), 1),
-        (_rx(r"\bMsgBox\b"), 1),
-    ),
-    ".js": (
-        (_rx(r"\bnew\s+ActiveXObject\s*\("), 2),
-        (_rx(r"^\s*var\s+[\w$]+\s*="), 1),
-        (_rx(r"^\s*(?:let|const)\s+[\w$]+\s*="), 1),
-        (_rx(r"\beval\s*\("), 1),
-        (_rx(r"\bfunction\s*[\w$]*\s*\([^)]*\)\s*\{"), 1),
-        (_rx(r"\bString\.fromCharCode\s*\("), 1),
-        (_rx(r"\brequire\s*\(\s*['\"]"), 1),
-        (_rx(r"^\s*['\"]use strict['\"]"), 1),
-        (_rx(r"\bWScript\.(?:CreateObject|Shell|Echo|Sleep|Quit|Arguments)\b"), 1),
-    ),
-}
-
-
 def _as_text(data: bytes) -> str | None:
     head = data[:_HEAD]
     for bom, codec in (
@@ -505,7 +451,7 @@ def _shebang_ext(body: str) -> str:
     return ".sh"
 
 
-def _sniff_text(data: bytes) -> Sniffed | None:
+def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
     text = _as_text(data)
     if text is None:
         return None
@@ -535,21 +481,25 @@ def _sniff_text(data: bytes) -> Sniffed | None:
         return _mk("html")
     if low.startswith("<?xml") or (low.startswith("<") and "xmlns" in low[:1024]):
         return _mk("xml")
-    scores = {
-        ext: sum(w for rx, w in hints if rx.search(body)) for ext, hints in _SCRIPT_HINTS.items()
-    }
-    best = max(scores, key=lambda ext: scores[ext])
-    return _script(best) if scores[best] >= 3 else _mk("text")
+    if not scripts:
+        return _mk("text")
+    from .sniff_scripts import script_language  # attachments only: bodies never get here
+
+    language = script_language(body)
+    return _script(language) if language else _mk("text")
 
 
-def sniff(data: bytes) -> Sniffed:
-    """Classify `data` by content only. Never raises; unrecognised input is "unknown"."""
+def sniff(data: bytes, *, scripts: bool = True) -> Sniffed:
+    """Classify `data` by content only. Never raises; unrecognised input is "unknown".
+
+    `scripts=False` skips telling scripts from prose in plain text: a message's own body
+    text is shown, never run, so only attachments pay for that."""
     try:
         if not isinstance(data, bytes):
             data = bytes(data)
         if not data:
             return _mk("empty")
-        found = _sniff_binary(data) or _sniff_text(data)
+        found = _sniff_binary(data) or _sniff_text(data, scripts)
         # Readers accept "%PDF-" anywhere in the first KiB, so junk-prefixed PDFs are PDFs.
         if (found is None or found.kind == "text") and data.find(b"%PDF-", 0, 1024) >= 0:
             return _mk("pdf")

@@ -158,7 +158,7 @@ def test_crlf_and_lf_give_the_same_message() -> None:
     assert a.bodies[0].text.replace("\r\n", "\n") == b.bodies[0].text.replace("\r\n", "\n")
 
 
-def test_received_chain_is_parsed_with_mail_parser_first_hop_first() -> None:
+def test_received_chain_is_parsed_first_hop_first() -> None:
     data = eml(
         "Received: from mx.corp.example (mx.corp.example [192.0.2.1])\r\n"
         "\tby mailbox.corp.example (Postfix) with LMTP id 1A2B;\r\n"

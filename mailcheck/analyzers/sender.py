@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..config import Config
 from ..model import Address, Evidence
 from ..parse.auth import summary as auth_summary
 from ..parse.types import ParsedMessage
+from ..records import record
 from ..thread.context import mailing_list
 from ..thread.identity import name_keys, org_of, same_org
 from .interface import Hit, MessageAnalyzer, MessageContext
@@ -34,9 +34,14 @@ def _auth_facts(message: ParsedMessage) -> tuple[tuple[str, str], ...]:
 
 def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
     sender = ctx.message.from_
-    if sender is None or not sender.display_name or _relayed(ctx.message, sender):
+    if sender is None or not sender.display_name:
+        return
+    shown_addresses = _ADDRESS.findall(sender.display_name)
+    if not any(shown.lower() != sender.addr.lower() for shown in shown_addresses):
+        return
+    if _relayed(ctx.message, sender):
         return  # a list keeps the author's address in the name it rewrites ("a@b via List")
-    for shown in _ADDRESS.findall(sender.display_name):
+    for shown in shown_addresses:
         if shown.lower() != sender.addr.lower():
             yield Hit(
                 id="sender.display_name_has_address",
@@ -76,7 +81,7 @@ def _is_list(message: ParsedMessage) -> bool:
     return bool(mailing_list(message))  # the thread checks' list rules, so both agree
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _Person:
     name: str
     addresses: tuple[str, ...]  # lower case
@@ -138,10 +143,12 @@ def impersonates_known_correspondent(ctx: MessageContext) -> Iterator[Hit]:
     if _in_domains(sender.domain, ctx.config.internal_domains):
         return  # a colleague; homonyms are common, and their account is theirs
     keys = name_keys(sender.display_name)
-    if not keys or _relayed(ctx.message, sender):
+    if not keys:
         return
     people = _matching_people(ctx, keys)
-    if not people or any(_owns(person, addr) for person in people):
+    if not people or _relayed(ctx.message, sender):
+        return
+    if any(_owns(person, addr) for person in people):
         return
     person = people[0]  # configured people first: their addresses are the reliable ones
     shown = ", ".join(person.addresses[:_MAX_SHOWN_ADDRESSES])

@@ -13,11 +13,12 @@ import codecs
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 
+from ..records import record
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+@record
 class DecodedText:
     text: str
     charset: str  # the codec that actually decoded the bytes
@@ -304,6 +305,7 @@ _BLANK = re.compile(r"[ \t\r\n]*+")
 _B64_JUNK = re.compile(r"[^A-Za-z0-9+/]")
 _QP_BAD = re.compile(r"=(?![0-9A-Fa-f]{2})")
 _BAD_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PROBLEMS = "encoded_word_invalid charset_unknown charset_mislabelled raw_8bit undecodable"
 
 
@@ -341,6 +343,8 @@ def decode_header_value(raw: str) -> tuple[str, tuple[str, ...]]:
 
     Returns the text and a tuple of problem codes (empty when the value was clean).
     """
+    if raw.isascii() and "=?" not in raw and "\x1b" not in raw:  # most headers: nothing to do
+        return raw, ()
     problems: set[str] = set()
     pieces: list[str | tuple[str, bytearray]] = []  # text, and runs of same-charset words
     pos = 0
@@ -413,6 +417,7 @@ def raw_text(raw: str) -> str:
 
     The stdlib keeps non-ASCII header bytes as lone surrogates, which no UTF-8 writer accepts.
     """
-    if not any("\udc80" <= char <= "\udcff" for char in raw):
+    if _SURROGATE.search(raw) is None:  # the common case, at C speed
         return raw
+    raw = _BAD_SURROGATE.sub("\ufffd", raw)  # lone surrogates that are not escaped bytes
     return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -1,56 +1,105 @@
-"""Splitting mbox files into messages without loading the whole file."""
+"""Splitting mbox files into messages without loading the whole file.
+
+A message starts after a `From ` line that follows a blank line (or opens the file). The
+file is read in blocks and separators are found with one regular-expression search per
+block, not a Python step per line: an mbox of 100,000 messages is split at disk speed, in
+memory bounded by the block and the per-message bound.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 _FROM_LINE = re.compile(rb"^From \S")
+# A blank line, then a From_ line: group 1 (the blank line) ends the previous message.
+# `^` is the buffer's start, used only while the buffer starts at a line's start.
+_SEPARATOR_AT_LINE = re.compile(rb"(?:^|\n)(\r?\n)From \S")
+_SEPARATOR = re.compile(rb"\n(\r?\n)From \S")
 # mboxrd quotes body lines that start with "From " as ">From "; undo one level.
-_QUOTED_FROM = re.compile(rb"^>(>*From )")
-_LINE_BYTES = 64 * 1024  # a longer line is read in pieces, never whole
+_QUOTED_FROM = re.compile(rb"^>(>*From )", re.M)
+_BLOCK = 1024 * 1024
+_TAIL = 16  # bytes kept back at a block's end: a separator may straddle two blocks
 
 
 def looks_like_mbox(head: bytes) -> bool:
     return _FROM_LINE.match(head) is not None
 
 
-def _split(lines: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
-    current: list[bytes] = []
-    size = 0
-    previous_blank = True
-    started = False
-    for line in lines:
-        if previous_blank and _FROM_LINE.match(line):
-            if started:
-                yield b"".join(current)
-            current, size, started = [], 0, True
-            previous_blank = False
-            continue
-        # Past max_bytes a message is only skimmed for the next From_ line: the scan
-        # reports the message as cut at its input bound, memory stays bounded.
-        if started and size <= max_bytes:
-            current.append(_QUOTED_FROM.sub(rb"\1", line))
-            size += len(line)
-        previous_blank = line in (b"\n", b"\r\n")
-    if started:
-        yield b"".join(current)
+class _Message:
+    """One message's bytes as they arrive, kept up to the bound and skimmed beyond it."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self.kept = bytearray()
+
+    def add(self, buffer: bytearray, end: int) -> None:
+        """Take `buffer[:end]` (only what fits under the bound is copied)."""
+        room = self.bound - len(self.kept)
+        if room > 0:
+            self.kept += buffer[: min(end, room)]
+
+    def finish(self) -> bytes:
+        return _QUOTED_FROM.sub(rb"\1", bytes(self.kept))
 
 
 def iter_mbox(stream: BinaryIO, max_bytes: int, head: bytes = b"") -> Iterator[bytes]:
-    """Each message's bytes (without its From_ line), at most about `max_bytes` + a line.
+    """Each message's bytes (without its From_ line), at most `max_bytes`.
 
-    `head` is what the caller already read from the stream to recognise it.
+    `head` is what the caller already read from the stream to recognise it; the stream
+    starts with a From_ line (`looks_like_mbox`).
     """
+    buffer = bytearray(head)
+    at_end = False
+    # read1: what is there now (at most a block), so that a message arriving on a pipe is
+    # scanned as soon as the next one begins, not when a whole block has come in.
+    read = getattr(stream, "read1", stream.read)
 
-    def lines() -> Iterator[bytes]:
-        pieces = head.splitlines(keepends=True)
-        partial = pieces.pop() if pieces and not pieces[-1].endswith(b"\n") else b""
-        yield from pieces
-        first = partial + stream.readline(_LINE_BYTES)
-        if first:
-            yield first
-        yield from iter(lambda: stream.readline(_LINE_BYTES), b"")
+    def fill() -> bool:
+        nonlocal at_end
+        chunk = b"" if at_end else read(_BLOCK)
+        at_end = not chunk
+        buffer.extend(chunk)
+        return bool(chunk)
 
-    return _split(lines(), max_bytes)
+    def skip_from_line() -> bool:
+        """Drop the From_ line at the start of the buffer; False if the data ended."""
+        while True:
+            newline = buffer.find(b"\n")
+            if newline >= 0:
+                del buffer[: newline + 1]
+                return True
+            del buffer[: max(0, len(buffer) - 1)]  # a From_ line of any length costs nothing
+            if not fill():
+                buffer.clear()
+                return False
+
+    if not skip_from_line():
+        yield b""
+        return
+    message = _Message(max_bytes)
+    line_start = True  # the buffer begins where a line begins
+    while True:
+        found = (_SEPARATOR_AT_LINE if line_start else _SEPARATOR).search(buffer)
+        if found is not None:
+            message.add(buffer, found.end(1))
+            yield message.finish()
+            message = _Message(max_bytes)
+            del buffer[: found.end(1)]
+            if not skip_from_line():
+                yield b""
+                return
+            line_start = True
+            continue
+        if at_end:
+            message.add(buffer, len(buffer))
+            yield message.finish()
+            return
+        # Hand over whole lines, keeping back a tail where a separator may begin.
+        newline = buffer.rfind(b"\n", 0, max(0, len(buffer) - _TAIL))
+        keep = newline + 1 if newline >= 0 else max(0, len(buffer) - _TAIL)
+        line_start = newline >= 0
+        message.add(buffer, keep)
+        del buffer[:keep]
+        fill()

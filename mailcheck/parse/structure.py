@@ -23,10 +23,13 @@ import email.message
 import re
 import secrets
 from dataclasses import dataclass, field
-from email import policy
 from email._encoded_words import decode_b  # type: ignore[import-not-found, unused-ignore]
-from email.parser import BytesParser
 
+# email._policybase, not email.policy: the latter loads the header registry, which the
+# compat32 policy never uses (a tenth of the start-up of a scan).
+from email._policybase import compat32
+
+from ..records import record
 from .header_block import Repair, repair, strip_lead
 
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -45,7 +48,7 @@ def transfer_encoding(value: str | None) -> str:
     return match.group(0) if match else ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Moved:
     """A body kept out of the stdlib's parse: where it is in the original bytes, how encoded."""
 
@@ -93,6 +96,12 @@ class Prepared:
 
 
 _NEVER = re.compile(rb"(?!)")
+# A line ending followed by another: the second begins the empty line that ends a header block.
+_EMPTY_LINE = re.compile(rb"(\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)")
+# A line ending followed by a line that is neither a field nor a continuation (the block's
+# first line is checked on its own): only blocks with such a line go through `repair`.
+_ODD_LINE = re.compile(rb"[\r\n](?![ \t\r\n]|\Z)(?![!-9;-~]*:)")
+_FIRST_LINE = re.compile(rb"[!-9;-~]*:|From ")
 _CHUNK = 1024 * 1024
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 
@@ -114,6 +123,36 @@ def _unpadded_base64(view: memoryview) -> tuple[bytes, list[str]]:
         pieces.append(binascii.a2b_base64(carry + b"=" * (4 - len(carry))))
         defects.append("InvalidBase64PaddingDefect")
     return b"".join(pieces), defects
+
+
+_MIME_FIELDS = (b"content-type", b"content-transfer-encoding")
+
+
+def _mime_headers(lines: list[bytes]) -> email.message.Message:
+    """The first Content-Type and Content-Transfer-Encoding of a header block, stored as the
+    stdlib's feed parser stores them, so that its own accessors read the type, boundary and
+    encoding exactly as they will in the full parse (without a parse per part)."""
+    headers = email.message.Message(compat32)
+    found: dict[bytes, list[bytes]] = {}
+    current: list[bytes] | None = None
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            if current is not None:
+                current.append(line)
+            continue
+        current = None
+        if line[:8].lower() != b"content-":  # most fields: one slice, one comparison
+            continue
+        name, colon, _rest = line.partition(b":")
+        key = name.lower()
+        if colon and key in _MIME_FIELDS and key not in found:
+            current = found[key] = [line]
+    for key in _MIME_FIELDS:
+        if key in found:
+            text = b"".join(found[key]).decode("ascii", "surrogateescape")
+            field, _, value = text.partition(":")
+            headers.set_raw(field, value.lstrip(" \t").rstrip("\r\n"))
+    return headers
 
 
 @dataclass(slots=True)
@@ -174,31 +213,32 @@ class _Scanner:
         """The entity's headers (as the stdlib will read them), where its blank line starts
         and where its body starts; the two are equal when the block did not end cleanly
         with a blank line (then nothing of this entity is moved)."""
-        lines: list[bytes] = []
-        cursor, size = pos, 0
-        clean = False
-        while cursor < len(self.data):
-            end = self.line_end(cursor)
-            line = self.data[cursor:end]
-            if not line.strip(b"\r\n"):
-                clean = bool(line)
-                break
-            if (self.frames and self.boundary_at(cursor)) or (
-                len(lines) >= _MAX_BLOCK_LINES or size > _MAX_BLOCK_BYTES
-            ):
-                break
-            lines.append(line)
-            size += len(line)
-            cursor = end
-        block_end = cursor
-        fixed, repairs, body_inside = repair(lines)
-        clean = clean and not body_inside
-        if repairs:
-            self.out.repairs.extend((path, r) for r in repairs)
-            self.edits.append((pos, block_end, b"".join(fixed)))
-        headers = BytesParser(policy=policy.compat32).parsebytes(
-            b"".join(fixed) + b"\n", headersonly=True
-        )
+        data = self.data
+        if data.startswith((b"\n", b"\r"), pos):  # no headers at all
+            block_end, clean = pos, True
+        else:
+            found = _EMPTY_LINE.search(data, pos, pos + _MAX_BLOCK_BYTES)
+            clean = found is not None
+            block_end = found.end(1) if found else min(len(data), pos + _MAX_BLOCK_BYTES)
+        block = data[pos:block_end]
+        lines = block.splitlines(keepends=True)  # \r, \n and \r\n, as the stdlib splits
+        cut = len(lines) > _MAX_BLOCK_LINES
+        if self.frames and b"--" in block:  # a part's block also ends at a boundary line
+            for index, line in enumerate(lines):
+                if line.startswith(b"--") and self.boundary_at(pos + len(b"".join(lines[:index]))):
+                    lines, cut = lines[:index], True
+                    break
+        if cut:
+            lines = lines[:_MAX_BLOCK_LINES]
+            block_end, clean = pos + sum(map(len, lines)), False
+            block = data[pos:block_end]
+        if block and not (_FIRST_LINE.match(block) and _ODD_LINE.search(block) is None):
+            lines, repairs, body_inside = repair(lines)
+            clean = clean and not body_inside
+            if repairs:
+                self.out.repairs.extend((path, r) for r in repairs)
+                self.edits.append((pos, block_end, b"".join(lines)))
+        headers = _mime_headers(lines)
         body_start = self.line_end(block_end) if clean else block_end
         return headers, block_end, body_start
 

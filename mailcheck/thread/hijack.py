@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ..config import Config
 from ..model import Address, Evidence, Hit
 from ..parse.types import ParsedMessage
+from ..records import record
 from .context import (
     Context,
     auto_reply_text,
@@ -43,7 +43,7 @@ _SHOWN_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-
 _MAX_LISTED = 5
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Quote:
     """The quoted history of one body part, and where that part is."""
 
@@ -238,9 +238,12 @@ def _shown_address(
     assert sender is not None
     if ctx.mailing_list and " via " in sender.display_name.lower():
         return None
+    shown_addresses = _SHOWN_ADDRESS.findall(sender.display_name)
+    if not shown_addresses:  # the common case: no organisation needs looking up
+        return None
     people = _People(quote.split.participants if quote else (), config)
     recipient_orgs = {org_of(a.addr) for a in message.summary.to} - FREEMAIL
-    for shown in _SHOWN_ADDRESS.findall(sender.display_name):
+    for shown in shown_addresses:
         shown = shown.lower()
         if shown == sender.addr.lower() or same_org(shown, sender.addr):
             continue

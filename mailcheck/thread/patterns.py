@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
+from ..records import record
 from .participants import parse_one
 from .types import Participant
 
@@ -46,7 +46,7 @@ _FORWARD_LINES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Separator:
     forwarded: bool
     japanese: bool
@@ -110,7 +110,7 @@ _FIELDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Field:
     key: str  # FROM, DATE, TO, CC, SUBJECT or OTHER
     value: str
@@ -120,11 +120,8 @@ class Field:
 def field(text: str) -> Field | None:
     """`From: …`, `*Sent:* …`, `件名：…` (half- or full-width colon) as a header field."""
     head = text[:24]
-    colon = -1
-    for index, ch in enumerate(head):
-        if ch in ":：":
-            colon = index
-            break
+    found = [at for at in (head.find(":"), head.find("：")) if at >= 0]
+    colon = min(found) if found else -1
     if colon <= 0:
         return None
     label = unicodedata.normalize("NFKC", head[:colon]).strip(" *\t").lower()
@@ -165,7 +162,7 @@ _ZONED = re.compile(r":\d{2}:\d{2}|[+-]\d{4}")
 _SUPERCITE = re.compile(r'^>>>>>\s"(?P<nick>[^"\s]{1,16})"\s==\s(?P<who>[^\n]{1,200})\swrites:\s*$')
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Attribution:
     style: str
     sender: Participant | None
@@ -190,6 +187,9 @@ def supercite(line: str) -> tuple[str, Attribution] | None:
 
 def attribution(text: str) -> Attribution | None:
     """Parse `On DATE, NAME <addr> wrote:` and its Japanese and client variants."""
+    end = text.rstrip()
+    if not end or end[-1] not in ":：":  # every form ends with a colon: most lines stop here
+        return None
     line = " ".join(text.split())
     if not line or len(line) > MAX_LINE_CHARS:
         return None
