@@ -10,7 +10,6 @@ import os
 import stat
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,12 +31,13 @@ from .model import (
 )
 from .parse import NotAMessageError, detect_format, parse_message
 from .parse.mbox import iter_mbox
+from .records import record
 from .score import verdict as decide
 
 __all__ = ["ScanError", "scan_bytes", "scan_path", "scan_paths", "scan_stream"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ScanError:
     """An input that could not be scanned at all, with a one-line reason."""
 

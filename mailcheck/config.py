@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Correspondent:
     """A person the organisation knows, with every address they really use."""
 
@@ -13,7 +13,7 @@ class Correspondent:
     addresses: tuple[str, ...]  # lower case
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Config:
     # Domains of the organisation that receives the mail (lower case).
     internal_domains: tuple[str, ...] = ()

@@ -13,14 +13,15 @@ one-off callers get a lazily created default.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
-import multiprocessing.connection
 import resource
 import signal
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # multiprocessing is imported when a worker is first needed
+    import multiprocessing.connection
 
 T = TypeVar("T")
 
@@ -66,14 +67,16 @@ class Worker:
 
     def __init__(self, *, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
         self.memory_bytes = memory_bytes
-        self._context = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: multiprocessing.connection.Connection | None = None
         self._lock = threading.Lock()
 
     def _start(self) -> multiprocessing.connection.Connection:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child, self.memory_bytes), daemon=True)
+        import multiprocessing  # plain mail never needs a worker: no cost until it does
+
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, self.memory_bytes), daemon=True)
         try:
             process.start()
         except Exception as exc:  # e.g. inside a daemonic process, which may have no children
@@ -158,6 +161,13 @@ class Engine:
 
 _default: Engine | None = None
 _default_lock = threading.Lock()
+
+
+def close_default() -> None:
+    """End the default engine's worker now (what the exit handler would do)."""
+    with _default_lock:
+        if _default is not None:
+            _default.close()
 
 
 def default_engine() -> Engine:

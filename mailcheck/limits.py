@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .model import Evidence
+from .records import record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +57,7 @@ DEFAULT = Limits()
 PRESETS: dict[str, Limits] = {"default": DEFAULT, "gateway": GATEWAY, "forensic": FORENSIC}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class LimitHit:
     """A bound that was reached; becomes a `limit.<name>` finding."""
 

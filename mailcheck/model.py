@@ -7,8 +7,10 @@ so a saved result can be rendered again later, in either language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
+
+from .records import record
 
 SCHEMA_VERSION = 1
 
@@ -37,7 +39,7 @@ def severity_rank(severity: Severity) -> int:
     return SEVERITIES.index(severity)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Address:
     display_name: str
     addr: str
@@ -48,7 +50,7 @@ class Address:
         return domain.lower()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Evidence:
     """Where a finding was seen. `facts` fill the catalog text's {placeholders}."""
 
@@ -63,7 +65,7 @@ class Evidence:
         return default
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Hit:
     """A finding as a check reports it; severity, score and texts come from the catalog."""
 
@@ -72,7 +74,7 @@ class Hit:
     confidence: Confidence = "high"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Finding:
     id: str
     severity: Severity
@@ -90,7 +92,7 @@ class Finding:
         return merged
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Attachment:
     path: str
     filename: str
@@ -109,7 +111,7 @@ class Attachment:
         return tuple(out)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ReceivedHop:
     from_host: str = ""
     by_host: str = ""
@@ -118,7 +120,7 @@ class ReceivedHop:
     raw: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class AuthResult:
     """One SPF / DKIM / DMARC / ARC result as a receiving server recorded it in a header.
 
@@ -132,7 +134,7 @@ class AuthResult:
     authserv_id: str = ""  # the server that checked, e.g. "mx.corp.example"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class MessageSummary:
     from_: Address | None
     to: tuple[Address, ...] = ()
@@ -147,14 +149,14 @@ class MessageSummary:
     auth: tuple[AuthResult, ...] = ()  # in header order: the nearest receiving server first
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Source:
     path: str
     index: int | None = None
     format: str = "eml"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Verdict:
     label: VerdictLabel
     score: int
@@ -162,13 +164,13 @@ class Verdict:
     incomplete: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Link:
     title_key: str
     url: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Advice:
     """Catalog keys of the advice lines (rendered in the reader's language) and links."""
 
@@ -176,7 +178,7 @@ class Advice:
     links: tuple[Link, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ScanResult:
     schema_version: int
     tool_version: str

@@ -82,3 +82,18 @@ def test_ui_words_exist_in_both_languages() -> None:
 
 def test_fill_leaves_no_braces_for_missing_facts() -> None:
     assert fill("{a} and {b}", {"a": "x"}) == "x and -"
+
+
+def test_the_lazy_catalog_reads_the_same_entries_as_a_whole_parse() -> None:
+    import tomllib
+    from pathlib import Path
+
+    import mailcheck.catalog
+
+    path = Path(mailcheck.catalog.__file__).with_name("findings.toml")
+    whole = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert list(CATALOG.entries) == list(whole)
+    for finding_id, raw in whole.items():
+        entry = CATALOG.entry(finding_id)
+        assert (entry.severity, entry.score) == (raw["severity"], raw["score"])
+        assert entry.texts["ja"].advice == raw["ja"]["advice"]

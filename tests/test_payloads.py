@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailcheck import containers
-from mailcheck.analyzers import executables, onenote, padding, shortcut
+from mailcheck.analyzers import executables, onenote, padding, payloads, shortcut
 from mailcheck.analyzers.cabinet import read_cabinet
 from mailcheck.analyzers.interface import AttachmentContext, Hit
 from mailcheck.api import scan_bytes
@@ -455,7 +455,7 @@ def test_random_names_never_raise(name: str, data: bytes) -> None:
 def _corpus_hits(path: Path) -> list[str]:
     ctx = context(path.read_bytes(), path.name)
     out: list[str] = []
-    for analyzer in (*shortcut.ANALYZERS, *onenote.ANALYZERS, *executables.ANALYZERS):
+    for analyzer in payloads.ANALYZERS:
         if analyzer.kinds and ctx.item.sniffed.kind not in analyzer.kinds:
             continue
         out.extend(hit.id for hit in analyzer.run(ctx))

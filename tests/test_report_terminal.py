@@ -6,7 +6,6 @@ import io
 import re
 import time
 import unicodedata
-from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -28,6 +27,7 @@ from mailcheck.model import (
     Source,
     Verdict,
 )
+from mailcheck.records import replace
 from mailcheck.report.sanitize import clean_text, defang
 from mailcheck.report.terminal import make_console, render, render_error
 

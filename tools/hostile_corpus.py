@@ -53,7 +53,7 @@ def _exe_part(name: str = "invoice.exe") -> str:
 
 def _message(head: str, body: str, boundary: str = "B") -> bytes:
     return (
-        f"{head}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"{boundary}\""
+        f'{head}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="{boundary}"'
         f"\r\n\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
         f"--{boundary}\r\n{_exe_part()}--{boundary}--\r\n"
     ).encode("utf-8", "surrogateescape")

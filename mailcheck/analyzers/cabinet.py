@@ -9,7 +9,8 @@ per 32 KiB block with the previous block as the dictionary, which zlib does dire
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+
+from ..records import record
 
 _MAGIC = b"MSCF\x00\x00\x00\x00"
 _HEADER = 36
@@ -21,7 +22,7 @@ _METHODS = {0: "none", 1: "MSZIP", 2: "Quantum", 3: "LZX"}
 _FLAG_PREV, _FLAG_NEXT, _FLAG_RESERVE = 0x1, 0x2, 0x4
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Cabinet:
     stream: bytes  # the uncompressed folders that could be read, one after another
     names: tuple[str, ...]  # member names (display only)

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from ..config import Config
 from ..engine import Engine
@@ -22,9 +22,10 @@ __all__ = [
     "MessageContext",
 ]
 from ..parse.types import ParsedMessage
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class MessageContext:
     message: ParsedMessage
     prefix: str  # "" for the scanned message, "attachment 2/fwd.eml: " for a nested one
@@ -33,7 +34,7 @@ class MessageContext:
     limits: Limits
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class AttachmentContext:
     item: Item
     config: Config
@@ -42,14 +43,14 @@ class AttachmentContext:
     engine: Engine
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class MessageAnalyzer:
     name: str
     emits: tuple[str, ...]
     run: Callable[[MessageContext], Iterable[Hit]]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class AttachmentAnalyzer:
     name: str
     emits: tuple[str, ...]
@@ -59,3 +60,16 @@ class AttachmentAnalyzer:
 
 
 Analyzer = MessageAnalyzer | AttachmentAnalyzer
+
+
+def deferred(module: str, function: str) -> Callable[[AttachmentContext], Iterable[Hit]]:
+    """A run function imported when an attachment of its kinds first appears: a scan of
+    plain mail never loads the Office, shortcut or OneNote analyzers."""
+    found: list[Callable[[AttachmentContext], Iterable[Hit]]] = []
+
+    def run(ctx: AttachmentContext) -> Iterable[Hit]:
+        if not found:
+            found.append(getattr(importlib.import_module(module), function))
+        return found[0](ctx)
+
+    return run

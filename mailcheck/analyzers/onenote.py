@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..limits import Limits
 from ..model import Evidence
+from ..records import record
 from ..sniff import sniff
 from .cabinet import read_cabinet
-from .interface import AttachmentAnalyzer, AttachmentContext, Hit
+from .interface import AttachmentContext, Hit
 
 _HEADER_GUID = bytes.fromhex("e716e3bd65261145a4c48d4d0b7a9eac")  # {BDE316E7-2665-4511-...}
 _FOOTER_GUID = bytes.fromhex("22a7fb71790f0b4abb13899256426b24")  # {71FBA722-0F79-4A0B-...}
@@ -51,7 +51,7 @@ _MARKERS = (
 _TEXTUAL = frozenset({"text", "html", "xml", "svg", "script", "unknown"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Embedded:
     index: int
     label: str  # "HTA", "PE", "application/pdf"...
@@ -190,17 +190,3 @@ def notebooks(ctx: AttachmentContext) -> Iterator[Hit]:
         yield Hit(
             id="attachment.onenote_files", evidence=_evidence(location, item.path, others, cut)
         )
-
-
-ANALYZERS = (
-    AttachmentAnalyzer(
-        name="payload.onenote",
-        emits=(
-            "attachment.onenote_embedded",
-            "attachment.onenote_files",
-            "attachment.onenote_unchecked",
-        ),
-        run=notebooks,
-        kinds=frozenset({"onenote"}),
-    ),
-)

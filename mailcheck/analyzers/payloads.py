@@ -7,12 +7,27 @@ both ways of inflating a file.
 
 from __future__ import annotations
 
-from . import executables, onenote, padding, shortcut
-from .interface import AttachmentAnalyzer
+from . import executables, padding
+from .interface import AttachmentAnalyzer, deferred
 
 ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
-    *shortcut.ANALYZERS,
-    *onenote.ANALYZERS,
+    # Shortcut and OneNote parsing loads only when such a file arrives.
+    AttachmentAnalyzer(
+        name="payload.shortcut",
+        emits=("attachment.lnk", "attachment.lnk_shortcut"),
+        run=deferred("mailcheck.analyzers.shortcut", "shortcuts"),
+        kinds=frozenset({"lnk"}),
+    ),
+    AttachmentAnalyzer(
+        name="payload.onenote",
+        emits=(
+            "attachment.onenote_embedded",
+            "attachment.onenote_files",
+            "attachment.onenote_unchecked",
+        ),
+        run=deferred("mailcheck.analyzers.onenote", "notebooks"),
+        kinds=frozenset({"onenote"}),
+    ),
     *executables.ANALYZERS,
     *padding.ANALYZERS,
 )

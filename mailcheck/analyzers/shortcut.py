@@ -17,13 +17,11 @@ import itertools
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import LnkParse3  # type: ignore[import-untyped]
-
 from ..model import Evidence
-from .interface import AttachmentAnalyzer, AttachmentContext, Hit
+from ..records import record
+from .interface import AttachmentContext, Hit
 
 # LnkParse3 reports every oddity of a malformed file as a warning: data, not news.
 warnings.filterwarnings("ignore", module=r"LnkParse3(\.|$)")
@@ -52,7 +50,7 @@ _LONG_ARGUMENTS = 1024
 _SHOW_MIN_NO_ACTIVE = 7
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Shortcut:
     """What a shortcut would run, as far as it could be read. Strings may be empty."""
 
@@ -162,6 +160,8 @@ def read_shortcut(data: bytes) -> Shortcut:
     appended = max(len(data) - end, 0)
     window = min(len(data), min(strings_end, _MAX_STRUCTURE) + _EXTRA_WINDOW)
     try:
+        import LnkParse3  # type: ignore[import-untyped]  # loaded for shortcuts only
+
         lnk = LnkParse3.lnk_file(indata=data[:window])
         strings = lnk.string_data
     except Exception as exc:  # LnkParse3 raises struct/Index/Attribute errors on bad input
@@ -188,7 +188,7 @@ def read_shortcut(data: bytes) -> Shortcut:
 # --- rules -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Signs:
     """What makes a shortcut a payload; each field is language-neutral data."""
 
@@ -271,13 +271,3 @@ def shortcuts(ctx: AttachmentContext) -> Iterator[Hit]:
             facts.append((key, value))
     evidence = (Evidence(location=item.location, excerpt=excerpt, facts=tuple(facts)),)
     yield Hit(id="attachment.lnk" if found else "attachment.lnk_shortcut", evidence=evidence)
-
-
-ANALYZERS = (
-    AttachmentAnalyzer(
-        name="payload.shortcut",
-        emits=("attachment.lnk", "attachment.lnk_shortcut"),
-        run=shortcuts,
-        kinds=frozenset({"lnk"}),
-    ),
-)

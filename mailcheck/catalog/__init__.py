@@ -1,7 +1,8 @@
 """The finding catalog and report wording, in English and Japanese.
 
 Loaded once per process from the TOML files beside this module; immutable afterwards,
-so one instance can be shared by every scan in a daemon.
+so one instance can be shared by every scan in a daemon. Each finding's entry is parsed
+when it is first asked for: a scan that finds two things reads two entries, not ninety.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass
-from importlib import resources
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Literal, cast
 
 from ..model import SEVERITIES, Severity
+from ..records import record
 
 Lang = Literal["en", "ja"]
 LANGS: tuple[Lang, ...] = ("en", "ja")
@@ -24,14 +26,14 @@ class UnknownFindingError(KeyError):
     """A finding id that the catalog does not define: a programming error, never ignored."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Texts:
     title: str
     explanation: str
     advice: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Entry:
     id: str
     severity: Severity
@@ -54,9 +56,39 @@ def fill(template: str, facts: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: _Defaults(facts)[m.group(1)], template)
 
 
-@dataclass(frozen=True, slots=True)
+# A top-level table line of findings.toml: `["sender.display_name_has_address"]`.
+_ENTRY_START = re.compile(r'^\["([^"\n]+)"\]\s*$', re.MULTILINE)
+
+
+class _Entries(Mapping[str, Entry]):
+    """Finding id -> Entry, each parsed from its own slice of the file on first use."""
+
+    def __init__(self, text: str) -> None:
+        starts = [(m.group(1), m.start()) for m in _ENTRY_START.finditer(text)]
+        ends = [start for _id, start in starts[1:]] + [len(text)]
+        self._chunks = {
+            fid: text[start:end] for (fid, start), end in zip(starts, ends, strict=True)
+        }
+        self._parsed: dict[str, Entry] = {}
+
+    def __getitem__(self, finding_id: str) -> Entry:
+        entry = self._parsed.get(finding_id)
+        if entry is None:
+            chunk = self._chunks[finding_id]  # KeyError for an unknown id
+            raw = tomllib.loads(chunk)[finding_id]
+            entry = self._parsed[finding_id] = _entry(finding_id, raw)
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._chunks)
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+
+@record(kw_only=False)
 class Catalog:
-    entries: dict[str, Entry]
+    entries: Mapping[str, Entry]
     ui: dict[str, dict[str, object]]
 
     def entry(self, finding_id: str) -> Entry:
@@ -83,9 +115,10 @@ class Catalog:
         return str(item[lang])
 
 
-def _read(name: str) -> dict[str, object]:
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+def _text(name: str) -> str:
+    # Beside this module (the package is installed as files): importlib.resources would
+    # cost more to import than the two files cost to read.
+    return Path(__file__).with_name(name).read_text(encoding="utf-8")
 
 
 def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
@@ -108,7 +141,5 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
 
 @functools.cache
 def load() -> Catalog:
-    findings = _read("findings.toml")
-    entries = {key: _entry(key, cast(dict[str, object], value)) for key, value in findings.items()}
-    ui = cast(dict[str, dict[str, object]], _read("ui.toml"))
-    return Catalog(entries=entries, ui=ui)
+    ui = cast(dict[str, dict[str, object]], tomllib.loads(_text("ui.toml")))
+    return Catalog(entries=_Entries(_text("findings.toml")), ui=ui)

@@ -7,23 +7,33 @@ finding ids it may emit in `EMITS` (the catalog meta-test reads them).
 
 from __future__ import annotations
 
+import importlib
+
 from ..model import Evidence, Hit
 from . import office_crypto
-from .compressed_stream import open_stream
-from .disk_image import open_image
 from .interface import Member, Opened, Opener, OpenRequest
-from .sevenzip import open_7z
-from .tnef import open_tnef
-from .unsupported import open_unsupported
-from .zip_archive import open_zip
+
+
+def _lazy(module: str, name: str) -> Opener:
+    """An opener whose module (and archive library) is imported on its first use: a scan of
+    plain mail never pays for py7zr, pycdlib, pyzipper or tnefparse."""
+
+    def run(request: OpenRequest) -> Opened:
+        opener: Opener = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        return opener(request)
+
+    return run
 
 
 def _guarded(opener: Opener) -> Opener:
     """extract.py calls openers directly: a library bug on hostile bytes must not end the scan."""
 
     def run(request: OpenRequest) -> Opened:
+        from ..quiet import silenced_logging  # archive libraries log every oddity they meet
+
         try:
-            return opener(request)
+            with silenced_logging():
+                return opener(request)
         except Exception as exc:  # every expected failure is handled inside the opener
             reason = f"the opener failed ({type(exc).__name__}: {exc})"[:200]
             facts = (("attachment", request.path), ("format", request.kind), ("reason", reason))
@@ -37,12 +47,12 @@ def _guarded(opener: Opener) -> Opener:
 OPENERS: dict[str, Opener] = {
     kind: _guarded(opener)
     for kinds, opener in (
-        (("zip", "zip-encrypted"), open_zip),
-        (("7z",), open_7z),
-        (("gzip", "bzip2", "xz"), open_stream),
-        (("tnef",), open_tnef),
-        (("iso", "img"), open_image),
-        (("rar", "cab"), open_unsupported),
+        (("zip", "zip-encrypted"), _lazy("zip_archive", "open_zip")),
+        (("7z",), _lazy("sevenzip", "open_7z")),
+        (("gzip", "bzip2", "xz"), _lazy("compressed_stream", "open_stream")),
+        (("tnef",), _lazy("tnef", "open_tnef")),
+        (("iso", "img"), _lazy("disk_image", "open_image")),
+        (("rar", "cab"), _lazy("unsupported", "open_unsupported")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
     )
     for kind in kinds

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+from ..records import replace
 from . import decoders
 from .interface import Opened, OpenRequest
 from .session import Session
@@ -60,7 +59,7 @@ def open_stream(request: OpenRequest) -> Opened:
         stream = decoders.xz(data, memlimit=session.decoder_memory)
     drained = session.drain(stream.read, packed=len(data), claimed=claimed)
     if drained.finished and not stream.complete:
-        drained = dataclasses.replace(drained, finished=False, error="the stream ends early")
+        drained = replace(drained, finished=False, error="the stream ends early")
     if drained.error and not drained.counted:
         session.unreadable(request.kind, f"damaged {request.kind} data ({drained.error})")
         return session.opened()

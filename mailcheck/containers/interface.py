@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..limits import Budget
 from ..model import AttachmentStatus, Hit
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OpenRequest:
     data: bytes
     kind: str  # the sniffed kind that selected the opener
@@ -23,14 +23,14 @@ class OpenRequest:
         return f"attachment {self.path}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Member:
     name: str  # as stored in the container: display only, never a file-system path
     data: bytes  # read with a bound; never more than the budget allowed
     truncated: bool = False  # the read stopped at a bound
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Opened:
     # ok: every member read; encrypted: could not be opened (no password fitted);
     # broken: malformed; truncated: some members were cut or left out at a bound.

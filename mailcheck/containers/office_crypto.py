@@ -17,8 +17,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import msoffcrypto  # type: ignore[import-untyped, unused-ignore]
-
 from ..model import Evidence, Hit
 from ..sniff import sniff
 from .interface import Member, Opened, OpenRequest
@@ -88,6 +86,8 @@ def open_encrypted_office(request: OpenRequest) -> Opened:
     """
     limits = request.budget.limits
     try:
+        import msoffcrypto  # type: ignore[import-untyped, unused-ignore]  # encrypted files only
+
         office = msoffcrypto.OfficeFile(io.BytesIO(request.data))
         encrypted = bool(office.is_encrypted())
     except Exception:

@@ -12,10 +12,10 @@ import re
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..model import AttachmentStatus, Evidence, Hit
 from ..names import claimed_kind
+from ..records import record
 from .interface import Member, Opened, OpenRequest
 
 # Ratios mean little for small outputs: a blank 100 KiB form compresses 500:1 and is
@@ -67,7 +67,7 @@ def escapes_root(name: str) -> bool:
     return ".." in path.split("/")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Drained:
     """One member's bytes as read: the kept prefix and what was counted in total."""
 

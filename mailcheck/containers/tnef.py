@@ -11,10 +11,10 @@ from __future__ import annotations
 import codecs
 import io
 import logging
-from dataclasses import dataclass
 
 from tnefparse import TNEF  # type: ignore[import-untyped, unused-ignore]
 
+from ..records import record
 from .interface import Opened, OpenRequest
 from .session import Session
 
@@ -30,7 +30,7 @@ _ATT_ATTACH_TITLE = 0x8010
 _MAX_ATTRIBUTES = 64
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class _Attribute:
     start: int
     end: int

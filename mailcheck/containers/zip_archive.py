@@ -10,7 +10,6 @@ large a member is. bzip2 and LZMA members are decoded here with bounded steps, b
 from __future__ import annotations
 
 import copy
-import dataclasses
 import io
 import stat
 import zipfile
@@ -19,6 +18,7 @@ from typing import Any
 
 import pyzipper  # type: ignore[import-untyped, unused-ignore]
 
+from ..records import replace
 from . import decoders
 from .interface import Opened, OpenRequest
 from .session import Drained, Session, display_name, escapes_root
@@ -145,7 +145,7 @@ class _ZipReader:
         )
         drained = self._drain(stream.read, info)
         if drained.finished and drained.crc != info.CRC:
-            return dataclasses.replace(drained, finished=False, error="CRC mismatch")
+            return replace(drained, finished=False, error="CRC mismatch")
         return drained
 
     def _read_aes(self, index: int, pwd: bytes | None) -> Drained:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ..limits import Budget
-from ..sniff import OLE_MAGIC
+from ..sniff import OLE_MAGIC, sniff
 from .eml import parse_eml
 from .header_block import looks_like_headers
 from .mbox import looks_like_mbox
-from .msg import looks_like_msg, parse_msg
 from .types import ParsedMessage
 
 __all__ = ["NotAMessageError", "detect_format", "parse_message"]
@@ -32,8 +31,11 @@ def parse_message(data: bytes, budget: Budget, location: str = "") -> ParsedMess
     """One message (eml or msg) from bytes; raises NotAMessageError for anything else."""
     kind = detect_format(data[:65536])
     if kind == "msg":
-        if not looks_like_msg(data):
+        # OLE with MAPI property storage at its root (so not a .doc or .xls).
+        if sniff(data).kind != "msg":
             raise NotAMessageError("an OLE compound file, but not an Outlook .msg")
+        from .msg import parse_msg  # extract-msg is loaded for Outlook files only
+
         try:
             return parse_msg(data, budget, location)
         except ValueError as exc:

@@ -10,7 +10,8 @@ judged loosely and repaired before the stdlib sees them; each repair is reported
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..records import record
 
 # Field names a real message almost always carries near its top.
 KNOWN_FIELDS = frozenset(
@@ -53,7 +54,7 @@ MAX_LINES = 200  # lines looked at to decide whether a file starts like mail
 _LONG_BLOCK = 50  # field lines with no end in sight: padding before From is still mail
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Repair:
     """One change made to a header block, reported as a `parse.defect`."""
 

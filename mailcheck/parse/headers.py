@@ -11,10 +11,10 @@ import email.message
 import email.utils
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ..limits import Budget
 from ..model import Address, MessageSummary
+from ..records import record
 from .auth import parse_auth
 from .charset import decode_header_value, raw_text
 from .received import parse_received
@@ -125,7 +125,7 @@ def parse_addresses(raw: str) -> tuple[Address, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class HeaderSummary:
     message: MessageSummary
     sender: Address | None

@@ -6,12 +6,11 @@ leave a scan: reports only ever see `model` types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..model import Address, MessageSummary
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Defect:
     """Something malformed that parsing recovered from (or could not).
 
@@ -24,14 +23,14 @@ class Defect:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Header:
     name: str
     value: str  # decoded to text (RFC 2047 and raw 8-bit repaired)
     raw: str  # as it stood, unfolded; non-ASCII bytes kept as surrogate escapes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextBody:
     location: str  # MIME path such as "1.2" or "body" for a .msg
     mime_type: str  # text/plain or text/html
@@ -39,7 +38,7 @@ class TextBody:
     charset: str  # the charset that actually decoded it
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Leaf:
     """A MIME leaf that is not a body text: an attachment, inline image, nested message."""
 
@@ -52,7 +51,7 @@ class Leaf:
     truncated: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ParsedMessage:
     format: str  # eml, msg
     headers: tuple[Header, ...]

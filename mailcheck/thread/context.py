@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from ..parse.types import ParsedMessage
+from ..records import record
 
 SubjectKind = Literal["reply", "forward"]
 
@@ -191,7 +191,7 @@ def password_notice(message: ParsedMessage, text: str) -> bool:
     return bool(_PASSWORD_NOTICE.search(message.subject) or _PASSWORD_NOTICE.search(text[:2000]))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Context:
     subject: SubjectKind | None
     threaded: bool

@@ -17,8 +17,9 @@ so only the first MAX_TAGS tags are read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from ..records import record
 
 MAX_HTML_CHARS = 4 * 1024 * 1024
 MAX_TAGS = 100_000
@@ -96,7 +97,7 @@ _ATTR_CLASSES = {"gmail_attr": "gmail", "moz-cite-prefix": "thunderbird"}
 _CUT_IDS = ("divrplyfwdmsg", "appendonsend")
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class HtmlLine:
     depth: int  # open <blockquote> elements
     text: str

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Participant:
     name: str  # display name as quoted ("" when only an address was quoted)
     addr: str  # lower-case address ("" when Outlook quoted only a name)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class QuotedHeader:
     """One quoted message's header block or attribution line."""
 
@@ -28,7 +28,7 @@ class QuotedHeader:
     delegate: Participant | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ThreadSplit:
     new_text: str  # what the sender wrote in this message
     quoted_text: str  # the quoted history

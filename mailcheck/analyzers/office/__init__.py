@@ -9,14 +9,14 @@ source, so only attachments sniffed as Office containers are offered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ...engine import WorkerFailed, WorkerTimeout
-from ...limits import Limits
-from ...model import Evidence, Hit
-from ..interface import AttachmentAnalyzer, AttachmentContext
-from . import csv_dde, hits, oletools_adapter
-from .report import DdeField, OfficeReport, Options
+from ..interface import AttachmentAnalyzer, AttachmentContext, Hit, deferred
+
+if TYPE_CHECKING:  # the records load with the first Office attachment
+    from ...limits import Limits
+    from .report import OfficeReport, Options
 
 OFFICE_KINDS = frozenset(
     {
@@ -40,14 +40,41 @@ OFFICE_KINDS = frozenset(
 # RTF never goes to olevba (it would read RTF as VBA source), only to rtfobj and msodde.
 # XML only when it is Word 2003 XML or Flat OPC, which olevba reads for embedded macros.
 KINDS = OFFICE_KINDS | {"rtf", "xml"}
-_OFFICE_XML = (b"schemas.microsoft.com/office/word/2003/wordml", b"<pkg:package")
-_NAME = "office"
+MACRO_IDS = (
+    "attachment.macro",
+    "attachment.macro.autoexec",
+    "attachment.macro.autoexec_exec",
+    "attachment.vba_stomping",
+)
+DDE_IDS = ("attachment.dde", "attachment.dde.command")
+OTHER_IDS = (
+    "attachment.xlm_macro",
+    "attachment.xlm_macrosheet",
+    "attachment.template_injection",
+    "attachment.template_injection.file_share",
+    *DDE_IDS,
+    "attachment.rtf_object",
+    "attachment.rtf_object.exploit",
+    "analyzer.error",
+    "analyzer.office_partial",
+)
 
-# The worker entry point; a module attribute so that tests can substitute a slow one.
-inspect = oletools_adapter.inspect_office
+
+def run_in_worker(data: bytes, kind: str, options: Options) -> OfficeReport:
+    """The worker entry point. oletools is imported here, inside the worker: the scanning
+    process never loads it (it is pickled by name, and this module is light)."""
+    from .oletools_adapter import inspect_office
+
+    return inspect_office(data, kind, options)
+
+
+# A module attribute so that tests can substitute a slow one.
+inspect = run_in_worker
 
 
 def options_for(limits: Limits) -> Options:
+    from .report import Options
+
     return Options(
         max_part_bytes=min(limits.max_member_bytes, 64 * 1024 * 1024),
         max_parts=limits.max_archive_members,
@@ -55,59 +82,29 @@ def options_for(limits: Limits) -> Options:
     )
 
 
-def _analyzer_problem(finding_id: str, location: str, **facts: str) -> Hit:
-    return Hit(
-        id=finding_id,
-        evidence=(
-            Evidence(
-                location=location,
-                excerpt=facts.get("error", ""),
-                facts=(("analyzer", _NAME), ("location", location), *facts.items()),
-            ),
-        ),
-    )
+def _csv(ctx: AttachmentContext) -> Iterable[Hit]:
+    """Only a CSV file loads the analyzer: every text part is offered to this check."""
+    from .csv_dde import looks_like_csv
 
+    if not looks_like_csv(ctx.item.filename, ctx.item.declared_type):
+        return ()
+    from .analyzer import csv
 
-def office(ctx: AttachmentContext) -> Iterator[Hit]:
-    item = ctx.item
-    if item.sniffed.kind == "xml" and not any(m in item.data[:4096] for m in _OFFICE_XML):
-        return
-    kind, data, timeout = item.sniffed.kind, item.data, ctx.limits.analyzer_timeout
-    options = options_for(ctx.limits)
-
-    def run() -> OfficeReport:
-        return ctx.engine.worker.call(inspect, data, kind, options, timeout=timeout)
-
-    try:
-        # The bounds are part of the key: a daemon may scan under several Limits presets.
-        report = ctx.engine.cached((_NAME, item.sha256, options), run)
-    except WorkerTimeout:
-        yield _analyzer_problem("analyzer.timeout", item.location, timeout=f"{timeout:g}")
-        return
-    except WorkerFailed as exc:  # the worker died (or the report could not travel back)
-        yield _analyzer_problem("analyzer.error", item.location, error=str(exc)[:300])
-        return
-    yield from hits.report_hits(report, item.location, item.path, _NAME)
-
-
-def csv(ctx: AttachmentContext) -> Iterator[Hit]:
-    item = ctx.item
-    if not csv_dde.looks_like_csv(item.filename, item.declared_type):
-        return
-    text = item.data[: ctx.limits.max_text_chars].decode("utf-8", "replace")
-    for cell in csv_dde.dde_cells(text):
-        yield hits.dde_hit(DdeField(command=cell, source="csv"), item.location, item.path)
+    return csv(ctx)
 
 
 ANALYZERS = (
     AttachmentAnalyzer(
-        name=_NAME,
-        emits=(*hits.MACRO_IDS, *hits.OTHER_IDS, "analyzer.timeout"),
-        run=office,
+        name="office",
+        emits=(*MACRO_IDS, *OTHER_IDS, "analyzer.timeout"),
+        run=deferred(f"{__name__}.analyzer", "office"),
         kinds=KINDS,
     ),
     AttachmentAnalyzer(
-        name="office.csv_dde", emits=hits.DDE_IDS, run=csv, kinds=frozenset({"text"})
+        name="office.csv_dde",
+        emits=DDE_IDS,
+        run=_csv,
+        kinds=frozenset({"text"}),
     ),
 )
 

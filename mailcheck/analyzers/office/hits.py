@@ -28,26 +28,6 @@ from ...model import Evidence, Hit
 from .report import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport
 from .xlm import CRITICAL_FUNCTIONS
 
-MACRO_IDS = (
-    "attachment.macro",
-    "attachment.macro.autoexec",
-    "attachment.macro.autoexec_exec",
-    "attachment.vba_stomping",
-)
-OTHER_IDS = (
-    "attachment.xlm_macro",
-    "attachment.xlm_macrosheet",
-    "attachment.template_injection",
-    "attachment.template_injection.file_share",
-    "attachment.dde",
-    "attachment.dde.command",
-    "attachment.rtf_object",
-    "attachment.rtf_object.exploit",
-    "analyzer.error",
-    "analyzer.office_partial",
-)
-DDE_IDS = ("attachment.dde", "attachment.dde.command")
-
 # Shells and script hosts a DDE command starts to run a payload.
 _SHELL = re.compile(
     r"\b(?:cmd|command|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|certutil"

@@ -14,7 +14,6 @@ nothing behind.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -25,6 +24,11 @@ from oletools import msodde, rtfobj, xls_parser  # type: ignore[import-untyped, 
 from oletools.common.clsid import KNOWN_CLSIDS  # type: ignore[import-untyped, unused-ignore]
 from oletools.mraptor import MacroRaptor  # type: ignore[import-untyped, unused-ignore]
 from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
+    AUTOEXEC_KEYWORDS,
+    AUTOEXEC_KEYWORDS_REGEX,
+    SUSPICIOUS_KEYWORDS,
+    SUSPICIOUS_KEYWORDS_NOREGEX,
+    SUSPICIOUS_KEYWORDS_REGEX,
     TYPE_SLK,
     TYPE_TEXT,
     VBA_Parser,
@@ -35,6 +39,7 @@ from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-unt
 from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
 from ...quiet import silenced_logging
+from ...records import replace
 from . import ooxml, vba_traits, xlm
 from .report import (
     MAX_ITEMS,
@@ -109,13 +114,12 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
             code_parts.append(str(code))
             modules += 1
         source = "\n".join(code_parts)[: options.max_code_chars]
-        autoexec: list[str] = []
-        suspicious: list[str] = []
-        for category, keyword, _description in parser.analyze_macros() or ():
-            if category == "AutoExec":
-                autoexec.append(str(keyword))
-            elif category == "Suspicious":
-                suspicious.append(str(keyword))
+        forms = "\n".join(str(text) for _c, _s, text in parser.extract_form_strings())
+        scanned = f"{source}\n{forms[: options.max_code_chars]}"
+        autoexec = _found(_AUTOEXEC, scanned)
+        suspicious = _found(_SUSPICIOUS, scanned)
+        if "\b" in scanned:  # olevba's one plain-text keyword: backspaces that hide code
+            suspicious.extend(SUSPICIOUS_KEYWORDS_NOREGEX_FLAT)
         raptor = MacroRaptor(source)
         raptor.scan()
         report = VbaReport(
@@ -132,6 +136,33 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
         return report, None
     finally:
         parser.close()
+
+
+def _patterns(plain: dict[str, Any], regex: dict[str, Any]) -> list[re.Pattern[str]]:
+    """olevba's keyword tables as compiled patterns, word-bounded and case-insensitive."""
+    words = [re.escape(str(k)) for keys in plain.values() for k in keys]
+    words += [str(k) for keys in regex.values() for k in keys]
+    return [re.compile(r"(?i)\b" + word + r"\b") for word in words]
+
+
+# olevba's AutoExec and Suspicious keywords, compiled once per worker: olevba's own
+# analyze_macros escapes and searches every keyword again for every string it decodes,
+# which was half of the time spent on a macro document.
+_AUTOEXEC = _patterns(AUTOEXEC_KEYWORDS, AUTOEXEC_KEYWORDS_REGEX)
+_SUSPICIOUS = _patterns(SUSPICIOUS_KEYWORDS, SUSPICIOUS_KEYWORDS_REGEX)
+SUSPICIOUS_KEYWORDS_NOREGEX_FLAT = [
+    repr(str(k)) for keys in SUSPICIOUS_KEYWORDS_NOREGEX.values() for k in keys
+]
+
+
+def _found(patterns: list[re.Pattern[str]], code: str) -> list[str]:
+    """The keywords present in `code`, as written there (olevba's first match of each)."""
+    out = []
+    for pattern in patterns:
+        match = pattern.search(code)
+        if match is not None:
+            out.append(match.group())
+    return out
 
 
 class _PcodeArgs:
@@ -152,9 +183,7 @@ def _stomping(parser: Any, source: str, report: VbaReport) -> VbaReport:
     missing = vba_traits.stomped_names(disassembly, source + "\n")
     if not missing:
         return report
-    return dataclasses.replace(
-        report, stomped=missing, pcode_traits=vba_traits.pcode_traits(disassembly)
-    )
+    return replace(report, stomped=missing, pcode_traits=vba_traits.pcode_traits(disassembly))
 
 
 # --- Excel 4.0 in BIFF8 -------------------------------------------------------------------------
@@ -190,12 +219,33 @@ def _biff_xlm(data: bytes, options: Options) -> XlmReport | None:
 # --- DDE -----------------------------------------------------------------------------------------
 
 
+# What a DDE field needs in OOXML: a field code (Word) or a DDE link (Excel); an .xlsb keeps
+# its links in binary records, which only msodde reads.
+_FIELD_MARKS = (b"instrtext", b"fldsimple", b"ddelink")
+
+
+def _may_hold_dde(package: ooxml.Package, kind: str) -> bool:
+    """Whether msodde could find anything: it parses every XML part of the package in
+    Python, which is most of its cost, so a package whose parts hold no field code or DDE
+    link at all (found at C speed) is not handed to it."""
+    if kind == "xlsb":
+        return True
+    for name in package.names():
+        if name.endswith((".xml", ".rels")) or "." not in name.rpartition("/")[2]:
+            data = package.read(name)
+            if data is not None and any(mark in data.lower() for mark in _FIELD_MARKS):
+                return True
+    return False
+
+
 def _dde_fields(data: bytes, kind: str, package: ooxml.Package | None) -> tuple[DdeField, ...]:
     found: list[str] = []
     if kind in ZIP_KINDS:
         if package is None or package.skipped:  # msodde reads every member, unbounded
             return ()
         names = package.names()
+        if not _may_hold_dde(package, kind):
+            return ()
         if kind in _WORD_ZIP or any(n.startswith("word/") for n in names):
             found = msodde.process_docx(io.BytesIO(data), msodde.FIELD_FILTER_DDE).splitlines()
         elif kind in _EXCEL_ZIP or any(n.startswith("xl/") for n in names):
@@ -307,7 +357,7 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         )
         if kind != "rtf":
             stomping = options.stomping and kind not in _NO_PCODE
-            vba_options = dataclasses.replace(options, stomping=stomping)
+            vba_options = replace(options, stomping=stomping)
             vba, xlm_report = checks.run("olevba", lambda: _vba(data, vba_options)) or (None, None)
         if kind == "xls":
             xlm_report = checks.run("xlm", lambda: _biff_xlm(data, options))

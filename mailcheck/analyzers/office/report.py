@@ -7,7 +7,7 @@ strings (keywords, names, targets, excerpts), each already cut to a bounded leng
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ...records import record
 
 MAX_ITEMS = 12  # of each kind of evidence: enough to explain, bounded for reports
 MAX_TEXT = 200  # characters of any single string taken from the document
@@ -19,7 +19,7 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Options:
     """Bounds for one inspection, derived from the scan's `Limits`."""
 
@@ -29,7 +29,7 @@ class Options:
     stomping: bool = True  # compare p-code with source
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Trait:
     """Something Emotet-style droppers do that business macros do not (see vba_traits)."""
 
@@ -37,7 +37,7 @@ class Trait:
     excerpt: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class VbaReport:
     modules: int
     autoexec: tuple[str, ...]  # olevba AutoExec keywords
@@ -56,7 +56,7 @@ class VbaReport:
         return bool(self.raptor_autoexec and (self.raptor_write or self.raptor_execute))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class XlmReport:
     """Excel 4.0 macro sheets: where, what starts them, which dangerous functions they call."""
 
@@ -67,7 +67,7 @@ class XlmReport:
     excerpt: str = ""  # the first formula calling one of them
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ExternalTarget:
     """A relationship (or RTF destination) that makes Office fetch something when opened."""
 
@@ -76,13 +76,13 @@ class ExternalTarget:
     part: str  # where it was declared, e.g. word/_rels/settings.xml.rels
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class DdeField:
     command: str
     source: str  # docx, xlsx, rtf, doc, xls
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class EmbeddedObject:
     class_name: str
     clsid: str
@@ -90,7 +90,7 @@ class EmbeddedObject:
     exploit: str  # e.g. "CVE-2017-11882 (Equation Editor)", "" when none is known
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OfficeReport:
     vba: VbaReport | None = None
     xlm: XlmReport | None = None

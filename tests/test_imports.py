@@ -1,0 +1,66 @@
+"""What starting mailcheck costs: which libraries a command loads.
+
+Start-up is all imports, so each heavy library is loaded only where its input appears:
+extract-msg for .msg files, oletools only inside the isolated worker, archive libraries
+for their archives. Checked in a fresh interpreter (this one has loaded everything).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+HEAVY = (
+    "extract_msg",
+    "oletools",
+    "pcodedmp",
+    "py7zr",
+    "pycdlib",
+    "pyzipper",
+    "msoffcrypto",
+    "tnefparse",
+    "LnkParse3",
+    "mailparser",
+    "olefile",
+)
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, check=True, timeout=120, cwd=ROOT
+    )
+    return {name.split(".")[0] for name in json.loads(done.stdout.splitlines()[-1])}
+
+
+def test_importing_the_command_line_loads_no_heavy_library() -> None:
+    loaded = loaded_after("import mailcheck.cli")
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+    assert "rich" not in loaded  # the terminal renderer comes with the first report
+
+
+def test_scanning_plain_mail_loads_no_heavy_library() -> None:
+    code = (
+        "from mailcheck.api import scan_bytes\n"
+        "scan_bytes(b'From: a@example.com\\r\\nSubject: hi\\r\\nContent-Type: text/plain"
+        "\\r\\n\\r\\nhello, see you\\r\\n')"
+    )
+    loaded = loaded_after(code)
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+    assert "multiprocessing" not in loaded  # no worker without an Office attachment
+
+
+def test_the_office_worker_entry_point_is_light() -> None:
+    # The scanning process pickles the entry point by name; oletools loads in the worker.
+    loaded = loaded_after("from mailcheck.analyzers.office import run_in_worker")
+    assert "oletools" not in loaded
+
+
+def test_the_limits_choices_name_every_preset() -> None:
+    from mailcheck.cli import PRESET_NAMES
+    from mailcheck.limits import PRESETS
+
+    assert sorted(PRESET_NAMES) == sorted(PRESETS)
