@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .config import Config, Correspondent
+from .gateway.policy import ACTIONS, DEFAULT_POLICY, OUTCOMES, Action, GatewayPolicy
 from .thread.identity import name_keys
 
 __all__ = ["ENV_VAR", "ConfigError", "default_locations", "load_config", "parse_config"]
@@ -105,7 +106,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             raise ConfigError(source, f"invalid TOML: {exc}") from None
         line, col, msg = where["line"], where["col"], where["msg"]
         raise ConfigError(f"{source}:{line}:{col}", f"invalid TOML: {msg}") from None
-    _known(raw, ("organisation", "correspondents"), "", source)
+    _known(raw, ("organisation", "correspondents", "gateway"), "", source)
     organisation = raw.get("organisation", {})
     if not isinstance(organisation, dict):
         raise ConfigError(source, "organisation must be a table ([organisation])")
@@ -121,12 +122,39 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     if not isinstance(people, list):
         raise ConfigError(source, "correspondents must be an array of tables ([[correspondents]])")
     return Config(
+        gateway=_gateway(raw.get("gateway", {}), source),
         internal_domains=internal,
         trusted_domains=trusted,
         known_correspondents=tuple(
             _correspondent(person, f"correspondents[{n}]", source)
             for n, person in enumerate(people)
         ),
+    )
+
+
+_GATEWAY_KEYS = (*OUTCOMES, "subject_prefix")
+
+
+def _gateway(raw: object, source: str) -> GatewayPolicy:
+    if not isinstance(raw, dict):
+        raise ConfigError(source, "gateway must be a table ([gateway])")
+    _known(raw, _GATEWAY_KEYS, "gateway.", source)
+    actions: dict[str, Action] = {}
+    for outcome in OUTCOMES:
+        value = raw.get(outcome, getattr(DEFAULT_POLICY, outcome))
+        if value not in ACTIONS:
+            expected = ", ".join(ACTIONS)
+            raise ConfigError(source, f"gateway.{outcome}: {value!r} is not one of {expected}")
+        actions[outcome] = value
+    prefix = raw.get("subject_prefix", "")
+    if not isinstance(prefix, str) or len(prefix) > 40 or any(ord(c) < 32 for c in prefix):
+        raise ConfigError(source, "gateway.subject_prefix must be one short line of text")
+    return GatewayPolicy(
+        clean=actions["clean"],
+        suspicious=actions["suspicious"],
+        malicious=actions["malicious"],
+        failed=actions["failed"],
+        subject_prefix=prefix.strip(),
     )
 
 

@@ -38,11 +38,24 @@ class WorkerFailed(Exception):
     """The isolated call raised, or the worker died; the message says which."""
 
 
+def _die_with_parent() -> None:
+    """Linux: be killed when the parent dies (a gateway's scan worker killed at its timeout
+    must not leave its Office worker running a hostile document on its own)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the closed pipe ends it when it is idle
+        pass
+
+
 def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> None:
     """Worker main loop: run (function, args) requests until the pipe closes."""
     # Ctrl-C on a terminal reaches the whole process group: the parent decides what an
     # interruption means and ends this process; the worker must not die with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     if memory_bytes:
         # A hostile document must not exhaust the host: past this, allocation fails with
         # MemoryError inside the analyser, which is reported like any analyser error.
@@ -65,8 +78,11 @@ def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> No
 class Worker:
     """One child process that runs module-level functions with a timeout."""
 
-    def __init__(self, *, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
+    def __init__(self, *, memory_bytes: int = WORKER_MEMORY_BYTES, daemon: bool = True) -> None:
         self.memory_bytes = memory_bytes
+        # A daemonic process may not start processes of its own: a gateway's scan worker,
+        # which runs its own Office worker, is not one (and is ended by `close`).
+        self.daemon = daemon
         self._process: Any = None
         self._conn: multiprocessing.connection.Connection | None = None
         self._lock = threading.Lock()
@@ -76,7 +92,9 @@ class Worker:
 
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.memory_bytes), daemon=True)
+        process = context.Process(
+            target=_serve, args=(child, self.memory_bytes), daemon=self.daemon
+        )
         try:
             process.start()
         except Exception as exc:  # e.g. inside a daemonic process, which may have no children

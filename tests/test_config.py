@@ -232,3 +232,24 @@ def test_cli_bad_configuration_stops_before_scanning(tmp_path: Path, text: str |
     assert code == EXIT_ERROR
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and str(path) in err
+
+
+def test_the_gateway_policy_is_read_and_checked() -> None:
+    from mailcheck.gateway.policy import DEFAULT_POLICY
+
+    assert parse_config("").gateway == DEFAULT_POLICY
+    assert DEFAULT_POLICY.action("failed") == "tempfail"  # fail closed by default
+    config = parse_config('[gateway]\nmalicious = "reject"\nsubject_prefix = " [要注意] "\n')
+    assert config.gateway.malicious == "reject" and config.gateway.suspicious == "tag"
+    assert config.gateway.subject_prefix == "[要注意]"
+    example = load_config(ROOT / "examples" / "mailcheck.toml", {})
+    assert example.gateway.action("malicious") == "quarantine"
+    for text, message in (
+        ('[gateway]\nmalicious = "drop"', "gateway.malicious: 'drop' is not one of accept"),
+        ('[gateway]\nclean_action = "accept"', "unknown key gateway.clean_action"),
+        ('[gateway]\nsubject_prefix = "a\\nb"', "gateway.subject_prefix must be one short line"),
+        ("gateway = 1", "gateway must be a table"),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            parse_config(text, "c.toml")
+        assert message in str(caught.value)

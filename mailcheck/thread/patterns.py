@@ -58,6 +58,10 @@ def separator(text: str) -> Separator | None:
     line = text.strip()
     if not line or len(line) > 120:
         return None
+    # Every separator starts with "-" or "_" or is a banner ending in a colon: most lines
+    # of a body stop here without being lowered.
+    if line[0] not in "-_" and line[-1] not in ":：":
+        return None
     if line[0] == "_" and len(line) >= 10 and not line.strip("_"):
         return Separator(forwarded=False, japanese=False, weak=True)
     lowered = line.lower()

@@ -1,0 +1,63 @@
+"""`mailcheck filter`: one raw message in on stdin, the same message out with verdict headers.
+
+For procmail, maildrop, Exim transport filters and Postfix pipe(8), like spamc. The message
+goes out byte for byte as it came in, with X-Mailcheck-* headers in front and any the sender
+wrote removed. Whatever goes wrong (a scan that hangs or crashes, a worker that dies), the
+original message is written out unchanged and the exit status is 75 (EX_TEMPFAIL), so the
+delivery agent retries and nothing is lost or truncated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, BinaryIO
+
+from .headers import result_headers, rewrite_header_block
+from .pool import ScanFailure, ScanPool
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..limits import Limits
+
+EX_OK = 0
+EX_TEMPFAIL = 75  # sysexits.h: "temporary failure, try again later"
+_BY_VERDICT = {"clean": 0, "suspicious": 1, "malicious": 4}  # as `mailcheck scan`
+_READ = 1024 * 1024
+
+
+def read_all(stream: BinaryIO) -> bytes:
+    chunks = []
+    while chunk := stream.read(_READ):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def run_filter(
+    data: bytes,
+    output: BinaryIO,
+    *,
+    limits: Limits,
+    config: Config,
+    timeout: float,
+    sysexits: bool,
+) -> tuple[int, ScanFailure | None]:
+    """Write the filtered message to `output`; the exit status, and why the scan failed."""
+    pool = ScanPool(1, timeout=timeout)
+    try:
+        outcome = pool.scan(data, limits, config)
+    finally:
+        pool.close()
+    if isinstance(outcome, ScanFailure):
+        _write(output, data)
+        return EX_TEMPFAIL, outcome
+    try:
+        filtered, _removed = rewrite_header_block(data, result_headers(outcome.verdict))
+    except Exception as exc:  # never lose the message over a header we could not write
+        _write(output, data)
+        return EX_TEMPFAIL, ScanFailure(reason="error", detail=str(exc)[:200])
+    _write(output, filtered)
+    return (EX_OK if sysexits else _BY_VERDICT[outcome.verdict.label]), None
+
+
+def _write(output: BinaryIO, data: bytes) -> None:
+    output.write(data)
+    output.flush()
