@@ -99,7 +99,33 @@ def iter_mbox(stream: BinaryIO, max_bytes: int, head: bytes = b"") -> Iterator[b
         # Hand over whole lines, keeping back a tail where a separator may begin.
         newline = buffer.rfind(b"\n", 0, max(0, len(buffer) - _TAIL))
         keep = newline + 1 if newline >= 0 else max(0, len(buffer) - _TAIL)
-        line_start = newline >= 0
+        # Nothing handed over: the buffer still starts where it started.
+        line_start = newline >= 0 or (keep == 0 and line_start)
         message.add(buffer, keep)
         del buffer[:keep]
         fill()
+
+
+
+def mbox_offsets(stream: BinaryIO) -> Iterator[int]:
+    """The byte offset of each message's From_ line, as `iter_mbox` splits the stream.
+
+    Lets an audit count an mbox's messages up front and hand out ranges of it to several
+    workers; read in blocks, in constant memory.
+    """
+    position = 0  # offset of the block just read
+    carry = b""  # the end of the previous block, where a separator may begin
+    while True:
+        block = stream.read(_BLOCK)
+        if not block:
+            return
+        if position == 0 and _FROM_LINE.match(block):
+            yield 0
+        data = carry + block
+        base = position - len(carry)
+        for found in _SEPARATOR.finditer(data):
+            # A match lying wholly in `carry` was counted with the previous block.
+            if found.end() > len(carry):
+                yield base + found.end(1)
+        position += len(block)
+        carry = data[-_TAIL:]
