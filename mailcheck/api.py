@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,10 +31,15 @@ from .model import (
 )
 from .parse import NotAMessageError, detect_format, parse_message
 from .parse.mbox import iter_mbox
+from .parse.types import ParsedMessage
 from .records import record
 from .score import verdict as decide
 
 __all__ = ["ScanError", "scan_bytes", "scan_path", "scan_paths", "scan_stream"]
+
+
+# Called with each parsed message and its result (see scan_bytes).
+Observer = Callable[[ParsedMessage, ScanResult], None]
 
 
 @record
@@ -81,15 +86,29 @@ def scan_bytes(
     config: Config = DEFAULT_CONFIG,
     source: Source | None = None,
     engine: Engine | None = None,
+    passwords: tuple[str, ...] = (),
+    observe: Observer | None = None,
 ) -> ScanResult:
     """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input.
 
     `engine` holds the isolated worker and the result cache; by default a process-wide one.
+    `passwords` are tried on encrypted archives and documents before the message's own
+    candidates (an audit that found them in another message). `observe(parsed, result)` is
+    called with the parsed message, for callers that keep a summary of their own.
     """
     cut = len(data) > limits.max_input_bytes
     if cut:
         data = data[: limits.max_input_bytes]
-    return _scan(data, cut=cut, limits=limits, config=config, source=source, engine=engine)
+    return _scan(
+        data,
+        cut=cut,
+        limits=limits,
+        config=config,
+        source=source,
+        engine=engine,
+        passwords=passwords,
+        observe=observe,
+    )
 
 
 def _scan(
@@ -100,6 +119,8 @@ def _scan(
     config: Config,
     source: Source | None,
     engine: Engine | None,
+    passwords: tuple[str, ...] = (),
+    observe: Observer | None = None,
 ) -> ScanResult:
     """`scan_bytes` for input already cut at the bound (`cut`: there was more)."""
     started = time.monotonic()
@@ -110,7 +131,7 @@ def _scan(
         budget.hit("max_input_bytes", "message", limit=str(limits.max_input_bytes))
     message = parse_message(data, budget)
     parsed_at = time.monotonic()
-    extraction = extract(message, budget)
+    extraction = extract(message, budget, passwords)
     extracted_at = time.monotonic()
     runner = Runner(catalog, config, budget, started, engine or default_engine())
     runner.run(message, extraction)
@@ -128,7 +149,7 @@ def _scan(
         ("analyse", analysed_at - extracted_at),
         ("total", finished - started),
     )
-    return ScanResult(
+    result = ScanResult(
         schema_version=SCHEMA_VERSION,
         tool_version=__version__,
         source=source
@@ -141,6 +162,9 @@ def _scan(
         advice=advise(outcome),
         timings_ms=tuple((name, round(seconds * 1000, 2)) for name, seconds in timings),
     )
+    if observe is not None:
+        observe(message, result)
+    return result
 
 
 def _read_message(stream: BinaryIO, head: bytes, bound: int) -> bytes:
@@ -165,8 +189,15 @@ def scan_stream(
     limits: Limits = DEFAULT,
     config: Config = DEFAULT_CONFIG,
     engine: Engine | None = None,
+    observe: Observer | None = None,
+    passwords: tuple[str, ...] = (),
+    first_index: int = 0,
 ) -> Iterator[ScanResult | ScanError]:
-    """Every message in an open binary stream (a file, standard input): one, or an mbox."""
+    """Every message in an open binary stream (a file, standard input): one, or an mbox.
+
+    `first_index` numbers the messages of an mbox read from the middle (an audit hands
+    ranges of one mbox to several workers); `observe` and `passwords` as in `scan_bytes`.
+    """
     head = stream.read(65536)
     kind = detect_format(head)
     if kind is None:
@@ -175,10 +206,19 @@ def scan_stream(
         return
     if kind == "mbox":
         # The message bound plus one byte, so that scan_bytes sees and reports a cut.
-        for index, data in enumerate(iter_mbox(stream, limits.max_input_bytes + 1, head)):
+        messages = iter_mbox(stream, limits.max_input_bytes + 1, head)
+        for index, data in enumerate(messages, start=first_index):
             source = Source(path=path, index=index, format="mbox")
             try:
-                yield scan_bytes(data, limits=limits, config=config, source=source, engine=engine)
+                yield scan_bytes(
+                    data,
+                    limits=limits,
+                    config=config,
+                    source=source,
+                    engine=engine,
+                    passwords=passwords,
+                    observe=observe,
+                )
             except NotAMessageError as exc:
                 yield ScanError(source=source, reason=str(exc))
         return
@@ -186,12 +226,21 @@ def scan_stream(
     data = _read_message(stream, head, limits.max_input_bytes)
     cut = bool(stream.read(1))
     try:
-        yield _scan(data, cut=cut, limits=limits, config=config, source=source, engine=engine)
+        yield _scan(
+            data,
+            cut=cut,
+            limits=limits,
+            config=config,
+            source=source,
+            engine=engine,
+            passwords=passwords,
+            observe=observe,
+        )
     except NotAMessageError as exc:
         yield ScanError(source=source, reason=str(exc), not_a_message=True)
 
 
-def _open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> BinaryIO:
     """Open a regular file for reading, never blocking on a FIFO or a device.
 
     The check is made on the opened descriptor, so a file swapped for a FIFO between a
@@ -232,10 +281,12 @@ def scan_path(
     limits: Limits = DEFAULT,
     config: Config = DEFAULT_CONFIG,
     engine: Engine | None = None,
+    observe: Observer | None = None,
+    passwords: tuple[str, ...] = (),
 ) -> Iterator[ScanResult | ScanError]:
     """Every message in one file (an mbox yields one result per message)."""
     try:
-        handle = _open_regular(path)
+        handle = open_regular(path)
     except NotRegularFileError as exc:
         yield ScanError(source=Source(path=str(path)), reason=str(exc))
         return
@@ -245,7 +296,13 @@ def scan_path(
     with handle:
         try:
             yield from scan_stream(
-                handle, path=str(path), limits=limits, config=config, engine=engine
+                handle,
+                path=str(path),
+                limits=limits,
+                config=config,
+                engine=engine,
+                observe=observe,
+                passwords=passwords,
             )
         except OSError as exc:  # an I/O error while reading (a vanished network share)
             yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))

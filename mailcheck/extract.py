@@ -63,8 +63,9 @@ def _node_path(parent: str, leaf: Leaf) -> str:
 
 
 class _Extractor:
-    def __init__(self, budget: Budget) -> None:
+    def __init__(self, budget: Budget, passwords: tuple[str, ...] = ()) -> None:
         self.budget = budget
+        self.extra_passwords = passwords  # from elsewhere (an audit), tried first
         self.out = Extraction()
 
     def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
@@ -77,7 +78,8 @@ class _Extractor:
         def passwords() -> tuple[str, ...]:
             from .containers.passwords import candidates
 
-            return candidates(message.subject, texts, names)
+            own = candidates(message.subject, texts, names)
+            return tuple(dict.fromkeys((*self.extra_passwords, *own)))
 
         return [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
 
@@ -193,8 +195,9 @@ class _Extractor:
         return parsed
 
 
-def extract(message: ParsedMessage, budget: Budget) -> Extraction:
-    """The whole attachment tree of `message`, bounded by `budget`."""
-    extractor = _Extractor(budget)
+def extract(message: ParsedMessage, budget: Budget, passwords: tuple[str, ...] = ()) -> Extraction:
+    """The whole attachment tree of `message`, bounded by `budget`; `passwords` are tried on
+    encrypted containers before the candidates the message itself offers."""
+    extractor = _Extractor(budget, passwords)
     extractor.out.attachments = extractor.message(message, "", 0)
     return extractor.out
