@@ -52,6 +52,12 @@ def default_lang(environ: dict[str, str] | None = None) -> Lang:
     return "en"
 
 
+_CONFIG_HELP_SCAN = (
+    "Organisation settings (TOML): internal and trusted domains, known correspondents. "
+    "Default: $MAILCHECK_CONFIG, else the first that exists of "
+    "$XDG_CONFIG_HOME/mailcheck/config.toml (~/.config/…) and /etc/mailcheck/config.toml."
+)
+
 _LANG_OPTION = click.option(
     "--lang",
     type=click.Choice(["ja", "en"]),
@@ -207,9 +213,7 @@ def main() -> None:
     # No click checks: a missing or unusable file is exit status 3 like any bad setting.
     type=click.Path(),
     default=None,
-    help="Organisation settings (TOML): internal and trusted domains, known correspondents. "
-    "Default: $MAILCHECK_CONFIG, else the first that exists of "
-    "$XDG_CONFIG_HOME/mailcheck/config.toml (~/.config/…) and /etc/mailcheck/config.toml.",
+    help=_CONFIG_HELP_SCAN,
 )
 def scan(
     paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str, config_path: str | None
@@ -282,6 +286,144 @@ def render(file: TextIO, lang: str | None) -> None:
     chosen = cast(Lang, lang) if lang else default_lang()
     outcomes = ((result, False) for result in _read_results(file, file.name))
     sys.exit(_report(outcomes, lang=chosen, as_json=False, progress=False))
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder for the reports (results.jsonl, results.csv, errors.csv, report.html) and "
+    "the audit's journal.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes scanning in parallel. Default: the number of cores.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted audit in --out: inputs already scanned (same size and "
+    "modification time) are not scanned again. PATHS may be left out.",
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Start over in an --out folder that holds an audit."
+)
+@_LANG_OPTION
+@click.option(
+    "--limits",
+    "preset",
+    type=click.Choice(PRESET_NAMES),
+    default="default",
+    show_default=True,
+    help="Bounds on hostile input (see `mailcheck scan --help`).",
+)
+@click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP_SCAN)
+@click.option(
+    "--timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds one message may take; past it the message is an error line.",
+)
+@click.option(
+    "--dask",
+    default="",
+    metavar="ADDRESS|local",
+    help="Run on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786) or on "
+    "a local one ('local'); needs the [dask] extra.",
+)
+def audit(
+    paths: tuple[str, ...],
+    out: str,
+    jobs: int | None,
+    resume: bool,
+    overwrite: bool,
+    lang: str | None,
+    preset: str,
+    config_path: str | None,
+    timeout: float,
+    dask: str,
+) -> None:
+    """Audit folders, mbox files and saved messages: find what got through.
+
+    Scans every message of PATHS in parallel and writes to --out: results.jsonl (one
+    `scan --json` object per message), results.csv (opens in Excel), errors.csv and
+    report.html (one self-contained page). Across the whole folder it also pairs
+    password-protected archives with passwords sent in another message, and flags
+    addresses that send under many names and familiar names from new addresses.
+    A short summary goes to stdout; a progress bar to the terminal.
+
+    Ctrl-C stops cleanly: the reports then cover what was scanned, and --resume
+    continues later.
+
+    \b
+    Exit status:
+      0    every message is clean
+      1    at least one message is suspicious
+      3    an input could not be scanned (and nothing was malicious), or the
+           audit could not start
+      4    at least one message is malicious
+      130  interrupted (Ctrl-C; the reports are valid); 143 terminated (SIGTERM)
+    """
+    from pathlib import Path
+
+    from .audit import AuditError, Options, Stop, default_jobs, run_audit
+    from .audit.summary import render_summary
+    from .config_file import ConfigError, load_config
+    from .limits import PRESETS
+
+    chosen = cast(Lang, lang) if lang else default_lang()
+    try:
+        config = load_config(Path(config_path) if config_path else None, os.environ)
+    except ConfigError as exc:
+        _error_line(exc.source, exc.reason, chosen)
+        sys.exit(EXIT_ERROR)
+    stop = Stop()
+    signals: list[int] = []
+
+    def first_stop(signum: int, frame: FrameType | None) -> None:
+        if signals:  # the second time: abandon the reports too
+            _stop(signum, frame)
+        signals.append(signum)
+        stop.set()
+        print("mailcheck: stopping; writing the reports (again to abandon)", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, first_stop)
+    signal.signal(signal.SIGTERM, first_stop)
+    options = Options(
+        paths=paths,
+        out=Path(out),
+        lang=chosen,
+        limits=PRESETS[preset],
+        config=config,
+        jobs=jobs or default_jobs(),
+        dask=dask,
+        resume=resume,
+        overwrite=overwrite,
+        timeout=timeout,
+    )
+    try:
+        built, files = run_audit(options, stop)
+    except (AuditError, RuntimeError, OSError) as exc:
+        reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+        _error_line("mailcheck audit", reason, chosen)
+        sys.exit(EXIT_ERROR)
+    try:
+        sys.stdout.write(render_summary(built.outline, Path(out), files))
+        sys.stdout.flush()
+    except OSError:
+        _abandon_stdout()
+    if signals:
+        sys.exit(EXIT_INTERRUPTED if signals[0] == signal.SIGINT else EXIT_TERMINATED)
+    status = _EXIT_BY_VERDICT.get(cast("VerdictLabel", built.worst), EXIT_CLEAN)
+    if built.errors and status != EXIT_MALICIOUS:
+        status = max(status, EXIT_ERROR)
+    sys.exit(status)
 
 
 EX_TEMPFAIL = 75  # sysexits.h: what a delivery agent retries

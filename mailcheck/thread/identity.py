@@ -11,6 +11,7 @@ import functools
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -152,11 +153,10 @@ def normalise(name: str) -> tuple[str, ...]:
     return tuple(t for t in tokens if t not in {"様", "さん", "殿", "御中", "君"})
 
 
-def name_keys(name: str) -> frozenset[str]:
-    """Comparable forms: word order free ("Yamada, Taro" = "Taro Yamada") and spacing free
-    ("山田太郎" = "山田 太郎"). Empty when the name is too short or only names a role."""
-    keys: set[str] = set()
-    for person in person_names(name):
+def _people(display: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(joined, tokens) of each person a display name stands for, leaving out roles and
+    names too short to tell people apart."""
+    for person in person_names(display):
         tokens = normalise(person)
         joined = "".join(tokens)
         if joined in ROLE_WORDS or any(t in ROLE_WORDS for t in tokens):
@@ -164,6 +164,14 @@ def name_keys(name: str) -> frozenset[str]:
         # One or two Latin letters ("JM") or a single kanji match far too much.
         if len(joined) < (2 if _is_cjk(joined) else 4):
             continue
+        yield joined, tokens
+
+
+def name_keys(name: str) -> frozenset[str]:
+    """Comparable forms: word order free ("Yamada, Taro" = "Taro Yamada") and spacing free
+    ("山田太郎" = "山田 太郎"). Empty when the name is too short or only names a role."""
+    keys: set[str] = set()
+    for joined, tokens in _people(name):
         keys.add(joined)
         keys.add(" ".join(sorted(tokens)))
     return frozenset(keys)
@@ -175,3 +183,12 @@ def _is_cjk(text: str) -> bool:
 
 def names_match(a: str, b: str) -> bool:
     return bool(name_keys(a) & name_keys(b))
+
+
+def name_key(display: str) -> str:
+    """One comparable form of a display name, for counting names across a folder: spacing
+    free for CJK names ("山田 太郎" = "山田太郎"), word-order free for Latin ones; "" for
+    a role, a system or a name too short to tell people apart."""
+    for joined, tokens in _people(display):
+        return joined if _is_cjk(joined) else " ".join(sorted(tokens))
+    return ""

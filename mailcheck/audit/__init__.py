@@ -1,0 +1,191 @@
+"""`mailcheck audit`: a whole folder or archive scanned in parallel, resumable, with report
+files people can read and the findings only a whole folder shows.
+
+plan (what to scan, counted up front) -> runner (batches in warm workers or on Dask) ->
+journal (each finished unit appended) -> reports (built from the journal, in input order,
+after the folder analyses) -> summary on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..records import record
+
+if TYPE_CHECKING:
+    from ..catalog import Lang
+    from ..config import Config
+    from ..limits import Limits
+    from .jobs import Done
+    from .plan import Unit
+    from .reports import Built
+    from .runner import Backend
+
+STATE = "audit.json"  # what was audited, so that --resume needs no arguments
+
+
+class AuditError(Exception):
+    """The audit cannot start (its folder, its inputs); the message says why."""
+
+
+@record
+class Options:
+    paths: tuple[str, ...]
+    out: Path
+    lang: Lang
+    limits: Limits
+    config: Config
+    jobs: int = 1
+    dask: str = ""  # a scheduler address, "local", or "" for --jobs
+    resume: bool = False
+    overwrite: bool = False
+    timeout: float = 300.0  # seconds per message
+
+
+def prepare(options: Options) -> tuple[str, ...]:
+    """Check the output folder and settle the inputs (a resumed audit may name none)."""
+    from .journal import JOURNAL
+    from .reports import CSV, ERRORS, HTML, RESULTS
+
+    out = options.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AuditError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
+    journal = out / JOURNAL
+    state = out / STATE
+    earlier: tuple[str, ...] = ()
+    if state.exists():
+        try:
+            earlier = tuple(json.loads(state.read_text(encoding="utf-8"))["inputs"])
+        except (OSError, ValueError, KeyError, TypeError):
+            earlier = ()
+    if journal.exists() and not options.resume:
+        if not options.overwrite:
+            raise AuditError(
+                f"{out} holds an earlier audit: --resume continues it, --overwrite starts over"
+            )
+        for name in (JOURNAL, STATE, RESULTS, CSV, ERRORS, HTML):
+            (out / name).unlink(missing_ok=True)
+        earlier = ()
+    paths = options.paths or earlier
+    if not paths:
+        raise AuditError("nothing to audit: name the files or folders (PATH...)")
+    state.write_text(
+        json.dumps({"inputs": list(paths)}, ensure_ascii=False),
+        encoding="utf-8",
+        errors="surrogateescape",
+    )
+    return paths
+
+
+class Stop:
+    """Set by the first Ctrl-C or SIGTERM: no new batches; reports from what is done."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def __call__(self) -> bool:
+        return self._event.is_set()
+
+
+def _backend(options: Options) -> Backend:
+    from .cluster import DaskBackend
+    from .runner import LocalBackend
+
+    if options.dask:
+        return DaskBackend(options.dask, options.limits, options.config, options.lang)
+    return LocalBackend(options.jobs, options.limits, options.config, options.lang)
+
+
+def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
+    """The whole audit; the reports and the names of the files written."""
+    from . import runner
+    from .journal import Journal, finished_units
+    from .plan import batches, make_plan
+    from .progress import make_progress
+    from .reports import CSV, ERRORS, HTML, RESULTS, build, remaining
+
+    started = time.monotonic()
+    paths = prepare(options)
+    plan = make_plan(list(paths))
+    journal_path = options.out / "audit-journal.jsonl"
+    done = finished_units(journal_path) if options.resume else set()
+    todo = remaining(plan, done)
+    backend = _backend(options)
+    progress = make_progress(options.lang)
+    journal = Journal(options.out)
+    interrupted = False
+    try:
+        progress.start(plan.messages)
+        already = plan.messages - sum(unit.messages for unit in todo)
+        if already:
+            progress.advance(Counter(resumed=already), 0)
+        finished = runner.run(
+            batches(todo),
+            backend,
+            timeout=options.timeout,
+            stopped=stop,
+            clock=time.monotonic,
+        )
+        for item in finished:
+            journal.write(item)
+            verdicts: Counter[str] = Counter()
+            errors = 0
+            for entry in item.entries:
+                if entry.facts is not None:
+                    verdicts[entry.facts.verdict] += 1
+                else:
+                    errors += 1
+            progress.advance(verdicts, errors)
+        interrupted = stop()
+    finally:
+        progress.stop()
+        journal.close()
+        if interrupted or stop():
+            backend.close()  # abandon what is in flight: its units are not in the journal
+
+    def rescan(units: list[Unit]) -> list[Done]:
+        from .jobs import Done
+
+        if interrupted or stop():
+            return [Done(unit=unit, entries=()) for unit in units]
+        found = {
+            (d.unit.path, d.unit.start): d
+            for d in runner.run(
+                ((unit,) for unit in units),
+                backend,
+                timeout=options.timeout,
+                stopped=stop,
+                clock=time.monotonic,
+            )
+        }
+        return [found.get((u.path, u.start), Done(unit=u, entries=())) for u in units]
+
+    try:
+        built = build(
+            options.out,
+            plan,
+            finished_units(journal_path),
+            lang=options.lang,
+            rescan=rescan,
+            interrupted=interrupted,
+            seconds=time.monotonic() - started,
+            inputs=paths,
+        )
+    finally:
+        backend.close()
+    return built, (RESULTS, CSV, ERRORS, HTML)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,50 @@
+"""Running an audit's batches on a Dask distributed cluster (`--dask`): an existing one by
+its scheduler address, or a LocalCluster on this machine. Optional: needs the [dask] extra.
+
+The cluster runs `scan_batch` as it is; failures and hangs are handled by the same loop as
+local workers (runner.run), which retries a failed batch message by message.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from .jobs import Done, scan_batch
+
+if TYPE_CHECKING:
+    from ..catalog import Lang
+    from ..config import Config
+    from ..limits import Limits
+    from .runner import Batch
+
+
+class DaskBackend:
+    """Batches as tasks of a Dask distributed cluster (`client.get_executor()`)."""
+
+    def __init__(self, address: str, limits: Limits, config: Config, lang: Lang) -> None:
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise RuntimeError("--dask needs Dask: pip install 'mailcheck[dask]'") from exc
+        self._cluster = None
+        if address == "local":
+            # Worker processes must not be daemons: a scan starts its Office worker.
+            with dask.config.set({"distributed.worker.daemon": False}):
+                self._cluster = LocalCluster(processes=True, threads_per_worker=1)
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(address, timeout="30s")
+        threads = sum(self._client.nthreads().values()) or 1
+        self.capacity = threads * 2
+        self._executor = self._client.get_executor(pure=False)
+        self._args = (limits, config, lang)
+
+    def submit(self, batch: Batch, timeout: float) -> Future[tuple[Done, ...]]:
+        return self._executor.submit(scan_batch, batch, *self._args)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()

@@ -1,0 +1,147 @@
+"""The work an audit worker does for one batch: scan its units, return each message's JSON
+line and what the folder analyses need of it (`MessageIndex`).
+
+Runs in a warm worker process (`--jobs`) or on a Dask worker: a module-level function of
+picklable arguments, returning picklable records. The JSON is rendered here, next to the
+scan, so that the driver only writes strings.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..records import record
+from .index import MessageIndex, index_of
+from .plan import Unit
+
+if TYPE_CHECKING:
+    from ..catalog import Lang
+    from ..config import Config
+    from ..limits import Limits
+    from ..model import ScanResult
+    from ..parse.types import ParsedMessage
+
+
+@record
+class Entry:
+    """One message's outcome: a result (`line`, `facts`) or an error (`error`)."""
+
+    index: int | None
+    line: str = ""  # the result as `scan --json` writes it
+    facts: MessageIndex | None = None
+    error: str = ""
+    not_a_message: bool = False  # a file that is not mail (skipped in directories)
+
+
+@record
+class Done:
+    unit: Unit
+    entries: tuple[Entry, ...]
+
+
+class _Range(io.RawIOBase):
+    """Bytes `start`..`end` of an open file, read as a stream of their own."""
+
+    def __init__(self, handle: io.BufferedReader, start: int, end: int) -> None:
+        super().__init__()
+        handle.seek(start)
+        self._handle = handle
+        self._left = max(0, end - start)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        want = min(len(buffer), self._left)
+        data = self._handle.read(want)
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+
+def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
+    from ..api import ScanError, open_regular, scan_path, scan_stream
+    from ..catalog import load
+    from ..report import json_codec
+
+    catalog = load()
+    seen: list[MessageIndex] = []
+
+    def observe(parsed: ParsedMessage, result: ScanResult) -> None:
+        seen.append(index_of(parsed, result))
+
+    def outcomes() -> list[ScanResult | ScanError]:
+        if not unit.offsets:
+            return list(
+                scan_path(
+                    Path(unit.path),
+                    limits=limits,
+                    config=config,
+                    observe=observe,
+                    passwords=unit.passwords,
+                )
+            )
+        with open_regular(Path(unit.path)) as handle:
+            stream = io.BufferedReader(_Range(handle, unit.start, unit.end))  # type: ignore[arg-type]
+            return list(
+                scan_stream(
+                    stream,
+                    path=unit.path,
+                    limits=limits,
+                    config=config,
+                    observe=observe,
+                    passwords=unit.passwords,
+                    first_index=unit.first_index,
+                )
+            )
+
+    entries: list[Entry] = []
+    try:
+        found = outcomes()
+    except OSError as exc:
+        return Done(unit=unit, entries=(Entry(index=None, error=exc.strerror or str(exc)),))
+    facts = iter(seen)
+    for outcome in found:
+        if isinstance(outcome, ScanError):
+            entries.append(
+                Entry(
+                    index=outcome.source.index,
+                    error=outcome.reason,
+                    not_a_message=outcome.not_a_message,
+                )
+            )
+            continue
+        entries.append(
+            Entry(
+                index=outcome.source.index,
+                line=json_codec.dumps(outcome, catalog, lang),
+                facts=next(facts),
+            )
+        )
+    return Done(unit=unit, entries=tuple(entries))
+
+
+def scan_batch(
+    units: tuple[Unit, ...], limits: Limits, config: Config, lang: Lang
+) -> tuple[Done, ...]:
+    """Every unit of a batch. A unit whose scan raises (a bug, never hostile input alone)
+    becomes an error entry; its neighbours are not lost."""
+    done: list[Done] = []
+    for unit in units:
+        try:
+            done.append(scan_unit(unit, limits, config, lang))
+        except Exception as exc:  # reported per unit; the audit goes on
+            reason = f"internal error: {type(exc).__name__}: {exc}"[:300]
+            done.append(Done(unit=unit, entries=(Entry(index=None, error=reason),)))
+    return tuple(done)
+
+
+def warm() -> bool:
+    """Load the scanning pipeline and start the Office worker before the first batch."""
+    from ..gateway.pool import warm_job
+
+    return warm_job()
