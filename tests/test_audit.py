@@ -29,7 +29,7 @@ from mailcheck.audit import plan as plan_module
 from mailcheck.audit.jobs import Done, Entry
 from mailcheck.audit.journal import JOURNAL, finished_units
 from mailcheck.audit.plan import Stamp, Unit, batches, make_plan
-from mailcheck.audit.reports import spreadsheet_cell
+from mailcheck.audit.rows import spreadsheet_cell
 from mailcheck.audit.runner import run
 from mailcheck.config import DEFAULT_CONFIG
 from mailcheck.limits import DEFAULT

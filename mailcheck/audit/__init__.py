@@ -111,7 +111,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     """The whole audit; the reports and the names of the files written."""
     from . import runner
     from .journal import Journal, finished_units
-    from .plan import batches, make_plan
+    from .plan import BATCH, batches, make_plan
     from .progress import make_progress
     from .reports import CSV, ERRORS, HTML, RESULTS, build, remaining
 
@@ -130,8 +130,12 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
         already = plan.messages - sum(unit.messages for unit in todo)
         if already:
             progress.advance(Counter(resumed=already), 0)
+        # Small batches when there is little to do: the last batches must not leave one
+        # worker busy while the others wait (at least four per batch the backend holds).
+        left = sum(unit.messages for unit in todo)
+        size = max(1, min(BATCH, left // (backend.capacity * 4)))
         finished = runner.run(
-            batches(todo),
+            batches(todo, size),
             backend,
             timeout=options.timeout,
             stopped=stop,

@@ -7,7 +7,9 @@ locked attachment or a password to offer).
 
 from __future__ import annotations
 
+import itertools
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -35,7 +37,6 @@ MAX_PAIR_PASSWORDS = 24
 MANY_NAMES = 3
 # A name is familiar once it came this often from one address.
 FAMILIAR = 2
-_NAMES_KEPT = 16
 
 # Subject decorations a PPAP password mail adds to the archive mail's subject.
 _SUBJECT_NOISE = re.compile(
@@ -51,6 +52,17 @@ def subject_core(subject: str) -> str:
     return _SUBJECT_NOISE.sub("", text)
 
 
+@record(kw_only=False)
+class _Pair:
+    """One (name, address) of the senders table, aggregated."""
+
+    name: str
+    addr: str
+    count: int
+    first: float | None
+    example: int  # rowid of its first message
+
+
 @record
 class Pairing:
     """A message with locked attachments and the messages whose passwords may open them."""
@@ -64,34 +76,19 @@ class Pairing:
         return tuple(found)[:MAX_PAIR_PASSWORDS]
 
 
-class _Sender:
-    """One address: the names it used."""
-
-    __slots__ = ("messages", "names")
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}  # name key -> the name as first shown
-        self.messages = 0
-
-
-class _Pair:
-    """One (name, address): how often, since when, and an example message."""
-
-    __slots__ = ("count", "first", "keys", "shown")
-
-    def __init__(self, shown: str) -> None:
-        self.count = 0
-        self.first: float | None = None
-        self.keys: list[str] = []
-        self.shown = shown
-
-
 class Folder:
-    def __init__(self) -> None:
+    """The folder analyses. Who sent under which name is kept in an SQLite table (in a file
+    the caller names), not in memory: an archive of a million senders costs disk, not RAM.
+    The few messages with a locked attachment or a password to offer are kept whole."""
+
+    def __init__(self, database: sqlite3.Connection) -> None:
+        self._db = database
+        self._db.execute(
+            "CREATE TABLE senders (addr TEXT NOT NULL, name TEXT NOT NULL, shown TEXT NOT NULL,"
+            " ts REAL, key TEXT NOT NULL)"
+        )
         self._many: dict[str, Evidence] = {}
         self._strangers: dict[tuple[str, str], Evidence] = {}
-        self._senders: dict[str, _Sender] = {}
-        self._names: dict[str, dict[str, _Pair]] = {}
         self._locked: list[MessageIndex] = []
         self._offers: list[MessageIndex] = []
 
@@ -105,19 +102,10 @@ class Folder:
         address = facts.from_addr
         if not address or facts.bulk or _automatic(address):
             return  # lists, feeds and systems speak for many people by design
-        name = name_key(facts.from_name)
-        sender = self._senders.setdefault(address, _Sender())
-        sender.messages += 1
-        if not name:
-            return
-        if name not in sender.names and len(sender.names) < _NAMES_KEPT:
-            sender.names[name] = facts.from_name
-        pair = self._names.setdefault(name, {}).setdefault(address, _Pair(facts.from_name))
-        pair.count += 1
-        if facts.timestamp is not None and (pair.first is None or facts.timestamp < pair.first):
-            pair.first = facts.timestamp
-        if not pair.keys:
-            pair.keys.append(facts.key)
+        self._db.execute(
+            "INSERT INTO senders VALUES (?, ?, ?, ?, ?)",
+            (address, name_key(facts.from_name), facts.from_name, facts.timestamp, facts.key),
+        )
 
     # --- PPAP ------------------------------------------------------------------------------
 
@@ -134,47 +122,73 @@ class Folder:
 
     def settle(self) -> None:
         """Decide, once every message was added, which senders and names stand out."""
-        from ..thread.identity import same_org
-
-        self._many = {}
-        for address, sender in self._senders.items():
-            # A feed or a relay repeats each name often; a mailbox sending as the people of
-            # stolen threads shows a new name in most of its messages.
-            if len(sender.names) < MANY_NAMES or len(sender.names) * 3 < sender.messages:
-                continue
-            names = list(sender.names.values())
+        self._db.execute("CREATE INDEX senders_by_addr ON senders (addr, name)")
+        # A feed or a relay repeats each name often; a mailbox sending as the people of
+        # stolen threads shows a new name in most of its messages.
+        many = self._db.execute(
+            "SELECT addr, COUNT(*), COUNT(DISTINCT NULLIF(name, '')) AS names FROM senders"
+            " GROUP BY addr HAVING names >= ? AND names * 3 >= COUNT(*)",
+            (MANY_NAMES,),
+        ).fetchall()
+        for address, messages, count in many:
+            shown = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT shown FROM senders WHERE addr = ? AND name != '' GROUP BY name"
+                    " ORDER BY MIN(rowid) LIMIT 6",
+                    (address,),
+                )
+            ]
             self._many[address] = Evidence(
                 location="message",
-                excerpt=", ".join(names[:6]),
+                excerpt=", ".join(shown),
                 facts=(
                     ("from_address", address),
-                    ("names", ", ".join(names[:6])),
-                    ("name_count", str(len(names))),
-                    ("messages", str(sender.messages)),
+                    ("names", ", ".join(shown)),
+                    ("name_count", str(count)),
+                    ("messages", str(messages)),
                 ),
             )
-        self._strangers = {}
-        for name, pairs in self._names.items():
-            familiar = [(a, p) for a, p in pairs.items() if p.count >= FAMILIAR]
-            if len(pairs) < 2 or not familiar:
+        pairs = self._db.execute(
+            "WITH pairs AS (SELECT name, addr, COUNT(*) AS n, MIN(ts) AS first,"
+            " MIN(rowid) AS example FROM senders WHERE name != '' GROUP BY name, addr)"
+            " SELECT name, addr, n, first, example FROM pairs WHERE name IN"
+            " (SELECT name FROM pairs GROUP BY name HAVING COUNT(*) >= 2) ORDER BY name"
+        )
+        for _, group in itertools.groupby(pairs, key=lambda row: row[0]):
+            self._strangers_of([_Pair(*row) for row in group])
+
+    def _strangers_of(self, pairs: list[_Pair]) -> None:
+        """Among the addresses one name came from: the rare ones of another organisation,
+        seen after the name's usual address."""
+        from ..thread.identity import same_org
+
+        familiar = [p for p in pairs if p.count >= FAMILIAR]
+        if not familiar:
+            return
+        usual = max(familiar, key=lambda p: p.count)
+        for pair in pairs:
+            if pair.count >= usual.count or any(same_org(pair.addr, p.addr) for p in familiar):
                 continue
-            usual, seen = max(familiar, key=lambda item: item[1].count)
-            for address, pair in pairs.items():
-                if pair.count >= seen.count or any(same_org(address, a) for a, _ in familiar):
-                    continue
-                if pair.first is not None and seen.first is not None and pair.first < seen.first:
-                    continue  # the odd address came first: the usual one is the newer
-                self._strangers[(name, address)] = Evidence(
-                    location="message",
-                    excerpt=f"{pair.shown} <{address}>",
-                    facts=(
-                        ("name", pair.shown),
-                        ("from_address", address),
-                        ("usual_address", usual),
-                        ("usual_count", str(seen.count)),
-                        ("other_message", seen.keys[0]),
-                    ),
-                )
+            if pair.first is not None and usual.first is not None and pair.first < usual.first:
+                continue  # the odd address came first: the usual one is the newer
+            (shown,) = self._db.execute(
+                "SELECT shown FROM senders WHERE rowid = ?", (pair.example,)
+            ).fetchone()
+            (other,) = self._db.execute(
+                "SELECT key FROM senders WHERE rowid = ?", (usual.example,)
+            ).fetchone()
+            self._strangers[(pair.name, pair.addr)] = Evidence(
+                location="message",
+                excerpt=f"{shown} <{pair.addr}>",
+                facts=(
+                    ("name", shown),
+                    ("from_address", pair.addr),
+                    ("usual_address", usual.addr),
+                    ("usual_count", str(usual.count)),
+                    ("other_message", other),
+                ),
+            )
 
     def hits_for(self, facts: MessageIndex) -> list[Hit]:
         """The sender and name findings of one message (after `settle`)."""

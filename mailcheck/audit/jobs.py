@@ -9,6 +9,7 @@ scan, so that the driver only writes strings.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,9 @@ class Entry:
     index: int | None
     line: str = ""  # the result as `scan --json` writes it
     facts: MessageIndex | None = None
+    row: tuple[str, ...] = ()  # its results.csv row
+    ids: tuple[str, ...] = ()  # the ids of the findings that count
+    incomplete: bool = False
     error: str = ""
     not_a_message: bool = False  # a file that is not mail (skipped in directories)
 
@@ -66,7 +70,9 @@ class _Range(io.RawIOBase):
 def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
     from ..api import ScanError, open_regular, scan_path, scan_stream
     from ..catalog import load
+    from ..parse.charset import raw_text
     from ..report import json_codec
+    from .rows import counted_ids, csv_row
 
     catalog = load()
     seen: list[MessageIndex] = []
@@ -115,11 +121,17 @@ def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
                 )
             )
             continue
+        # What the reports need besides the JSON is taken here, in parallel: the driver
+        # then copies text instead of parsing every result again.
+        shown = json_codec.to_dict(outcome, catalog, lang)
         entries.append(
             Entry(
                 index=outcome.source.index,
-                line=json_codec.dumps(outcome, catalog, lang),
+                line=raw_text(json.dumps(shown, ensure_ascii=False)),
                 facts=next(facts),
+                row=csv_row(shown),
+                ids=counted_ids(shown),
+                incomplete=outcome.verdict.incomplete,
             )
         )
     return Done(unit=unit, entries=tuple(entries))
@@ -138,10 +150,3 @@ def scan_batch(
             reason = f"internal error: {type(exc).__name__}: {exc}"[:300]
             done.append(Done(unit=unit, entries=(Entry(index=None, error=reason),)))
     return tuple(done)
-
-
-def warm() -> bool:
-    """Load the scanning pipeline and start the Office worker before the first batch."""
-    from ..gateway.pool import warm_job
-
-    return warm_job()

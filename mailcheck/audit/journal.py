@@ -56,7 +56,14 @@ def block(done: Done) -> bytes:
             error = {"t": "e", **where, "reason": entry.error, "nam": entry.not_a_message}
             lines.append(json.dumps(error, ensure_ascii=False))
             continue
-        facts = {"t": "x", **where, "x": index_to_json(entry.facts)}
+        facts = {
+            "t": "x",
+            **where,
+            "x": index_to_json(entry.facts),
+            "row": entry.row,
+            "ids": entry.ids,
+            "inc": entry.incomplete,
+        }
         lines.append(json.dumps(facts, ensure_ascii=False))
         # The result is already JSON: inlined as it is, not parsed and written again.
         lines.append(json.dumps({"t": "m", **where})[:-1] + ', "r": ' + entry.line + "}")

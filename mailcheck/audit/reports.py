@@ -1,10 +1,12 @@
 """The audit's files, built from its journal: results.jsonl, results.csv, errors.csv and
 report.html, in the order of the inputs whatever order the workers finished in.
 
-The journal is read three times (which units are complete; where each message's lines
-are; the messages in order), so memory grows with the number of messages only by a small
-tuple each, not by their results. Each file is written under a temporary name and
-renamed: an interrupted run leaves the previous complete file or the new one, never half.
+The journal is read in passes (which units are complete; where each message's lines are,
+into a scratch SQLite index; each message's small facts for the folder analyses; the
+results in input order), so memory stays flat whatever the number of messages: what
+grows is on disk. A clean result is copied as text; only flagged or amended results are
+parsed again. Each file is written under a temporary name and renamed: an interrupted
+run leaves the previous complete file or the new one, never half of one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import heapq
 import json
 import os
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -30,6 +33,7 @@ from .jobs import Done
 from .journal import JOURNAL, UnitId, record_unit, records
 from .outline import Campaign, Flagged, Outline, Shown
 from .plan import Plan, Stamp, Unit
+from .rows import CSV_COLUMNS, counted_ids, csv_row, node_name, sender_of, spreadsheet_cell, walk
 
 RESULTS = "results.jsonl"
 CSV = "results.csv"
@@ -37,64 +41,47 @@ ERRORS = "errors.csv"
 HTML = "report.html"
 SHOWN = 2000  # flagged messages in report.html and the summary data; all are in the files
 _RANK = {"malicious": 2, "suspicious": 1, "clean": 0}
-CSV_COLUMNS = (
-    "path",
-    "index",
-    "date",
-    "from_name",
-    "from_address",
-    "subject",
-    "verdict",
-    "score",
-    "incomplete",
-    "reasons",
-    "attachments",
-    "sha256",
-)
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 _PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
+_LANG = re.compile(r'"lang": "([a-z]+)"')
 
-MessageKey = tuple[str, int]  # path, mbox index (-1 outside an mbox)
-
-
-@record
-class Slot:
-    """Where the journal holds one message's outcome."""
-
-    order: int
-    offset: int  # of its "x" line (or "e" line); the "m" line follows the "x" line
-    length: int
-    error: bool
-
-
-def spreadsheet_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never evaluates."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+INDEX = ".audit-index.sqlite"  # the build's scratch index, removed when the reports are written
 
 
 def _stamps(plan: Plan) -> dict[str, Stamp]:
     return {unit.path: unit.stamp for unit in plan.units}
 
 
-def _slots(journal: Path, plan: Plan, done: set[UnitId]) -> dict[MessageKey, Slot]:
-    """The latest complete outcome of every message of the current inputs."""
+def _index(journal: Path, plan: Plan, done: set[UnitId], database: sqlite3.Connection) -> None:
+    """Table `slots`: where the journal holds the latest complete outcome of each message
+    of the current inputs (one row per message, on disk: flat memory for any archive)."""
+    database.execute(
+        "CREATE TABLE slots (ord INTEGER, idx INTEGER, offset INTEGER, length INTEGER,"
+        " error INTEGER, PRIMARY KEY (ord, idx)) WITHOUT ROWID"
+    )
     stamps = _stamps(plan)
     order = {unit.path: unit.order for unit in plan.units}
-    slots: dict[MessageKey, Slot] = {}
-    for offset, length, item in records(journal, "xe"):
-        unit = record_unit(item)
-        if unit is None or unit not in done:
-            continue
-        path, size, mtime, _ = unit
-        stamp = stamps.get(path)
-        if stamp is None or (stamp.size, stamp.mtime_ns) != (size, mtime):
-            continue  # not an input any more, or changed since: scanned again
-        index = item.get("i")
-        key = (path, index if isinstance(index, int) else -1)
-        slots[key] = Slot(order=order[path], offset=offset, length=length, error=item["t"] == "e")
-    return slots
+
+    def rows() -> Iterator[tuple[int, int, int, int, bool]]:
+        for offset, length, item in records(journal, "xe"):
+            unit = record_unit(item)
+            if unit is None or unit not in done:
+                continue
+            path, size, mtime, _ = unit
+            stamp = stamps.get(path)
+            if stamp is None or (stamp.size, stamp.mtime_ns) != (size, mtime):
+                continue  # not an input any more, or changed since: scanned again
+            index = item.get("i")
+            number = index if isinstance(index, int) else -1
+            yield order[path], number, offset, length, item["t"] == "e"
+
+    # A unit finished twice (its batch failed after writing it): the later one counts.
+    database.executemany("INSERT OR REPLACE INTO slots VALUES (?, ?, ?, ?, ?)", rows())
+
+
+def _in_order(database: sqlite3.Connection) -> Iterator[tuple[int, int, int, int, int]]:
+    return iter(
+        database.execute("SELECT ord, idx, offset, length, error FROM slots ORDER BY ord, idx")
+    )
 
 
 def remaining(plan: Plan, done: set[UnitId]) -> list[Unit]:
@@ -157,32 +144,28 @@ class Amendment:
 
 def _amendments(
     journal: Path,
-    slots: dict[MessageKey, Slot],
-    ordered: list[MessageKey],
+    database: sqlite3.Connection,
     plan: Plan,
     rescan: Callable[[list[Unit]], list[Done]],
-) -> tuple[Folder, dict[MessageKey, Amendment]]:
-    """The folder, settled, and the results PPAP pairing opened."""
-    folder = Folder()
-    keys: dict[str, MessageKey] = {}
+) -> tuple[Folder, dict[str, Amendment]]:
+    """The folder, settled, and the results PPAP pairing opened (by message key)."""
+    folder = Folder(database)
     where: dict[str, dict[str, Any]] = {}
     reader = _Reader(journal)
     try:
-        for key in ordered:
-            slot = slots[key]
-            if slot.error:
+        for _, _, offset, _, error in _in_order(database):
+            if error:
                 continue
-            item = json.loads(reader.line(slot.offset))
+            item = json.loads(reader.line(offset))
             facts = index_from_json(item["x"])
             folder.add(facts)
             if facts.locked:
-                keys[facts.key] = key
                 where[facts.key] = item
     finally:
         reader.close()
     folder.settle()
-    hits: dict[MessageKey, list[Any]] = {}
-    lines: dict[MessageKey, str] = {}
+    hits: dict[str, list[Any]] = {}
+    lines: dict[str, str] = {}
     pairings = folder.pairings()
     if pairings:
         units = {unit.path: unit for unit in plan.units}
@@ -192,9 +175,8 @@ def _amendments(
             if opened is None:
                 continue
             line, count = opened
-            key = keys[pairing.locked.key]
-            lines[key] = line
-            hits.setdefault(key, []).append(pairing_hit(pairing, count))
+            lines[pairing.locked.key] = line
+            hits.setdefault(pairing.locked.key, []).append(pairing_hit(pairing, count))
     return folder, {
         key: Amendment(line=lines.get(key), hits=tuple(hits.get(key, ())))
         for key in set(hits) | set(lines)
@@ -225,45 +207,8 @@ def _amend(
     return json_codec.to_dict(amended, catalog, lang)
 
 
-def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for node in nodes:
-        yield node
-        yield from _walk(node.get("children", []))
-
-
-def _node_name(node: dict[str, Any]) -> str:
-    """An attachment's file name; its place in the message when it has none."""
-    return str(node.get("filename") or f"[{node.get('path', '')}]")
-
-
-def _address(result: dict[str, Any]) -> tuple[str, str]:
-    sender = result["message"].get("from") or {}
-    return str(sender.get("name", "")), str(sender.get("address", ""))
-
-
-def csv_row(result: dict[str, Any]) -> list[str]:
-    name, addr = _address(result)
-    source = result["source"]
-    nodes = list(_walk(result.get("attachments", [])))
-    row = [
-        source.get("path", ""),
-        "" if source.get("index") is None else str(source["index"]),
-        result["message"].get("date", ""),
-        name,
-        addr,
-        result["message"].get("subject", ""),
-        result["verdict"],
-        str(result["score"]),
-        "yes" if result["incomplete"] else "no",
-        " ".join(result["reasons"]),
-        "; ".join(_node_name(node) for node in nodes),
-        "; ".join(str(node.get("sha256", "")) for node in nodes),
-    ]
-    return [spreadsheet_cell(clean_text(cell, 2000)) for cell in row]
-
-
 def _flagged(result: dict[str, Any]) -> Flagged:
-    name, addr = _address(result)
+    name, addr = sender_of(result)
     source = result["source"]
     when = timestamp_of(result["message"].get("date", ""))
     day = ""
@@ -301,7 +246,7 @@ def _flagged(result: dict[str, Any]) -> Flagged:
         score=int(result["score"]),
         incomplete=bool(result["incomplete"]),
         reasons=tuple(result["reasons"]),
-        attachments=tuple(_node_name(n) for n in _walk(result.get("attachments", []))),
+        attachments=tuple(node_name(n) for n in walk(result.get("attachments", []))),
         findings=shown,
     )
 
@@ -346,23 +291,77 @@ def build(
     inputs: tuple[str, ...],
 ) -> Built:
     """Write every report from the journal; what the summary and report.html show."""
+    scratch = directory / INDEX
+    scratch.unlink(missing_ok=True)
+    database = sqlite3.connect(scratch)
+    try:
+        # A scratch file rebuilt on every run: no need to survive a crash.
+        database.execute("PRAGMA journal_mode = OFF")
+        database.execute("PRAGMA synchronous = OFF")
+        _index(directory / JOURNAL, plan, done, database)
+        return _build(directory, plan, database, lang, rescan, interrupted, seconds, inputs)
+    finally:
+        database.close()
+        scratch.unlink(missing_ok=True)
+
+
+class _Tally:
+    """What the reports count while the results stream past."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.findings: Counter[str] = Counter()
+        self.incomplete = 0
+        self.not_mail = 0
+        self.errors: list[tuple[str, str]] = []
+        self.worst: list[tuple[int, int, int, Flagged]] = []  # a heap of the worst SHOWN
+        self.flagged = 0
+        self.by_hash: dict[str, list[str]] = {}
+        self.by_domain: dict[str, list[str]] = {}
+
+    def flag(self, result: dict[str, Any], position: int) -> None:
+        self.flagged += 1
+        item = _flagged(result)
+        entry = (_RANK[item.verdict], item.score, -position, item)
+        if len(self.worst) < SHOWN:
+            heapq.heappush(self.worst, entry)
+        else:
+            heapq.heappushpop(self.worst, entry)
+        for node in walk(result.get("attachments", [])):
+            if node.get("sha256"):
+                self.by_hash.setdefault(node["sha256"], []).append(item.key)
+        if item.from_addr:
+            domain = item.from_addr.rpartition("@")[2].lower()
+            self.by_domain.setdefault(domain, []).append(item.key)
+
+    def campaigns(self) -> tuple[Campaign, ...]:
+        found = [
+            Campaign(kind=kind, value=value, keys=tuple(dict.fromkeys(keys)))
+            for kind, table in (("sha256", self.by_hash), ("domain", self.by_domain))
+            for value, keys in table.items()
+            if len(set(keys)) > 1
+        ]
+        return tuple(found)
+
+
+def _build(
+    directory: Path,
+    plan: Plan,
+    database: sqlite3.Connection,
+    lang: Lang,
+    rescan: Callable[[list[Unit]], list[Done]],
+    interrupted: bool,
+    seconds: float,
+    inputs: tuple[str, ...],
+) -> Built:
     from ..catalog import load
 
     catalog = load()
     journal = directory / JOURNAL
-    slots = _slots(journal, plan, done)
-    ordered = sorted(slots, key=lambda key: (slots[key].order, key[1]))
-    folder, amendments = _amendments(journal, slots, ordered, plan, rescan)
-
-    counts: Counter[str] = Counter()
-    finding_counts: Counter[str] = Counter()
-    incomplete = 0
-    not_mail = 0
-    errors: list[tuple[str, str]] = [(e.source.path, e.reason) for e in plan.errors]
-    worst: list[tuple[int, int, int, Flagged]] = []  # a heap of the worst SHOWN
-    flagged_total = 0
-    by_hash: dict[str, list[str]] = {}
-    by_domain: dict[str, list[str]] = {}
+    folder, amendments = _amendments(journal, database, plan, rescan)
+    paths = {unit.order: unit.path for unit in plan.units}
+    tally = _Tally()
+    tally.errors.extend((e.source.path, e.reason) for e in plan.errors)
     results = _Atomic(directory / RESULTS)
     table = _Atomic(directory / CSV, encoding="utf-8-sig", newline="")
     failures = _Atomic(directory / ERRORS, encoding="utf-8-sig", newline="")
@@ -372,55 +371,50 @@ def build(
         writer.writerow(CSV_COLUMNS)
         error_writer = csv.writer(failures.handle)
         error_writer.writerow(("path", "index", "reason"))
-        for error in plan.errors:
-            error_writer.writerow(
-                (spreadsheet_cell(clean_text(error.source.path)), "", clean_text(error.reason))
-            )
-        for position, key in enumerate(ordered):
-            slot = slots[key]
-            first = json.loads(reader.line(slot.offset))
-            if slot.error:
+        for unreadable in plan.errors:
+            path, reason = unreadable.source.path, unreadable.reason
+            error_writer.writerow((spreadsheet_cell(clean_text(path)), "", clean_text(reason)))
+        for position, (order, number, offset, length, error) in enumerate(_in_order(database)):
+            first = json.loads(reader.line(offset))
+            if error:
                 if first.get("nam"):
-                    not_mail += 1
+                    tally.not_mail += 1
                     continue
-                index = "" if key[1] < 0 else str(key[1])
-                errors.append((key[0] + (f"#{index}" if index else ""), str(first["reason"])))
+                path, reason = paths[order], str(first["reason"])
+                index = "" if number < 0 else str(number)
+                tally.errors.append((message_key(path, None if number < 0 else number), reason))
                 error_writer.writerow(
-                    (spreadsheet_cell(clean_text(key[0])), index, clean_text(str(first["reason"])))
+                    (spreadsheet_cell(clean_text(path)), index, clean_text(reason))
                 )
                 continue
-            amendment = amendments.get(key)
+            facts = index_from_json(first["x"])
+            amendment = amendments.get(facts.key)
+            hits = [*(amendment.hits if amendment else ()), *folder.hits_for(facts)]
             text = amendment.line if amendment and amendment.line else None
             if text is None:
-                text = _result_text(reader.line(slot.offset + slot.length))
-            result = json.loads(text)
-            hits = [
-                *(amendment.hits if amendment else ()),
-                *folder.hits_for(index_from_json(first["x"])),
-            ]
-            if hits or result.get("lang") != lang:
-                result = _amend(result, hits, catalog, lang)
+                text = _result_text(reader.line(offset + length))
+            result: dict[str, Any] | None = None
+            if hits or _lang_of(text) != lang:
+                result = _amend(json.loads(text), hits, catalog, lang)
                 text = json.dumps(result, ensure_ascii=False)
             results.handle.write(text + "\n")
-            writer.writerow(csv_row(result))
-            label = result["verdict"]
-            counts[label] += 1
-            incomplete += bool(result["incomplete"])
-            finding_counts.update({f["id"] for f in result["findings"] if f["score"] > 0})
-            if label == "clean":
-                continue
-            flagged_total += 1
-            item = _flagged(result)
-            entry = (_RANK[label], item.score, -position, item)
-            if len(worst) < SHOWN:
-                heapq.heappush(worst, entry)
+            if result is None and facts.verdict != "clean":
+                result = json.loads(text)  # a flagged message: the report shows it whole
+            if result is not None:
+                writer.writerow(csv_row(result))
+                label, ids, incomplete = (
+                    result["verdict"],
+                    counted_ids(result),
+                    result["incomplete"],
+                )
             else:
-                heapq.heappushpop(worst, entry)
-            for node in _walk(result.get("attachments", [])):
-                if node.get("sha256"):
-                    by_hash.setdefault(node["sha256"], []).append(item.key)
-            if item.from_addr:
-                by_domain.setdefault(item.from_addr.rpartition("@")[2].lower(), []).append(item.key)
+                writer.writerow(first["row"])
+                label, ids, incomplete = facts.verdict, first["ids"], first["inc"]
+            tally.counts[label] += 1
+            tally.incomplete += bool(incomplete)
+            tally.findings.update(ids)
+            if label != "clean" and result is not None:
+                tally.flag(result, position)
         results.commit()
         table.commit()
         failures.commit()
@@ -430,47 +424,52 @@ def build(
         raise
     finally:
         reader.close()
+    return _finish(directory, tally, lang, interrupted, seconds, inputs)
 
-    flagged = tuple(item for *_, item in sorted(worst, key=lambda e: e[:3], reverse=True))
-    campaigns = tuple(
-        [
-            Campaign(kind="sha256", value=value, keys=tuple(dict.fromkeys(keys)))
-            for value, keys in by_hash.items()
-            if len(set(keys)) > 1
-        ]
-        + [
-            Campaign(kind="domain", value=value, keys=tuple(dict.fromkeys(keys)))
-            for value, keys in by_domain.items()
-            if len(set(keys)) > 1
-        ]
-    )
+
+def _lang_of(text: str) -> str:
+    """The report language of a result's JSON text, read from its head (see to_dict)."""
+    found = _LANG.search(text, 0, 200)
+    return found.group(1) if found else ""
+
+
+def _finish(
+    directory: Path,
+    tally: _Tally,
+    lang: Lang,
+    interrupted: bool,
+    seconds: float,
+    inputs: tuple[str, ...],
+) -> Built:
     from ..advice import LINKS
+    from ..catalog import load
 
+    catalog = load()
+    flagged = tuple(item for *_, item in sorted(tally.worst, key=lambda e: e[:3], reverse=True))
+    counts = tally.counts
     outline = Outline(
         lang=lang,
         tool_version=__version__,
         generated=datetime.now().astimezone().isoformat(timespec="seconds"),
         inputs=inputs,
         counts=tuple((label, counts[label]) for label in ("malicious", "suspicious", "clean")),
-        errors=tuple(errors),
-        not_mail=not_mail,
-        incomplete=incomplete,
+        errors=tuple(tally.errors),
+        not_mail=tally.not_mail,
+        incomplete=tally.incomplete,
         top_findings=tuple(
             (fid, _PLACEHOLDER.sub("…", catalog.entry(fid).texts[lang].title), count)
-            for fid, count in finding_counts.most_common(15)
+            for fid, count in tally.findings.most_common(15)
         ),
         flagged=flagged,
-        flagged_total=flagged_total,
-        campaigns=campaigns,
+        flagged_total=tally.flagged,
+        campaigns=tally.campaigns(),
         links=tuple((catalog.word(link.title_key, lang), link.url) for link in LINKS),
         interrupted=interrupted,
         seconds=seconds,
     )
     _write_html(directory, outline)
-    worst_label = next(
-        (label for label in ("malicious", "suspicious", "clean") if counts[label]), ""
-    )
-    return Built(outline=outline, worst=worst_label, errors=len(errors))
+    worst = next((label for label in ("malicious", "suspicious", "clean") if counts[label]), "")
+    return Built(outline=outline, worst=worst, errors=len(tally.errors))
 
 
 def _write_html(directory: Path, outline: Outline) -> None:

@@ -9,14 +9,13 @@ message that still fails is recorded as an error, never dropped.
 from __future__ import annotations
 
 import collections
-import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Protocol
 
-from .jobs import Done, Entry, scan_batch, warm
+from .jobs import Done, Entry, scan_batch
 from .plan import Unit
 
 if TYPE_CHECKING:
@@ -57,8 +56,9 @@ class LocalBackend:
             thread.start()
 
     def _drive(self, worker: Worker) -> None:
-        with contextlib.suppress(Exception):  # a worker that fails to warm up starts again
-            worker.call(warm, timeout=300)
+        # No warm-up: a worker imports the pipeline with its first batch and starts its
+        # Office worker with the first Office file (plain mail never needs one). It then
+        # stays up for the rest of the audit.
         while True:
             item = self._work.get()
             if item is None:
