@@ -387,6 +387,10 @@ def _as_text(data: bytes) -> str | None:
             break
     else:
         if b"\x00" in head:
+            # UTF-16 without a byte-order mark (PowerShell writes it): text in every other byte.
+            if len(head) >= 16 and head[1::2].count(0) >= len(head) // 2 * 9 // 10:
+                text = head[: len(head) // 2 * 2].decode("utf-16-le", "replace")
+                return text if len(_CTRL.findall(text)) <= len(text) // 50 else None
             return None
         try:  # incremental, so a multi-byte character cut at _HEAD is not an error
             text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= _HEAD)
@@ -486,7 +490,44 @@ def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
     from .sniff_scripts import script_language  # attachments only: bodies never get here
 
     language = script_language(body)
+    if not language and len(data) > _HEAD:
+        # A script padded with prose or comments at the top hides from a look at its head:
+        # look past its comment lines, at its middle and at its end (each a bounded read).
+        windows = [_line_start(data, len(data) // 2), _line_start(data, len(data) - _HEAD)]
+        if len(_COMMENT_LINE.findall(text)) * 2 >= text.count("\n"):
+            windows.insert(0, _uncommented(data))
+        for window in windows:
+            decoded = _as_text(window)
+            language = script_language(decoded) if decoded is not None else ""
+            if language:
+                break
     return _script(language) if language else _mk("text")
+
+
+# Comment lines of batch (::, rem), VBScript ('), JScript and PowerShell (//, #).
+_COMMENT_LINE = re.compile(r"^[ \t]*(?:::|@?rem\b|'|//|#)[^\n]*$", re.I | re.M)
+# A line that is neither blank nor a comment: found by the regex engine, so a head of a
+# million comment lines is skipped at C speed.
+_CODE_LINE = re.compile(rb"^(?![ \t]*(?:::|@?rem\b|'|//|#))[ \t\r]*\S[^\n]*\n?", re.I | re.M)
+_PADDING_SCAN = 4 * 1024 * 1024  # how far past a padded head the code is looked for
+
+
+def _uncommented(data: bytes) -> bytes:
+    """Up to `_HEAD` bytes of the lines that are not comments or blank, from the first
+    `_PADDING_SCAN` bytes: the code a head of comment padding pushes out of view."""
+    kept = bytearray()
+    for line in _CODE_LINE.finditer(data, 0, _PADDING_SCAN):
+        kept += line.group(0)
+        if len(kept) >= _HEAD:
+            break
+    return bytes(kept[:_HEAD])
+
+
+def _line_start(data: bytes, start: int) -> bytes:
+    """`_HEAD` bytes of `data` from the first line that starts at or after `start`."""
+    newline = data.find(b"\n", start, start + _HEAD)
+    begin = newline + 1 if newline >= 0 else start
+    return data[begin : begin + _HEAD]
 
 
 def sniff(data: bytes, *, scripts: bool = True) -> Sniffed:

