@@ -27,6 +27,22 @@ CASES: dict[str, Case] = {
         ),
         DEFAULT,
     ),
+    "sender.display_name_own_domain": lambda: (
+        eml(
+            'From: "news@example.com" <subscriber-news@mail.example.com>',
+            "To: alex.morgan@corp.example.com",
+            "Subject: Our March newsletter",
+        ),
+        DEFAULT,
+    ),
+    "sender.display_name_via_relay": lambda: (
+        eml(
+            'From: "alice@example.org" <alice_at_example_org_7kq2@privaterelay.appleid.com>',
+            "To: x7f3k9@privaterelay.appleid.com",
+            "Subject: Your order",
+        ),
+        DEFAULT,
+    ),
     "sender.reply_to_mismatch": lambda: (
         eml(
             "From: Billing <billing@supplier.example.com>",

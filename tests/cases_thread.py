@@ -222,10 +222,6 @@ CASES: dict[str, Case] = {
         hijack_en(sender=("Bob Chen", "ohno.k@hacked-shop.example")),
         DEFAULT,
     ),
-    "thread.display_name_address_is_participant": lambda: (
-        hijack_ja(sender=("yamada@partner.example.jp", "ohno.k@hacked-shop.example")),
-        DEFAULT,
-    ),
     "thread.fake_reply": lambda: (
         build(
             sender=("Billing Desk", "billing@invoices.example.net"),

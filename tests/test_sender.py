@@ -363,3 +363,130 @@ def test_google_groups_rewrite_keeps_the_author_address_in_the_name() -> None:
     )
     assert "sender.display_name_has_address" not in ids(result)
     assert result.verdict.label == "clean"
+
+
+# --- an address in the display name: own organisation, relays, the trick ------------------
+
+HAS_ADDRESS = "sender.display_name_has_address"
+OWN_DOMAIN = "sender.display_name_own_domain"
+VIA_RELAY = "sender.display_name_via_relay"
+LIST_HEADERS = (
+    "List-Id: Users <users.lists.example.org>",
+    "List-Post: <mailto:users@lists.example.org>",
+)
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        'From: "news@example.com" <subscriber@example.com>',
+        'From: "news@example.com" <bounce-4711@mail.example.com>',  # the mailer's subdomain
+        'From: "Support <support@corp.example.co.jp>" <desk@helpdesk.corp.example.co.jp>',
+    ],
+)
+def test_an_address_of_the_senders_own_organisation_is_a_note(from_header: str) -> None:
+    result = scan(from_header, "To: alex@customer.example")
+    hit = found(result, OWN_DOMAIN)
+    assert hit is not None and hit.severity == "info" and hit.score == 0
+    assert hit.facts()["organisation"] in ("example.com", "example.co.jp")
+    assert HAS_ADDRESS not in ids(result)
+    assert result.verdict.label == "clean"
+
+
+def test_free_mail_is_one_organisation_only_for_the_exact_address() -> None:
+    result = scan('From: "bob@gmail.com" <alice.x@gmail.com>', "To: alex@customer.example")
+    assert HAS_ADDRESS in ids(result) and OWN_DOMAIN not in ids(result)
+    assert result.verdict.label == "suspicious"
+
+
+def test_another_organisations_address_beside_an_own_one_is_still_the_trick() -> None:
+    result = scan('From: "news@example.com, taro@partner.co.jp" <x@example.com>')
+    hit = found(result, HAS_ADDRESS)
+    assert hit is not None and hit.facts()["shown_address"] == "taro@partner.co.jp"
+    assert OWN_DOMAIN not in ids(result)
+
+
+@pytest.mark.parametrize(
+    ("headers", "relay"),
+    [
+        # Apple Hide My Email spells the original sender out in the local part.
+        (
+            ('From: "alice@example.org" <alice_at_example_org_7kq2@privaterelay.appleid.com>',),
+            "privaterelay.appleid.com",
+        ),
+        # Any forwarder doing the same (SimpleLogin's old reverse aliases, a company relay).
+        (('From: "alice@example.org" <alice_at_example_org_xyz@relay.example>',), "relay.example"),
+        # AnonAddy: alias+local=domain.
+        (('From: "alice@example.org" <alias+alice=example.org@anonaddy.me>',), "anonaddy.me"),
+        # SimpleLogin reverse aliases: a token on the relay's own domain or a self-hosted one.
+        (('From: "alice@example.org" <reply+k3j4h5g6f7d8@simplelogin.co>',), "simplelogin.co"),
+        (('From: "alice@example.org" <ra+k3j4h5g6f7d8@relay.example.net>',), "relay.example.net"),
+        # A list rewriting From for DMARC, in the words of Mailman and Google Groups.
+        (
+            ('From: "alice@partner.example via Users" <users@lists.example.org>', *LIST_HEADERS),
+            "Users <users.lists.example.org>",
+        ),
+        (
+            (
+                'From: "Alice <alice@partner.example> (via users list)" <users@lists.example.org>',
+                *LIST_HEADERS,
+            ),
+            "Users <users.lists.example.org>",
+        ),
+        # The list's own address in From, no "via": still the list's rewrite.
+        (
+            ('From: "alice@partner.example" <users@lists.example.org>', *LIST_HEADERS),
+            "Users <users.lists.example.org>",
+        ),
+    ],
+    ids=["apple", "spelled-out", "anonaddy", "simplelogin", "self-hosted", "via", "paren", "list"],
+)
+def test_relays_and_lists_are_at_most_low(headers: tuple[str, ...], relay: str) -> None:
+    result = scan(*headers, "To: sato@corp.example.co.jp")
+    hit = found(result, VIA_RELAY)
+    assert hit is not None and hit.severity == "low" and hit.score == 0
+    assert hit.facts()["relay"] == relay
+    assert "@" in hit.facts()["shown_address"]
+    assert HAS_ADDRESS not in ids(result)
+    assert result.verdict.label == "clean"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # Emotet: a partner's address on a hijacked mailbox, nothing else.
+        ('From: "taro@partner.co.jp" <x@hacked.example>',),
+        # "via" is only words without a list behind it.
+        ('From: "taro@partner.co.jp via Partner" <x@hacked.example>',),
+        # A list header, but From is neither the list nor rewritten by it.
+        ('From: "taro@partner.co.jp" <x@hacked.example>', "List-Unsubscribe: <mailto:u@x.example>"),
+        # Apple passes on a forged name: its local part spells out the real sender.
+        ('From: "taro@partner.co.jp" <ohno_at_hacked_example_x1@privaterelay.appleid.com>',),
+        # A reply+ local part too short to be a relay's token.
+        ('From: "taro@partner.co.jp" <reply+ab@hacked.example>',),
+        # Someone else's address at the same free-mail provider.
+        ('From: "taro.partner@gmail.com" <ohno.k1988@gmail.com>',),
+    ],
+    ids=["emotet", "via-words", "list-header", "apple-forged", "short-token", "free-mail"],
+)
+def test_the_trick_without_relay_signs_stays_high(headers: tuple[str, ...]) -> None:
+    result = scan(AUTH, *headers, "To: sato@corp.example.co.jp")
+    hit = found(result, HAS_ADDRESS)
+    assert hit is not None and hit.severity == "high"
+    assert hit.facts()["auth"].startswith("spf=pass")  # read, never weighed
+    assert not {OWN_DOMAIN, VIA_RELAY} & ids(result)
+    assert result.verdict.label == "suspicious"
+
+
+def test_display_name_findings_fill_their_texts_in_both_languages() -> None:
+    catalog = load()
+    for finding_id, headers in (
+        (OWN_DOMAIN, ('From: "news@example.com" <subscriber@example.com>',)),
+        (VIA_RELAY, ('From: "alice@partner.example via Users" <users@lists.example.org>',
+                     *LIST_HEADERS)),
+    ):  # fmt: skip
+        hit = found(scan(*headers), finding_id)
+        assert hit is not None
+        for lang in LANGS:
+            texts = catalog.texts(finding_id, lang, hit.facts())
+            assert " - " not in texts.explanation and "{" not in texts.explanation

@@ -43,11 +43,12 @@ from mailcheck import score
 from mailcheck.api import scan_bytes
 from mailcheck.config import DEFAULT_CONFIG, Config, Correspondent
 from mailcheck.limits import DEFAULT, Budget
-from mailcheck.model import Finding, Hit, ScanResult
+from mailcheck.model import Evidence, Finding, Hit, ScanResult
 from mailcheck.parse import parse_message
 from mailcheck.score import MALICIOUS_SCORE
 from mailcheck.thread.context import list_address, subject_kind
-from mailcheck.thread.hijack import Quote, judge
+from mailcheck.thread.display import foreign_shown_address, shown_address
+from mailcheck.thread.hijack import Quote, judge, shown_address_evidence
 from mailcheck.thread.identity import name_keys, names_match, organisation, same_org
 from mailcheck.thread.types import Participant, QuotedHeader, ThreadSplit
 from tools.ham_report import measure
@@ -378,22 +379,78 @@ def test_same_name_within_the_organisation_is_not_impersonation() -> None:
     ],
 )
 def test_display_name_showing_a_familiar_address(shown: str, matched: str) -> None:
-    hits = run(reply((shown, "ohno.k@hacked-shop.example")))
-    assert "thread.display_name_address_is_participant" in hit_ids(hits)
-    hit = next(h for h in hits if h.id == "thread.display_name_address_is_participant")
-    assert dict(hit.evidence[0].facts)["matched"] == matched
+    # sender.display_name_has_address reports it; the thread only lends its evidence.
+    data = reply((shown, "ohno.k@hacked-shop.example"))
+    assert run(data) == []
+    facts, _quoted = evidence_of(data)
+    assert facts["matched"] == matched
 
 
 def test_display_name_showing_an_internal_address_without_a_thread() -> None:
     config = Config(internal_domains=("corp.example.co.jp",))
     data = reply(("sato@corp.example.co.jp", "x@hacked.example"), to=[ALICE])
-    assert hit_ids(run(data, None, config)) == {"thread.display_name_address_is_participant"}
-    assert "thread.display_name_address_is_participant" not in hit_ids(run(data, None))
+    assert evidence_of(data, None, config)[0] == {"matched": "example.co.jp"}
+    assert evidence_of(data, None) == ({}, ())
 
 
 def test_display_name_showing_the_senders_own_organisation_is_not_escalated() -> None:
     data = reply(("sato@corp.example.co.jp", "sato.h@corp.example.co.jp"))
-    assert "thread.display_name_address_is_participant" not in hit_ids(run(data))
+    assert run(data) == []
+    shown = shown_address(parse_message(data, Budget(DEFAULT)))
+    assert shown is not None and shown.kind == "own"
+
+
+def evidence_of(
+    data: bytes, thread: ThreadSplit | None = THREAD, config: Config = DEFAULT_CONFIG
+) -> tuple[dict[str, str], tuple[Evidence, ...]]:
+    """What the thread lends sender.display_name_has_address about the shown address."""
+    message = parse_message(data, Budget(DEFAULT))
+    shown = foreign_shown_address(message)
+    assert shown, "the display name shows no address of another organisation"
+    quote = Quote(split=thread, location="part 1") if thread is not None else None
+    facts, quoted = shown_address_evidence(message, quote, shown, config, "")
+    return dict(facts), quoted
+
+
+def test_name_and_address_of_a_participant_is_one_finding_with_its_evidence() -> None:
+    data = reply(("山田 太郎 <yamada@partner.example.jp>", "ohno.k@hacked-shop.example"))
+    assert run(data) == []  # neither impersonates_participant nor sender_not_in_thread
+    facts, quoted = evidence_of(data)
+    assert facts["participant"] == "山田 太郎 <yamada@partner.example.jp>"
+    assert facts["participant_address"] == "yamada@partner.example.jp"
+    assert facts["quoted_subject"] == "見積書の件"
+    assert [e.location for e in quoted] == ["part 1"]
+
+
+def test_participants_name_beside_an_unrelated_address_lends_the_participant() -> None:
+    data = reply(("山田 太郎 <taro@elsewhere.example>", "ohno.k@hacked-shop.example"))
+    assert run(data) == []
+    facts, _quoted = evidence_of(data)
+    assert facts["participant_address"] == "yamada@partner.example.jp"
+    assert "matched" not in facts  # the shown address itself is nobody's here
+
+
+def test_unrelated_address_in_the_name_leaves_the_thread_check_its_own_finding() -> None:
+    # The name shows a stranger's address and the sender is outside the thread: two facts.
+    data = reply(("billing@supplier.example", "ohno.k@hacked-shop.example"))
+    assert hit_ids(run(data)) == {"thread.sender_not_in_thread"}
+    assert evidence_of(data) == ({}, ())
+
+
+def test_relayed_display_name_is_not_the_thread_checks_either() -> None:
+    data = reply(
+        ("yamada@partner.example.jp", "yamada_at_partner_example_jp_x1@privaterelay.appleid.com")
+    )
+    message = parse_message(data, Budget(DEFAULT))
+    assert foreign_shown_address(message) == ""
+    # Yamada writing through Apple's relay is Yamada: the relay spells his address out.
+    assert run(data) == []
+    # A relay address that stands for nobody in the thread is judged as any sender.
+    stranger = reply(("yamada@partner.example.jp", "reply+k3j4h5g6f7@simplelogin.co"))
+    assert hit_ids(run(stranger)) == {"thread.sender_not_in_thread"}
+    # The same spelling on an ordinary domain is the account owner's choice, not a relay's.
+    chosen = reply(("Yamada", "yamada_at_partner_example_jp@hacked-shop.example"))
+    assert hit_ids(run(chosen)) == {"thread.sender_not_in_thread"}
 
 
 @pytest.mark.parametrize(
@@ -558,11 +615,16 @@ def test_ticketing_system_of_a_participants_organisation_is_clean() -> None:
 THREAD_IDS = {
     "thread.sender_not_in_thread",
     "thread.display_name_impersonates_participant",
-    "thread.display_name_address_is_participant",
     "thread.fake_reply",
     "thread.quote_unparsed",
 }
 XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
+# The findings a display name that copies someone can give: one of them per message.
+DISPLAY_NAME_IDS = {
+    "sender.display_name_has_address",
+    "thread.display_name_impersonates_participant",
+}
+IDENTITY_IDS = {*THREAD_IDS, *DISPLAY_NAME_IDS, "sender.impersonates_known_correspondent"}
 
 
 def ids(result: ScanResult) -> set[str]:
@@ -634,13 +696,13 @@ def test_display_name_showing_a_participants_address(
     make: Callable[..., bytes], shown: str
 ) -> None:
     result = scan_bytes(make(sender=(shown, HIJACKED[1])))
-    hit = finding(result, "thread.display_name_address_is_participant")
+    hit = finding(result, "sender.display_name_has_address")
     assert hit.facts()["shown_address"] == shown
-    assert hit.evidence[0].location == "header From"
-    # Three identity findings (this one, sender.display_name_has_address and the sender
-    # outside the thread): identity evidence alone stays suspicious however much of it
-    # there is (score.py caps the identity namespaces).
-    assert {"sender.display_name_has_address", "thread.sender_not_in_thread"} <= ids(result)
+    assert hit.facts()["participant_address"] == shown == hit.facts()["matched"]
+    assert [e.location for e in hit.evidence] == ["header From", "part 1"]
+    # One trick, one finding: the participant and the thread are its evidence, not the
+    # thread check's own findings (this used to be three of them).
+    assert ids(result) & IDENTITY_IDS == {"sender.display_name_has_address"}
     assert result.verdict.label == "suspicious"
 
 
@@ -653,10 +715,49 @@ def test_display_name_showing_a_colleagues_address_without_a_thread() -> None:
         reply=False,
     )
     result = scan_bytes(data)
-    assert finding(result, "thread.display_name_address_is_participant").facts()["matched"] == (
-        "example.co.jp"
-    )
+    hit = finding(result, "sender.display_name_has_address")
+    assert hit.facts()["matched"] == "example.co.jp"
+    assert ids(result) & IDENTITY_IDS == {"sender.display_name_has_address"}
     assert result.verdict.label == "suspicious"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        ("山田 太郎 <yamada@partner.example.jp>", HIJACKED[1]),  # name and address (sample 01)
+        ("yamada@partner.example.jp", HIJACKED[1]),  # a participant's address
+        ("suzuki@corp.example.co.jp", HIJACKED[1]),  # a colleague of the recipient
+        ("山田 太郎", HIJACKED[1]),  # the name alone: the thread check's own finding
+    ],
+    ids=["name-and-address", "participant-address", "colleague-address", "name"],
+)
+def test_one_display_name_trick_is_one_finding_and_keeps_its_verdicts(sender: Person) -> None:
+    # Before the merge these were two or three identity findings worth 70 together (the
+    # cap); the one left must weigh the same, alone and with the weakest payload trait.
+    alone = scan_bytes(hijack_ja(sender=sender))
+    assert len(ids(alone) & DISPLAY_NAME_IDS) == 1
+    assert ids(alone) & {"thread.sender_not_in_thread", "thread.fake_reply"} == set()
+    assert (alone.verdict.label, alone.verdict.score) == ("suspicious", score.IDENTITY_CAP)
+    macro = [attachment(formatting_xlsm(), "請求書.xlsm", XLSM)]
+    loaded = scan_bytes(hijack_ja(sender=sender, parts=macro))
+    assert loaded.verdict.label == "malicious"
+
+
+def test_gmail_reply_showing_a_participants_address_keeps_its_weight() -> None:
+    # An attribution line names no recipients, so sender_not_in_thread cannot speak: the
+    # display-name finding alone must carry what it and address_is_participant carried.
+    body = REPLY_JA + gmail_ja(YAMADA, ASK_JA)
+    data = build(
+        sender=("yamada@partner.example.jp", HIJACKED[1]),
+        to=[SATO],
+        subject="Re: 見積書の件",
+        body=body,
+        parts=[attachment(formatting_xlsm(), "請求書.xlsm", XLSM)],
+    )
+    result = scan_bytes(data)
+    hit = finding(result, "sender.display_name_has_address")
+    assert hit.facts()["participant_address"] == YAMADA[1]
+    assert result.verdict.label == "malicious"
 
 
 def test_identity_cap_leaves_room_for_the_weakest_payload_trait() -> None:

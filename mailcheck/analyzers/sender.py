@@ -3,26 +3,30 @@
 Authentication results are attached to every finding here as the `auth` fact, to be read,
 never weighed: Emotet sent from real hijacked mailboxes, so SPF/DKIM/DMARC pass for the
 attacker's own domain, and a pass must not make a copied name look safe.
+
+An address in the display name is judged by `thread/display.py`, which the thread check
+reads too: another organisation's address is `sender.display_name_has_address` (carrying
+what the quoted thread knows of it), the sender's own organisation's is a note, and one a
+mailing list or relay put there is a weak note.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 
 from ..config import Config
-from ..model import Address, Evidence
+from ..model import Evidence
 from ..parse.auth import summary as auth_summary
 from ..parse.types import ParsedMessage
 from ..records import record
 from ..thread.context import mailing_list
+from ..thread.display import list_rewrite, shown_address
+from ..thread.hijack import shown_address_evidence
 from ..thread.identity import name_keys, org_of, same_org
 from .interface import Hit, MessageAnalyzer, MessageContext
+from .thread import read_quote
 
-_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
-_LIST_ID = re.compile(r"<([^<>\s]{1,255})>")
-_VIA = re.compile(r"\svia\s", re.IGNORECASE)
 _MAX_SHOWN_ADDRESSES = 5
 _MAX_RECIPIENTS = 200  # compared by name; a hostile To: can list thousands
 
@@ -33,48 +37,43 @@ def _auth_facts(message: ParsedMessage) -> tuple[tuple[str, str], ...]:
 
 
 def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
-    sender = ctx.message.from_
-    if sender is None or not sender.display_name:
+    message = ctx.message
+    sender = message.from_
+    shown = shown_address(message)
+    if sender is None or shown is None:
         return
-    shown_addresses = _ADDRESS.findall(sender.display_name)
-    if not any(shown.lower() != sender.addr.lower() for shown in shown_addresses):
+    location = f"{ctx.prefix}header From"
+    excerpt = f"{sender.display_name} <{sender.addr}>"
+    facts = (("shown_address", shown.address), ("from_address", sender.addr))
+    if shown.kind == "own":
+        # "news@example.com" <subscriber@example.com>: a mailer naming its own list, not
+        # someone else; free mail counts only for the exact address (same_org).
+        organisation = ("organisation", org_of(sender.addr))
+        evidence = Evidence(location=location, excerpt=excerpt, facts=(*facts, organisation))
+        yield Hit(id="sender.display_name_own_domain", evidence=(evidence,))
         return
-    if _relayed(ctx.message, sender):
-        return  # a list keeps the author's address in the name it rewrites ("a@b via List")
-    for shown in shown_addresses:
-        if shown.lower() != sender.addr.lower():
-            yield Hit(
-                id="sender.display_name_has_address",
-                evidence=(
-                    Evidence(
-                        location=f"{ctx.prefix}header From",
-                        excerpt=f"{sender.display_name} <{sender.addr}>",
-                        facts=(
-                            ("shown_address", shown),
-                            ("from_address", sender.addr),
-                            *_auth_facts(ctx.message),
-                        ),
-                    ),
-                ),
-            )
-            return
+    if shown.kind == "relay":
+        relay = ("relay", shown.relay)
+        evidence = Evidence(
+            location=location, excerpt=excerpt, facts=(*facts, relay, *_auth_facts(message))
+        )
+        yield Hit(id="sender.display_name_via_relay", evidence=(evidence,))
+        return
+    # The trick itself. The thread check stays silent on it and tells here whom the address
+    # (or the name beside it) belongs to: one finding, with the participant as evidence.
+    more, quoted = shown_address_evidence(
+        message, read_quote(message), shown.address, ctx.config, ctx.prefix
+    )
+    evidence = Evidence(
+        location=location, excerpt=excerpt, facts=(*facts, *_auth_facts(message), *more)
+    )
+    yield Hit(id="sender.display_name_has_address", evidence=(evidence, *quoted))
 
 
 def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
     """`domain` is one of `domains` or a subdomain of one (mail.corp.example)."""
     domain = domain.lower().rstrip(".")
     return any(domain == d or domain.endswith("." + d) for d in domains)
-
-
-def _list_orgs(message: ParsedMessage) -> set[str]:
-    """Organisations a mailing list names in List-Id / List-Post (empty when not a list)."""
-    orgs: set[str] = set()
-    for value in message.header_all("List-Id"):
-        found = _LIST_ID.search(value)
-        orgs.add(org_of("@" + (found.group(1) if found else value.strip())))
-    for value in message.header_all("List-Post"):
-        orgs.update(org_of(a) for a in _ADDRESS.findall(value))
-    return orgs - {""}
 
 
 def _is_list(message: ParsedMessage) -> bool:
@@ -128,13 +127,6 @@ def _owns(person: _Person, addr: str) -> bool:
     return any(addr == own or same_org(addr, own) for own in person.addresses)
 
 
-def _relayed(message: ParsedMessage, sender: Address) -> bool:
-    """A list or service that rewrites From and keeps the author's name ("A via List")."""
-    if not _is_list(message):
-        return False
-    return org_of(sender.addr) in _list_orgs(message) or bool(_VIA.search(sender.display_name))
-
-
 def impersonates_known_correspondent(ctx: MessageContext) -> Iterator[Hit]:
     sender = ctx.message.from_
     if sender is None or not sender.display_name or "@" not in sender.addr:
@@ -146,8 +138,8 @@ def impersonates_known_correspondent(ctx: MessageContext) -> Iterator[Hit]:
     if not keys:
         return
     people = _matching_people(ctx, keys)
-    if not people or _relayed(ctx.message, sender):
-        return
+    if not people or list_rewrite(ctx.message, sender):
+        return  # a list keeps the author's name in the From it rewrites ("A via List")
     if any(_owns(person, addr) for person in people):
         return
     person = people[0]  # configured people first: their addresses are the reliable ones
@@ -216,7 +208,11 @@ def reply_to_mismatch(ctx: MessageContext) -> Iterator[Hit]:
 ANALYZERS = (
     MessageAnalyzer(
         name="sender.display_name",
-        emits=("sender.display_name_has_address",),
+        emits=(
+            "sender.display_name_has_address",
+            "sender.display_name_own_domain",
+            "sender.display_name_via_relay",
+        ),
         run=display_name_has_address,
     ),
     MessageAnalyzer(

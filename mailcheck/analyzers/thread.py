@@ -54,7 +54,6 @@ ANALYZERS = (
         emits=(
             "thread.sender_not_in_thread",
             "thread.display_name_impersonates_participant",
-            "thread.display_name_address_is_participant",
             "thread.fake_reply",
             "thread.quote_unparsed",
         ),

@@ -5,12 +5,14 @@ someone in the thread. Given a parsed message and its split quoted history, `jud
 the hits that say so, or the weaker signs (a reply without threading headers, a quote that
 could not be read). It emits at most one of the two identity findings (a participant's name
 on another address, a sender outside the thread): they describe one fact, and each carries
-enough score on its own to make any attachment payload trait malicious.
+enough score on its own to make any attachment payload trait malicious. A display name that
+shows another organisation's address is `sender.display_name_has_address`'s: when that
+address or the name is a participant's, this module gives that finding its evidence
+(`shown_address_evidence`) and reports nothing of its own, so one trick is one finding.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from ..config import Config
@@ -26,6 +28,7 @@ from .context import (
     password_notice,
     quoted_from_list,
 )
+from .display import foreign_shown_address, relayed_for
 from .identity import (
     FREEMAIL,
     brand,
@@ -39,7 +42,6 @@ from .identity import (
 )
 from .types import Participant, QuotedHeader, ThreadSplit
 
-_SHOWN_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _MAX_LISTED = 5
 
 
@@ -112,6 +114,9 @@ def _in_thread(message: ParsedMessage, people: _People, ctx: Context) -> bool:
     assert sender is not None
     if people.by_address(sender.addr):
         return True
+    # A participant writing through a privacy relay that spells their address out.
+    if relayed_for(sender.addr, (p.addr for p in people.addressed)):
+        return True
     # A shared mailbox or assistant sending on behalf of a participant (Sender header).
     if message.sender and people.by_address(message.sender.addr):
         return True
@@ -177,7 +182,12 @@ def _quote_evidence(prefix: str, quote: Quote, header: QuotedHeader) -> Evidence
 
 
 def _identity(
-    message: ParsedMessage, quote: Quote | None, ctx: Context, config: Config, prefix: str
+    message: ParsedMessage,
+    quote: Quote | None,
+    ctx: Context,
+    config: Config,
+    prefix: str,
+    shown: str,
 ) -> Hit | None:
     sender = message.from_
     assert sender is not None
@@ -191,6 +201,10 @@ def _identity(
     # is exempt: people forward their own mail between their own accounts all the time
     # ("FW:" from work of a mail they sent from home), and that is not this conversation.
     copied = None if ctx.subject == "forward" else _impersonated(sender, people, ctx)
+    if shown and (copied is not None or people.by_address(shown)):
+        # The name claims someone of the thread (their name, their address or their
+        # organisation's): sender.display_name_has_address says so, with this as evidence.
+        return None
     if copied is not None:
         return Hit(
             id="thread.display_name_impersonates_participant",
@@ -230,36 +244,43 @@ def _identity(
     )
 
 
-def _shown_address(
-    message: ParsedMessage, quote: Quote | None, ctx: Context, config: Config, prefix: str
-) -> Hit | None:
-    """The display name shows an address of the thread or of the recipient's organisation."""
+def shown_address_evidence(
+    message: ParsedMessage, quote: Quote | None, shown: str, config: Config, prefix: str
+) -> tuple[tuple[tuple[str, str], ...], tuple[Evidence, ...]]:
+    """What the thread and the recipients tell about an address of another organisation
+    shown in the From display name: facts for the From evidence, and the quoted header.
+
+    The quoted participant it (or the name beside it) belongs to, and `matched`: that
+    participant's address, or the organisation of a participant, of the recipient or an
+    internal one the address is of (a stranger showing a colleague's address). Empty when
+    it is nobody the mail knows.
+    """
     sender = message.from_
     assert sender is not None
-    if ctx.mailing_list and " via " in sender.display_name.lower():
-        return None
-    shown_addresses = _SHOWN_ADDRESS.findall(sender.display_name)
-    if not shown_addresses:  # the common case: no organisation needs looking up
-        return None
-    people = _People(quote.split.participants if quote else (), config)
+    shown = shown.lower()
+    ctx = describe(message)
+    split = quote.split if quote is not None and not ctx.exempt else None
+    people = _People(split.participants if split else (), config)
+    person = next((p for p in people.addressed if p.addr == shown), None)
+    if person is None and ctx.subject != "forward":
+        person = _impersonated(sender, people, ctx)
+    facts: list[tuple[str, str]] = []
+    evidence: tuple[Evidence, ...] = ()
+    if person is not None and split is not None and quote is not None:
+        first = (_reply_headers(split) or split.headers)[0]
+        facts += [
+            ("participant", _person(person)),
+            ("participant_address", person.addr),
+            ("quoted_subject", first.subject or "-"),
+            ("participants", people.listing()),
+        ]
+        evidence = (_quote_evidence(prefix, quote, _where(split, person)),)
     recipient_orgs = {org_of(a.addr) for a in message.summary.to} - FREEMAIL
-    for shown in shown_addresses:
-        shown = shown.lower()
-        if shown == sender.addr.lower() or same_org(shown, sender.addr):
-            continue
-        if any(p.addr.lower() == shown for p in people.addressed):
-            matched = shown
-        elif org_of(shown) in recipient_orgs or people.is_internal(shown):
-            matched = org_of(shown)
-        else:
-            continue
-        return Hit(
-            id="thread.display_name_address_is_participant",
-            evidence=(
-                _from_evidence(prefix, sender, ("shown_address", shown), ("matched", matched)),
-            ),
-        )
-    return None
+    if person is not None and person.addr == shown:
+        facts.append(("matched", shown))
+    elif people.by_address(shown) or org_of(shown) in recipient_orgs or people.is_internal(shown):
+        facts.append(("matched", org_of(shown)))
+    return tuple(facts), evidence
 
 
 def _fake_reply(message: ParsedMessage, ctx: Context, text: str, prefix: str) -> Hit | None:
@@ -312,17 +333,13 @@ def judge(
         return []
     ctx = describe(message)
     text = quote.split.new_text if quote else (message.bodies[0].text if message.bodies else "")
-    hits = [
-        hit
-        for hit in (
-            _identity(message, quote, ctx, config, prefix),
-            _shown_address(message, quote, ctx, config, prefix),
-        )
-        if hit is not None
-    ]
-    # The weak sign only speaks when nothing stronger did: an identity finding already
+    shown = foreign_shown_address(message)
+    identity = _identity(message, quote, ctx, config, prefix, shown)
+    hits = [identity] if identity is not None else []
+    # The weak sign only speaks when nothing stronger did: an identity finding (this
+    # module's, or the sender check's on a display name showing another address) already
     # explains the message, and a second reason to distrust the sender adds only noise.
-    if not hits:
+    if not hits and not shown:
         weak = _fake_reply(message, ctx, text, prefix)
         if weak is not None:
             hits.append(weak)

@@ -1,0 +1,145 @@
+"""What an address shown in the From display name is, for the sender and thread checks.
+
+`"taro@partner.co.jp" <x@hacked.example>` is the Emotet trick, but a display name also holds
+an address when an organisation's mailer names itself there (`"news@example.com"
+<subscriber@example.com>`), and when a mailing list or a forwarding or privacy relay rewrites
+From and keeps the original sender in the name (`"alice@example.org via Users"
+<users@lists.example.org>`, `"alice@example.org" <alice_at_example_org_x@privaterelay…>`).
+Both analyzers judge the display name here, so a trick is reported once and relays never by
+the thread check alone. Relay signs are headers and names an attacker can write too: they
+lower a finding to a note, never clear other findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from ..model import Address
+from ..parse.types import ParsedMessage
+from ..records import record
+from .context import mailing_list
+from .identity import domain_of, org_of, same_org
+
+ShownKind = Literal["foreign", "relay", "own"]
+
+SHOWN_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_LIST_ID = re.compile(r"<([^<>\s]{1,255})>")
+_VIA = re.compile(r"\bvia\b", re.IGNORECASE)  # "A via List", "A (via List)", "A [via Relay]"
+_TOKENS = re.compile(r"[a-z0-9]+")
+# Reverse aliases of SimpleLogin-style relays: a random token, nothing of the sender in it.
+_REPLY_TOKEN = re.compile(r"^(?:reply|ra)\+[a-z0-9._=-]{8,}$", re.IGNORECASE)
+# A relay's local part that spells out an address: alice_at_example_org_x, alias+alice=example.org.
+_SPELLED = re.compile(r"(?:^|[._-])at[._-]|=", re.IGNORECASE)
+# Services whose whole business is rewriting From on behalf of someone else.
+RELAY_DOMAINS = (
+    "privaterelay.appleid.com",  # Apple Hide My Email
+    "simplelogin.co",
+    "simplelogin.com",
+    "slmail.me",
+    "aleeas.com",
+    "anonaddy.me",
+    "anonaddy.com",
+    "addy.io",
+    "addymail.com",
+    "duck.com",  # DuckDuckGo Email Protection
+    "mozmail.com",  # Firefox Relay
+    "33mail.com",
+    "googlegroups.com",
+    "groups.io",
+)
+
+
+@record
+class Shown:
+    """The address a From display name shows besides the From address, and what it is."""
+
+    address: str  # as the display name writes it
+    kind: ShownKind
+    relay: str = ""  # for "relay": the list or service that rewrote From (its id or domain)
+
+
+def shown_address(message: ParsedMessage) -> Shown | None:
+    """The display name's other address, judged; None when it shows none.
+
+    A foreign address (another organisation, no relay sign) wins over a relayed one, which
+    wins over the sender's own organisation: one impersonated address is enough.
+    """
+    sender = message.from_
+    if sender is None or "@" not in sender.display_name:
+        return None
+    own = sender.addr.lower()
+    found: list[Shown] = []
+    for shown in SHOWN_ADDRESS.findall(sender.display_name):  # as written, for the evidence
+        if shown.lower() == own:
+            continue
+        if same_org(shown, own):  # free mail: only the exact address (see same_org)
+            found.append(Shown(address=shown, kind="own"))
+            continue
+        relay = relay_sign(message, sender, shown)
+        found.append(Shown(address=shown, kind="relay" if relay else "foreign", relay=relay))
+    order: dict[ShownKind, int] = {"foreign": 0, "relay": 1, "own": 2}
+    return min(found, key=lambda s: order[s.kind], default=None)
+
+
+def foreign_shown_address(message: ParsedMessage) -> str:
+    """The address of another organisation the display name shows (the trick), or ""."""
+    shown = shown_address(message)
+    return shown.address if shown is not None and shown.kind == "foreign" else ""
+
+
+def relay_sign(message: ParsedMessage, sender: Address, shown: str) -> str:
+    """The list or relay that put `shown` (the original author) into the name, or ""."""
+    domain = domain_of(sender.addr)
+    local = sender.addr.rpartition("@")[0]
+    if _encodes(local, shown):
+        return domain  # alice_at_example_org_x@relay, alias+alice=example.org@relay
+    # When the local part spells out another address, that is who really sent it and the
+    # name is a forgery the relay passed on, not the relay's own doing.
+    relay_domain = any(domain == d or domain.endswith("." + d) for d in RELAY_DOMAINS)
+    if (relay_domain or _REPLY_TOKEN.match(local)) and not _SPELLED.search(local):
+        return domain
+    return list_rewrite(message, sender)
+
+
+def relayed_for(addr: str, originals: Iterable[str]) -> str:
+    """The one of `originals` a known relay's address stands for (Apple and SimpleLogin
+    spell the original sender out in the local part they generate), or ""."""
+    local, _, domain = addr.lower().rpartition("@")
+    if not any(domain == d or domain.endswith("." + d) for d in RELAY_DOMAINS):
+        return ""  # elsewhere the local part is the account owner's choice
+    return next((original for original in originals if _encodes(local, original)), "")
+
+
+def list_rewrite(message: ParsedMessage, sender: Address) -> str:
+    """The list that rewrote From and kept the author's name ("A via List", DMARC munging):
+    its List-Id (or the header that shows a list), or "" when this is not such a list."""
+    header = mailing_list(message)
+    if not header:
+        return ""
+    orgs = list_orgs(message)
+    if org_of(sender.addr) in orgs or _VIA.search(sender.display_name):
+        list_id = message.header("List-Id")
+        return (list_id or header).strip()[:200]
+    return ""
+
+
+def list_orgs(message: ParsedMessage) -> set[str]:
+    """Organisations a mailing list names in List-Id / List-Post (empty when not a list)."""
+    orgs: set[str] = set()
+    for value in message.header_all("List-Id"):
+        found = _LIST_ID.search(value)
+        orgs.add(org_of("@" + (found.group(1) if found else value.strip())))
+    for value in message.header_all("List-Post"):
+        orgs.update(org_of(a) for a in SHOWN_ADDRESS.findall(value))
+    return orgs - {""}
+
+
+def _encodes(local: str, shown: str) -> bool:
+    """The relay's local part spells out the shown address (`at` and separators aside)."""
+    wanted = [t for t in _TOKENS.findall(shown.lower()) if t != "at"]
+    have = [t for t in _TOKENS.findall(local.lower()) if t != "at"]
+    if len(wanted) < 2 or len(have) < len(wanted):
+        return False
+    return any(have[i : i + len(wanted)] == wanted for i in range(len(have) - len(wanted) + 1))
