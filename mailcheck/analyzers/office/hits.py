@@ -1,8 +1,10 @@
 """From an `OfficeReport` to findings: where each severity decision is made.
 
 - VBA: MacroRaptor's auto-run and (write or execute) is `attachment.macro.autoexec_exec`
-  (critical) only with a dropper trait (vba_traits); without one it is
+  (critical) only with a dropper trait (vba_traits, also on the strings vba_fold recovers
+  and on form strings, and junk arithmetic); without one it is
   `attachment.macro.autoexec` (medium): business macros open files and start programs too.
+  What the folder recovered (the command line, its URLs) is evidence, defanged.
   VBA stomping (p-code and source disagree) is `attachment.vba_stomping` (high); when the
   source auto-runs and the hidden p-code's strings carry a dropper trait, also
   `attachment.macro.autoexec_exec`.
@@ -25,7 +27,8 @@ import re
 from collections.abc import Iterator
 
 from ...model import Evidence, Hit
-from .report import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport
+from ...report.sanitize import defang
+from .report import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport, clip
 from .xlm import CRITICAL_FUNCTIONS
 
 # Shells and script hosts a DDE command starts to run a payload.
@@ -46,8 +49,18 @@ def _join(values: tuple[str, ...]) -> str:
     return ", ".join(values) or "-"
 
 
+def _recovered(vba: VbaReport) -> str:
+    """The most telling string the macro builds at run time and the URLs in what it built,
+    defanged: short enough to read in a report line."""
+    parts = [clip(vba.recovered[0], 100)] if vba.recovered else []
+    if vba.recovered_urls:
+        parts.append("URLs: " + ", ".join(vba.recovered_urls[:5]))
+    return defang("; ".join(parts))
+
+
 def vba_hits(vba: VbaReport, location: str, attachment: str) -> Iterator[Hit]:
     traits = "; ".join(f"{t.kind}: {t.excerpt}" for t in vba.traits)
+    recovered = _recovered(vba)
     yield Hit(
         id="attachment.macro",
         evidence=_evidence(
@@ -66,11 +79,14 @@ def vba_hits(vba: VbaReport, location: str, attachment: str) -> Iterator[Hit]:
             id="attachment.macro.autoexec_exec" if vba.traits else "attachment.macro.autoexec",
             evidence=_evidence(
                 location,
-                f"{vba.raptor_autoexec}: {actions}" + (f" ({traits})" if traits else ""),
+                f"{vba.raptor_autoexec}: {actions}"
+                + (f" ({traits})" if traits else "")
+                + (f" -> {recovered}" if recovered else ""),
                 attachment=attachment,
                 autoexec=vba.raptor_autoexec,
                 actions=actions,
                 traits=traits or "-",
+                recovered=recovered or defang(traits) or "-",
             ),
         )
     if vba.stomped and vba.raptor_autoexec and vba.pcode_traits and not vba.autoexec_exec:
@@ -85,6 +101,7 @@ def vba_hits(vba: VbaReport, location: str, attachment: str) -> Iterator[Hit]:
                 autoexec=vba.raptor_autoexec,
                 actions=f"p-code: {hidden}",
                 traits=hidden,
+                recovered=defang(hidden),
             ),
         )
     if vba.stomped:

@@ -40,7 +40,7 @@ from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
 from ...quiet import silenced_logging
 from ...records import replace
-from . import ooxml, vba_traits, xlm
+from . import ooxml, vba_fold, vba_traits, xlm
 from .report import (
     MAX_ITEMS,
     DdeField,
@@ -48,6 +48,7 @@ from .report import (
     ExternalTarget,
     OfficeReport,
     Options,
+    Trait,
     VbaReport,
     XlmReport,
     clip,
@@ -114,7 +115,8 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
             code_parts.append(str(code))
             modules += 1
         source = "\n".join(code_parts)[: options.max_code_chars]
-        forms = "\n".join(str(text) for _c, _s, text in parser.extract_form_strings())
+        form_strings = [str(text) for _c, _s, text in parser.extract_form_strings()]
+        forms = "\n".join(form_strings)
         scanned = f"{source}\n{forms[: options.max_code_chars]}"
         autoexec = _found(_AUTOEXEC, scanned)
         suspicious = _found(_SUSPICIOUS, scanned)
@@ -122,6 +124,7 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
             suspicious.extend(SUSPICIOUS_KEYWORDS_NOREGEX_FLAT)
         raptor = MacroRaptor(source)
         raptor.scan()
+        traits, recovered, urls = _folded(source, form_strings)
         report = VbaReport(
             modules=modules,
             autoexec=_unique(autoexec),
@@ -129,13 +132,37 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
             raptor_autoexec=clip(raptor.autoexec_match or "", 60),
             raptor_write=clip(raptor.write_match or "", 60),
             raptor_execute=clip(raptor.execute_match or "", 60),
-            traits=vba_traits.dropper_traits(source),
+            traits=traits,
+            recovered=recovered,
+            recovered_urls=urls,
         )
         if options.stomping:
             report = _stomping(parser, "\n".join(code_parts), report)
         return report, None
     finally:
         parser.close()
+
+
+def _folded(
+    source: str, forms: list[str]
+) -> tuple[tuple[Trait, ...], tuple[str, ...], tuple[str, ...]]:
+    """Dropper traits, the strings the macro builds at run time and the URLs in them.
+
+    The source's own traits come first, then those only the folded strings or the form
+    strings show (one per kind), then junk arithmetic: an obfuscated dropper's command line
+    is never a literal, and its filler lines are a trait of their own.
+    """
+    folded = vba_fold.fold(source, forms)
+    traits = list(vba_traits.dropper_traits(source))
+    kinds = {t.kind for t in traits}
+    extra = vba_traits.recovered_traits([*folded.strings, *vba_fold.bounded_forms(forms)])
+    traits += [t for t in extra if t.kind not in kinds]
+    if folded.junk_arithmetic:
+        excerpt = f"{folded.junk_lines} of {folded.code_lines} lines, {folded.junk_excerpt}"
+        traits.append(Trait(kind="junk_arithmetic", excerpt=clip(excerpt, 80)))
+    recovered = tuple(clip(s) for s in folded.strings[:MAX_ITEMS])
+    urls = tuple(clip(u, 120) for u in vba_fold.urls(folded.strings)[:MAX_ITEMS])
+    return tuple(traits), recovered, urls
 
 
 def _patterns(plain: dict[str, Any], regex: dict[str, Any]) -> list[re.Pattern[str]]:

@@ -33,7 +33,7 @@ class Options:
 class Trait:
     """Something Emotet-style droppers do that business macros do not (see vba_traits)."""
 
-    kind: str  # downloader, lolbin, wmi_process, exe_drop, obfuscation
+    kind: str  # downloader, lolbin, wmi_process, exe_drop, obfuscation, junk_arithmetic
     excerpt: str
 
 
@@ -49,6 +49,10 @@ class VbaReport:
     # Names the p-code uses that the source does not contain: the source was replaced.
     stomped: tuple[str, ...] = ()
     pcode_traits: tuple[Trait, ...] = ()  # dropper traits of the stomped p-code's strings
+    # Strings the macro builds at run time (vba_fold), the most telling first, clipped, and
+    # the URLs in them: what an obfuscated dropper would run and fetch.
+    recovered: tuple[str, ...] = ()
+    recovered_urls: tuple[str, ...] = ()
 
     @property
     def autoexec_exec(self) -> bool:

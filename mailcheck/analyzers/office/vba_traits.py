@@ -13,6 +13,7 @@ Pure functions on text; they run in the worker next to olevba, on bounded source
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .report import MAX_ITEMS, Trait, clip
 
@@ -91,6 +92,18 @@ def dropper_traits(code: str) -> tuple[Trait, ...]:
         or _first(_HEX, joined),
     )
     return tuple(found)
+
+
+def recovered_traits(strings: Sequence[str]) -> tuple[Trait, ...]:
+    """Dropper traits of strings a macro builds at run time (vba_fold) or reads from its
+    forms, each matched as a literal of its own. Never `obfuscation`: a base64 or hex blob
+    there is data that was already decoded or shown, not a string hidden in the source."""
+    lines: list[str] = []
+    for text in strings:
+        flat = text.replace("\r", " ").replace("\n", " ")
+        for variant in dict.fromkeys((flat, flat.replace("^", ""))):  # cmd's ^ escapes
+            lines.append('x = "' + variant.replace('"', '""') + '"')
+    return tuple(t for t in dropper_traits("\n".join(lines)) if t.kind != "obfuscation")
 
 
 # pcodedmp prints one instruction per tab-indented line: "\tLd Name", "\tLitStr 0x0005 "abc"".
