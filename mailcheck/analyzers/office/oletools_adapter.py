@@ -96,7 +96,9 @@ def _unique(values: list[str]) -> tuple[str, ...]:
 # --- VBA -----------------------------------------------------------------------------------------
 
 
-def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | None]:
+def _vba(
+    data: bytes, options: Options, package: ooxml.Package | None = None
+) -> tuple[VbaReport | None, XlmReport | None]:
     parser = VBA_Parser("attachment", data=data)
     try:
         if parser.type == TYPE_TEXT:  # olevba's fallback: any text "is" VBA source
@@ -117,6 +119,8 @@ def _vba(data: bytes, options: Options) -> tuple[VbaReport | None, XlmReport | N
         source = "\n".join(code_parts)[: options.max_code_chars]
         form_strings = [str(text) for _c, _s, text in parser.extract_form_strings()]
         forms = "\n".join(form_strings)
+        if package is not None:  # read after the keywords: document text is not code
+            form_strings += ooxml.document_strings(package, source)
         scanned = f"{source}\n{forms[: options.max_code_chars]}"
         autoexec = _found(_AUTOEXEC, scanned)
         suspicious = _found(_SUSPICIOUS, scanned)
@@ -385,7 +389,9 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         if kind != "rtf":
             stomping = options.stomping and kind not in _NO_PCODE
             vba_options = replace(options, stomping=stomping)
-            vba, xlm_report = checks.run("olevba", lambda: _vba(data, vba_options)) or (None, None)
+            vba, xlm_report = checks.run(
+                "olevba", lambda: _vba(data, vba_options, package)
+            ) or (None, None)
         if kind == "xls":
             xlm_report = checks.run("xlm", lambda: _biff_xlm(data, options))
         if package is not None:

@@ -187,3 +187,46 @@ def _scan_binary(
             collector.name(text)
         else:
             collector.formula(text)
+
+
+# --- strings a macro can read from its own document ---------------------------------------------
+
+# What the VBA source must mention for each kind of document string to be looked at: a
+# document's text or cells mentioning PowerShell is no evidence unless its macro reads them.
+_READS = (
+    ("variables", re.compile(r"\.Variables\b", re.I), ("word/settings.xml",)),
+    ("properties", re.compile(r"DocumentProperties\b", re.I), ("docprops/custom.xml",)),
+    (
+        "text",
+        re.compile(
+            r"\.(?:Content|Paragraphs|ContentControls|TextFrame2?|Shapes|StoryRanges)\b"
+            r"|\.Range\.Text\b",
+            re.I,
+        ),
+        ("word/document.xml",),
+    ),
+    ("cells", re.compile(r"\.(?:Cells|Range)\s*\(|\.Value\b", re.I), ("xl/sharedstrings.xml",)),
+)
+_VALUE_TAGS = frozenset({"lpwstr", "lpstr", "bstr", "t"})
+_MAX_STRINGS = 256
+
+
+def document_strings(package: Package, source: str) -> list[str]:
+    """Doc variables, custom property values, body text and shared cell strings of the
+    package, each only where `source` reads that kind: where droppers keep a payload the
+    macro source never spells out. Bounded by the package's part size and a count."""
+    out: list[str] = []
+    for kind, reads, parts in _READS:
+        if not reads.search(source):
+            continue
+        for part in parts:
+            root = package.xml(part)
+            if root is None:
+                continue
+            if kind == "variables":
+                out.extend(_attr(e, "val") for e in _iter(root, "docVar"))
+            elif kind == "text":
+                out.extend("".join(t.text or "" for t in _iter(p, "t")) for p in _iter(root, "p"))
+            else:
+                out.extend(e.text or "" for e in root.iter() if _local(e.tag) in _VALUE_TAGS)
+    return [s for s in out if s.strip()][:_MAX_STRINGS]
