@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import attachment_type, office, parsing, payloads, sender, thread
+from . import attachment_type, links, office, parsing, payloads, sender, thread
 from .interface import Analyzer, AttachmentAnalyzer, MessageAnalyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     *parsing.ANALYZERS,
     *sender.ANALYZERS,
     *thread.ANALYZERS,
+    *links.ANALYZERS,
     *attachment_type.ANALYZERS,
     *office.ANALYZERS,
     *payloads.ANALYZERS,

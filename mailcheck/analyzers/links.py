@@ -1,0 +1,271 @@
+"""Payloads delivered as links: a body that links to an archive, a macro document, a disk
+image, a script or a program instead of attaching it.
+
+Emotet's hijacked replies carried such links to files on compromised web servers
+(`https://<hacked WordPress>/wp-content/uploads/2022/03/invoice_0301.zip`). Only the URL
+text is judged, never fetched. A payload link alone is a weak note (`link.payload`); it is
+`link.payload_suspicious_host` when its host is unrelated to the sender's organisation and
+the link shows one of the tricks such links used: link text showing another host than the
+real one, a bare IP address, or a path in a content-management system's own folders
+(`/wp-content/`, `/wp-includes/`, `/wp-admin/`, `/cgi-bin/`, `/.well-known/`). A displayed
+URL whose host differs from the real one is `link.anchor_mismatch` even without a payload.
+One finding per trick; the other tricks of the same link are its facts. A link written
+defanged (`hxxps://`, `[.]`) cannot be clicked as it stands, so it is at most a note.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..links_extract import URL_PATTERN, Link, find_links, refang
+from ..model import Evidence
+from ..records import record
+from ..report.sanitize import clean_text, defang
+from ..thread.identity import FREEMAIL, domain_of, organisation
+from .interface import Hit, MessageAnalyzer, MessageContext
+
+PAYLOAD_EXTENSIONS = (
+    # archives
+    ".zip", ".rar", ".7z", ".gz", ".tgz", ".cab", ".ace", ".arj", ".lzh",
+    # macro-enabled Office, and the legacy formats that may hold macros
+    ".docm", ".xlsm", ".xlsb", ".pptm", ".dotm", ".xlam", ".xls", ".doc",
+    # OneNote, disk images
+    ".one", ".onepkg", ".iso", ".img", ".vhd", ".vhdx",
+    # scripts
+    ".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta", ".ps1", ".bat", ".cmd",
+    # programs (not .com: in a URL, "/redhotjazz.com" names a site, not a DOS program)
+    ".exe", ".scr", ".msi", ".dll", ".pif", ".cpl",
+    # shortcuts and search connectors
+    ".lnk", ".url", ".library-ms", ".search-ms",
+)  # fmt: skip
+# Folders of a content-management system's own code and uploads: files there were dropped
+# on compromised sites far more often than published on purpose.
+CMS_FOLDERS = ("/wp-content/", "/wp-includes/", "/wp-admin/", "/cgi-bin/", "/.well-known/")
+_MAX_EVIDENCE = 5  # links shown per finding; the rest are counted
+_MAX_QUERY_PARAMS = 50
+_MAX_EMBEDDED = 3  # URLs inside a link's query (redirectors, Safe Links) that are judged
+_URL_CHARS = 200  # URL length shown in evidence
+
+
+@record
+class _Target:
+    url: str
+    host: str  # lower case, no port, no trailing dot
+    name: str  # the file name that ends in a payload type ("" when none)
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.rstrip(".").lower()
+
+
+# A library that answers a query runs on the server (IIS ISAPI, `eBayISAPI.dll?ViewItem`):
+# nothing is downloaded. Not .exe: `setup.exe?dl=1` is how file-sharing sites serve one.
+_SERVER_PROGRAMS = (".dll",)
+
+
+def _payload_name(segment: str, query: str = "") -> str:
+    name = unquote(segment).strip().lower()
+    if query and name.endswith(_SERVER_PROGRAMS):
+        return ""
+    for ext in PAYLOAD_EXTENSIONS:
+        if name.endswith(ext) and len(name) > len(ext):
+            return name
+    return ""
+
+
+def _target(url: str) -> tuple[_Target, str] | None:
+    """The target and the query of one URL; None when it names no host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = _host(url)
+    if not host:
+        return None
+    name = _payload_name(parts.path.rpartition("/")[2], parts.query)
+    return _Target(url=url, host=host, name=name), parts.query
+
+
+def _targets(url: str) -> Iterator[_Target]:
+    """The link itself, and any URL handed over in its query (a redirector's target)."""
+    read = _target(url)
+    if read is None:
+        return
+    target, query = read
+    embedded: list[_Target] = []
+    for _, value in parse_qsl(query)[:_MAX_QUERY_PARAMS]:
+        if URL_PATTERN.match(value):
+            inner = _target(refang(value)[0])
+            if inner is not None and len(embedded) < _MAX_EMBEDDED:
+                embedded.append(inner[0])
+        elif not target.name and len(value) < 256:
+            # download.php?file=invoice.zip
+            name = _payload_name(value.rpartition("/")[2])
+            target = _Target(url=target.url, host=target.host, name=name)
+    yield target
+    yield from embedded
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _shown_host(shown: str) -> str:
+    """The host of a URL the link's text displays ("" when it displays no URL)."""
+    match = URL_PATTERN.search(shown)
+    if match is None:
+        return ""
+    return _host(refang(match.group(0))[0])
+
+
+def _same_org(a: str, b: str) -> bool:
+    return a == b or organisation(a) == organisation(b)
+
+
+@record
+class _Sender:
+    orgs: frozenset[str]  # organisations of From and Sender (not free-mail providers)
+    domains: tuple[str, ...]  # internal and trusted domains of the configuration
+
+    def related(self, host: str) -> bool:
+        if any(host == d or host.endswith("." + d) for d in self.domains):
+            return True
+        return organisation(host) in self.orgs
+
+
+def _sender(ctx: MessageContext) -> _Sender:
+    message = ctx.message
+    addresses = [a.addr for a in (message.from_, message.sender) if a is not None]
+    orgs = {organisation(domain_of(addr)) for addr in addresses if "@" in addr}
+    orgs = {org for org in orgs if org and org not in FREEMAIL}
+    domains = tuple(d.lower() for d in (*ctx.config.internal_domains, *ctx.config.trusted_domains))
+    return _Sender(orgs=frozenset(orgs), domains=domains)
+
+
+def _show(url: str) -> str:
+    return defang(clean_text(url, _URL_CHARS))
+
+
+def _show_host(host: str) -> str:
+    return clean_text(host, 100).replace(".", "[.]")
+
+
+def _mismatch(link: Link, host: str) -> str:
+    """The host the link's text shows when it is another organisation's than `host` and the
+    link does not hand it over either (a redirector passing on the shown address)."""
+    shown = _shown_host(link.shown)
+    if not shown or _same_org(shown, host):
+        return ""
+    handed_over = [t.host for t in _targets(link.url)][1:]
+    if any(_same_org(shown, inner) for inner in handed_over):
+        return ""
+    return shown
+
+
+def _tricks(link: Link, target: _Target, shown: str) -> list[str]:
+    tricks = []
+    if shown:
+        tricks.append(f"shown {_show_host(shown)}")
+    if _is_ip(target.host):
+        tricks.append("IP address")
+    path = urlsplit(target.url).path.lower()
+    tricks.extend(folder for folder in CMS_FOLDERS if folder in path)
+    return tricks
+
+
+def _evidence(ctx: MessageContext, link: Link, *facts: tuple[str, str]) -> Evidence:
+    return Evidence(
+        location=f"{ctx.prefix}part {link.location}",
+        excerpt=_show(link.url),
+        facts=(("url", _show(link.url)), *facts),
+    )
+
+
+def check_links(ctx: MessageContext) -> Iterator[Hit]:
+    message = ctx.message
+    bodies = (
+        (body.location, body.mime_type, body.text)
+        for body in message.bodies
+        if body.mime_type in ("text/plain", "text/html")
+    )
+    found = find_links(bodies, max_urls=ctx.limits.max_urls, max_chars=ctx.limits.max_text_chars)
+    sender = _sender(ctx)
+    sender_org = ", ".join(sorted(sender.orgs)) or "-"
+    by_id: dict[str, list[Evidence]] = {}
+    for link in found.links:
+        outer_host = _host(link.url)
+        shown = _mismatch(link, outer_host) if link.shown and outer_host else ""
+        reported = False
+        for target in _targets(link.url):
+            if not target.name:
+                continue
+            host_facts = (
+                ("host", _show_host(target.host)),
+                ("file_name", clean_text(target.name, 100)),
+                ("sender_org", sender_org),
+            )
+            tricks = _tricks(link, target, shown)
+            if tricks and not link.defanged and not sender.related(target.host):
+                evidence = _evidence(ctx, link, *host_facts, ("tricks", ", ".join(tricks)))
+                by_id.setdefault("link.payload_suspicious_host", []).append(evidence)
+            else:
+                defanged = "yes" if link.defanged else "no"
+                evidence = _evidence(ctx, link, *host_facts, ("defanged", defanged))
+                by_id.setdefault("link.payload", []).append(evidence)
+            reported = True
+            break
+        if (
+            shown
+            and not reported
+            and not link.defanged
+            # The sender's own site redirecting, or its mailer's click tracker showing it.
+            and not sender.related(outer_host)
+            and not sender.related(shown)
+        ):
+            evidence = _evidence(
+                ctx,
+                link,
+                ("host", _show_host(outer_host)),
+                ("shown", _show(link.shown)),
+                ("shown_host", _show_host(shown)),
+                ("sender_org", sender_org),
+            )
+            by_id.setdefault("link.anchor_mismatch", []).append(evidence)
+    for finding_id, seen in by_id.items():
+        first = seen[0]
+        facts = (*first.facts, ("links", str(len(seen))))
+        first = Evidence(location=first.location, excerpt=first.excerpt, facts=facts)
+        yield Hit(id=finding_id, evidence=(first, *seen[1:_MAX_EVIDENCE]))
+    if found.cut:
+        evidence = Evidence(
+            location=f"{ctx.prefix}body",
+            facts=(
+                ("limit", str(ctx.limits.max_urls)),
+                ("max_chars", str(ctx.limits.max_text_chars)),
+            ),
+        )
+        yield Hit(id="limit.max_urls", evidence=(evidence,))
+
+
+ANALYZERS = (
+    MessageAnalyzer(
+        name="links.payload",
+        emits=(
+            "link.payload",
+            "link.payload_suspicious_host",
+            "link.anchor_mismatch",
+            "limit.max_urls",
+        ),
+        run=check_links,
+    ),
+)
