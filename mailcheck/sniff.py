@@ -88,6 +88,11 @@ mht|multipart/related|.mht .mhtml|message/rfc822 application/x-mimearchive
 activemime|application/x-mso|.mso|application/x-activemime
 slk|application/x-sylk|.slk .sylk|@excel
 lnk|application/x-ms-shortcut|.lnk|application/x-mslnk
+internet-shortcut|application/x-mswinurl|.url|application/internet-shortcut application/x-url
+scf|application/x-ms-scf|.scf|
+library-ms|application/windows-library+xml|.library-ms .searchconnector-ms .search-ms
+    |application/windows-search-connector+xml application/xml
+desktop|application/x-desktop|.desktop|application/x-gnome-app-info
 onenote|application/onenote|.one .onepkg .onetoc2|application/msonenote application/x-onenote
 pe|application/vnd.microsoft.portable-executable|.exe .dll .scr .sys .cpl .ocx .com
     |application/x-msdownload application/x-dosexec application/x-msdos-program application/exe
@@ -134,6 +139,7 @@ _SCRIPT_EXTS = {
     ".wsf": ".wsf",
 }
 _TEXT_LIKE = frozenset({"text", "script", "html", "xml", "eml", "mht", "svg", "slk", "rtf"})
+_TEXT_LIKE |= {"internet-shortcut", "scf", "library-ms", "desktop"}  # shortcut files in text
 # Every extension some kind claims: a name ending in anything else ("nice.name",
 # "Delivery No. 98908") says nothing about its content and cannot be contradicted.
 _KNOWN_EXTS = frozenset(
@@ -455,6 +461,36 @@ def _shebang_ext(body: str) -> str:
     return ".sh"
 
 
+# Shortcut files kept as text: an INI file (.url, .scf, .desktop) whose first section is
+# any header and which has the shortcut's section with its key, or Windows library / search
+# XML by its root element. By content, so a .url renamed .txt or in an archive is found.
+_INI_START = re.compile(r"(?:[;#][^\n]*\n\s*)*\[")
+_INI_SECTION_KEY = r"^[ \t]*\[{}\][ \t]*\r?$(?:\n(?![ \t]*\[).*)*?\n[ \t]*{}[ \t]*="
+_INI_SHORTCUTS = tuple(
+    (kind, re.compile(_INI_SECTION_KEY.format(section, key), re.M))
+    for kind, section, key in (
+        ("internet-shortcut", "internetshortcut", "url"),
+        ("scf", "shell", "(?:command|iconfile)"),
+        ("desktop", "desktop entry", "(?:exec|url)"),
+    )
+)
+_SHELL_XML = re.compile(
+    r"(?:<\?xml[^>]{0,300}>\s*)?(?:<!--.{0,2000}?-->\s*)*"
+    r"<(?:[\w.-]{1,32}:)?(?:librarydescription|searchconnectordescription|persistedquery)[\s>/]",
+    re.S,
+)
+
+
+def _sniff_shortcut_text(low: str) -> Sniffed | None:
+    if low.startswith("<"):
+        return _mk("library-ms") if _SHELL_XML.match(low) else None
+    if _INI_START.match(low):
+        for kind, pattern in _INI_SHORTCUTS:
+            if pattern.search(low):
+                return _mk(kind)
+    return None
+
+
 def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
     text = _as_text(data)
     if text is None:
@@ -465,6 +501,9 @@ def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
         return _script(_shebang_ext(body))
     fields = _headers(body)
     found = _sniff_mail(fields, text) if fields else None
+    if found:
+        return found
+    found = _sniff_shortcut_text(body[:_HEAD].lower())
     if found:
         return found
     if "<hta:application" in low:

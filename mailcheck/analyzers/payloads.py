@@ -18,6 +18,25 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         run=deferred("mailcheck.analyzers.shortcut", "shortcuts"),
         kinds=frozenset({"lnk"}),
     ),
+    # .url, .scf, .library-ms / .searchConnector-ms / .search-ms and .desktop files; text
+    # kinds only when the name is one of these (shortcut_files.KINDS, kept in sync by a test).
+    AttachmentAnalyzer(
+        name="payload.shortcut_files",
+        emits=(
+            "attachment.url_shortcut",
+            "attachment.url_shortcut_web",
+            "attachment.remote_icon",
+            "attachment.library_ms",
+            "attachment.scf",
+            "attachment.desktop_entry",
+            "attachment.shortcut_file",
+        ),
+        run=deferred("mailcheck.analyzers.shortcut_files", "shortcut_files"),
+        kinds=frozenset(
+            {"internet-shortcut", "scf", "library-ms", "desktop", "text", "xml", "script"}
+            | {"unknown"}
+        ),
+    ),
     AttachmentAnalyzer(
         name="payload.onenote",
         emits=(
