@@ -146,6 +146,7 @@ class _Extractor:
                     passwords=passwords(),
                     budget=self.budget,
                     depth=depth,
+                    role=role,
                 )
                 opened = opener(request)
                 self.out.hits.extend(opened.hits)

@@ -47,6 +47,21 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         run=deferred("mailcheck.analyzers.onenote", "notebooks"),
         kinds=frozenset({"onenote"}),
     ),
+    # HTML and SVG attachments (smuggling, redirects, password forms, SVG scripts); text
+    # kinds only when the name is a page's (smuggling.KINDS, kept in sync by a test).
+    AttachmentAnalyzer(
+        name="payload.smuggling",
+        emits=(
+            "attachment.html_smuggling",
+            "attachment.html_smuggling_suspected",
+            "attachment.html_redirect",
+            "attachment.html_redirect_meta",
+            "attachment.html_credential_form",
+            "attachment.svg_script",
+        ),
+        run=deferred("mailcheck.analyzers.smuggling", "pages"),
+        kinds=frozenset({"html", "svg", "text", "xml", "unknown"}),
+    ),
     *executables.ANALYZERS,
     *padding.ANALYZERS,
 )

@@ -53,6 +53,7 @@ OPENERS: dict[str, Opener] = {
         (("tnef",), _lazy("tnef", "open_tnef")),
         (("iso", "img"), _lazy("disk_image", "open_image")),
         (("rar", "cab"), _lazy("unsupported", "open_unsupported")),
+        (("html", "svg"), _lazy("html_blob", "open_page")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
     )
     for kind in kinds
@@ -60,7 +61,8 @@ OPENERS: dict[str, Opener] = {
 
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
 # decrypted copy of an encrypted document, so a plain .doc is still one file to analyse.
-ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS)
+# Web pages (html_blob) only yield what their scripts would decode; the page stays a file.
+ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - {"html", "svg"}
 
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",
