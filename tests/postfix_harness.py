@@ -48,6 +48,7 @@ import smtplib
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -129,6 +130,30 @@ def make_traversable(path: Path) -> None:
         mode = directory.stat().st_mode
         if not mode & stat.S_IXOTH:
             directory.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+
+
+MILTER_START_SECONDS = 120.0  # a cold start imports the pipeline in every worker
+
+
+def start_milter(socket_path: Path, log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """`mailcheck milter` listening on the UNIX socket `socket_path` (stderr appended to
+    `log`), returned once the socket exists; RuntimeError if it exits or never listens."""
+    socket_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "mailcheck", "milter", "--socket", f"unix:{socket_path}"]
+    process = subprocess.Popen(
+        [*command, *options],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
+    deadline = time.monotonic() + MILTER_START_SECONDS
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait(10)
+            raise RuntimeError(f"the milter did not open its socket: {log.read_text()[-2000:]}")
+        time.sleep(0.05)
+    return process
 
 
 class _PortTaken(RuntimeError):

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from postfix_harness import start_milter
 
 from tools.payload_fixtures import build_pe_stub as tiny_exe
 
 pytest.importorskip("Milter", reason="pymilter is not installed (pip install '.[milter]')")
 constants = pytest.importorskip("miltertest.constants")
 client = pytest.importorskip("miltertest.client")
-
-START_SECONDS = 120
 
 
 @dataclass
@@ -64,30 +63,11 @@ class Milter:
         settings = folder / "mailcheck.toml"
         settings.write_text(config, encoding="utf-8")
         self.log = folder / "milter.log"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mailcheck",
-                "milter",
-                "--socket",
-                f"unix:{self.path}",
-                "--workers",
-                "1",
-                "--timeout",
-                str(timeout),
-                "--config",
-                str(settings),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"),
+        self.process = start_milter(
+            self.path,
+            self.log,
+            *("--workers", "1", "--timeout", str(timeout), "--config", str(settings)),
         )
-        deadline = time.monotonic() + START_SECONDS
-        while not self.path.exists():
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, "the milter did not open its socket"
-            time.sleep(0.05)
 
     def send(self, headers: list[tuple[str, str]], body: bytes) -> Reply:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:

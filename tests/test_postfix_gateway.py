@@ -13,14 +13,19 @@ from __future__ import annotations
 import base64
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from postfix_harness import PrivatePostfix, SendResult, make_traversable, postfix_available
+from postfix_harness import (
+    PrivatePostfix,
+    SendResult,
+    make_traversable,
+    postfix_available,
+    start_milter,
+)
 
 from tools.payload_fixtures import build_pe_stub
 
@@ -29,7 +34,6 @@ _UNAVAILABLE = postfix_available()
 if _UNAVAILABLE is not None:
     pytest.skip(f"Postfix cannot run here: {_UNAVAILABLE}", allow_module_level=True)
 
-START_SECONDS = 120
 Gateway = tuple[PrivatePostfix, "MilterProcess"]
 
 
@@ -47,31 +51,11 @@ class MilterProcess:
         make_traversable(folder)
 
     def start(self) -> None:
-        self.socket.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mailcheck",
-                "milter",
-                "--socket",
-                f"unix:{self.socket}",
-                "--socket-mode",
-                "666",
-                "--workers",
-                "2",
-                "--config",
-                str(self.settings),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("ab"),
+        self.process = start_milter(
+            self.socket,
+            self.log,
+            *("--socket-mode", "666", "--workers", "2", "--config", str(self.settings)),
         )
-        deadline = time.monotonic() + START_SECONDS
-        while not self.socket.exists():
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, "the milter did not open its socket"
-            time.sleep(0.05)
 
     def signal(self, signum: int) -> None:
         assert self.process is not None

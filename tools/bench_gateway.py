@@ -18,7 +18,6 @@ import argparse
 import base64
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from postfix_harness import (  # noqa: E402
     PrivatePostfix,
     make_traversable,
     postfix_available,
+    start_milter,
     throughput,
 )
 
@@ -75,29 +75,14 @@ class Milter:
         folder.mkdir(parents=True, exist_ok=True)
         make_traversable(folder)
         self.socket = folder / "milter.sock"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mailcheck",
-                "milter",
-                "--socket",
-                f"unix:{self.socket}",
-                "--socket-mode",
-                "666",
-                "--workers",
-                str(workers),
-                "--timeout",
-                str(timeout),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=(folder / "milter.log").open("wb"),
-        )
-        deadline = time.monotonic() + 120
-        while not self.socket.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the milter did not start: see {folder / 'milter.log'}")
-            time.sleep(0.05)
+        try:
+            self.process = start_milter(
+                self.socket,
+                folder / "milter.log",
+                *("--socket-mode", "666", "--workers", str(workers), "--timeout", str(timeout)),
+            )
+        except RuntimeError as exc:
+            raise SystemExit(str(exc)) from exc
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
