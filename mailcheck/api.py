@@ -258,6 +258,11 @@ def open_regular(path: Path) -> BinaryIO:
         raise
 
 
+def input_error(path: str, exc: OSError) -> ScanError:
+    """An input that could not be opened or read, with the system's reason."""
+    return ScanError(source=Source(path=path), reason=exc.strerror or str(exc))
+
+
 class NotRegularFileError(OSError):
     """A path that is a FIFO, socket or device: never read as a message."""
 
@@ -287,11 +292,8 @@ def scan_path(
     """Every message in one file (an mbox yields one result per message)."""
     try:
         handle = open_regular(path)
-    except NotRegularFileError as exc:
-        yield ScanError(source=Source(path=str(path)), reason=str(exc))
-        return
-    except OSError as exc:
-        yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
+    except OSError as exc:  # NotRegularFileError too: its message is the reason
+        yield input_error(str(path), exc)
         return
     with handle:
         try:
@@ -305,7 +307,7 @@ def scan_path(
                 passwords=passwords,
             )
         except OSError as exc:  # an I/O error while reading (a vanished network share)
-            yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
+            yield input_error(str(path), exc)
 
 
 def iter_files(directory: Path) -> Iterator[Path | ScanError]:

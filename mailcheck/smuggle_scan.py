@@ -20,6 +20,15 @@ import binascii
 import re
 from collections.abc import Iterator
 
+from .names import (
+    ARCHIVE_EXTS,
+    DISK_IMAGE_EXTS,
+    EXECUTABLE_EXTS,
+    MACRO_DOCUMENT_EXTS,
+    ONENOTE_EXTS,
+    SHORTCUT_EXTS,
+    real_extension,
+)
 from .records import record
 from .sniff import Sniffed, sniff
 
@@ -47,12 +56,15 @@ MARKUP_KINDS = frozenset({"html", "svg"})
 # Decoded kinds that are ordinary page content: pictures, sounds, fonts, text data.
 _BENIGN_KINDS = frozenset({"text", "xml", "empty"})
 # File names a page has no business saving for its reader.
-PAYLOAD_EXTS = _words(
-    ".zip .7z .rar .gz .tgz .bz2 .xz .tar .cab .arj .ace .lzh .z .uue .jar .iso .img .vhd "
-    ".vhdx .exe .dll .scr .com .pif .cpl .msi .msp .js .jse .vbs .vbe .wsf .wsh .hta .bat "
-    ".cmd .ps1 .psm1 .msc .lnk .url .scf .library-ms .search-ms .one .onepkg .docm .dotm "
-    ".xlsm .xltm .xlam .xlsb .pptm .potm .ppam .ppsm .sldm .xll .appx .msix .appinstaller "
-    ".chm .reg"
+PAYLOAD_EXTS = (
+    ARCHIVE_EXTS
+    | _words(".z .uue .jar")
+    | DISK_IMAGE_EXTS
+    | EXECUTABLE_EXTS
+    | SHORTCUT_EXTS
+    | ONENOTE_EXTS
+    | MACRO_DOCUMENT_EXTS
+    | _words(".xll .appx .msix .appinstaller .chm .reg")
 )
 # Not .xls / .doc / .html: web pages export tables as "report.xls" through a Blob.
 
@@ -242,9 +254,7 @@ class Page:
 
 
 def payload_name(name: str) -> bool:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].rstrip(" .").lower()
-    stem, dot, ext = base.rpartition(".")
-    return bool(dot and stem) and "." + ext in PAYLOAD_EXTS
+    return real_extension(name) in PAYLOAD_EXTS
 
 
 # --- decoding ------------------------------------------------------------------------------

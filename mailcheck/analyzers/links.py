@@ -21,25 +21,39 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..links_extract import URL_PATTERN, Link, find_links, refang
 from ..model import Evidence
+from ..names import (
+    ARCHIVE_EXTS,
+    BINARY_EXTS,
+    DISK_IMAGE_EXTS,
+    INSTALLER_EXTS,
+    MACRO_DOCUMENT_EXTS,
+    ONENOTE_EXTS,
+    SCRIPT_EXTS,
+    SHORTCUT_EXTS,
+    real_extension,
+)
 from ..records import record
 from ..report.sanitize import clean_text, defang
 from ..thread.identity import FREEMAIL, domain_of, organisation
 from .interface import Hit, MessageAnalyzer, MessageContext
 
-PAYLOAD_EXTENSIONS = (
-    # archives
-    ".zip", ".rar", ".7z", ".gz", ".tgz", ".cab", ".ace", ".arj", ".lzh",
-    # macro-enabled Office, and the legacy formats that may hold macros
-    ".docm", ".xlsm", ".xlsb", ".pptm", ".dotm", ".xlam", ".xls", ".doc",
-    # OneNote, disk images
-    ".one", ".onepkg", ".iso", ".img", ".vhd", ".vhdx",
-    # scripts
-    ".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta", ".ps1", ".bat", ".cmd",
-    # programs (not .com: in a URL, "/redhotjazz.com" names a site, not a DOS program)
-    ".exe", ".scr", ".msi", ".dll", ".pif", ".cpl",
-    # shortcuts and search connectors
-    ".lnk", ".url", ".library-ms", ".search-ms",
-)  # fmt: skip
+# What a link may download that infects: the name sets every payload check shares, plus
+# the legacy Office formats that may hold macros. Not .com: in a URL, "/redhotjazz.com"
+# names a site, not a DOS program.
+PAYLOAD_EXTENSIONS = tuple(
+    sorted(
+        ARCHIVE_EXTS
+        | MACRO_DOCUMENT_EXTS
+        | {".xls", ".doc"}
+        | ONENOTE_EXTS
+        | DISK_IMAGE_EXTS
+        | SCRIPT_EXTS
+        | (BINARY_EXTS - {".com"})
+        | INSTALLER_EXTS
+        | SHORTCUT_EXTS
+    )
+)
+_PAYLOAD = frozenset(PAYLOAD_EXTENSIONS)
 # Folders of a content-management system's own code and uploads: files there were dropped
 # on compromised sites far more often than published on purpose.
 CMS_FOLDERS = ("/wp-content/", "/wp-includes/", "/wp-admin/", "/cgi-bin/", "/.well-known/")
@@ -73,10 +87,7 @@ def _payload_name(segment: str, query: str = "") -> str:
     name = unquote(segment).strip().lower()
     if query and name.endswith(_SERVER_PROGRAMS):
         return ""
-    for ext in PAYLOAD_EXTENSIONS:
-        if name.endswith(ext) and len(name) > len(ext):
-            return name
-    return ""
+    return name if real_extension(name) in _PAYLOAD else ""
 
 
 def _target(url: str) -> tuple[_Target, str] | None:

@@ -110,7 +110,7 @@ def _backend(options: Options) -> Backend:
 def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     """The whole audit; the reports and the names of the files written."""
     from . import runner
-    from .journal import Journal, finished_units
+    from .journal import JOURNAL, Journal, finished_units
     from .plan import BATCH, batches, make_plan
     from .progress import make_progress
     from .reports import CSV, ERRORS, HTML, RESULTS, build, remaining
@@ -118,7 +118,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     started = time.monotonic()
     paths = prepare(options)
     plan = make_plan(list(paths))
-    journal_path = options.out / "audit-journal.jsonl"
+    journal_path = options.out / JOURNAL
     done = finished_units(journal_path) if options.resume else set()
     todo = remaining(plan, done)
     backend = _backend(options)

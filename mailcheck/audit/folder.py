@@ -205,16 +205,20 @@ class Folder:
         return hits
 
 
-_AUTOMATIC_WORDS = re.compile(
-    r"(?:^|[._+-])(?:rss|feeds?|news(?:letter)?|lists?|bounces?|no-?reply|do-?not-?reply|"
-    r"notifications?|notify|alerts?|mailer|daemon|postmaster|digest|updates?|calendar)(?:$|[._+-])",
+# Feeds and digests, which the thread checks' notions of systems and lists do not cover.
+_FEED_LOCAL = re.compile(
+    r"(?:^|[._+-])(?:rss|feeds?|news(?:letter)?|digest|updates?|calendar|daemon|postmaster)"
+    r"(?:$|[._+-])",
     re.IGNORECASE,
 )
 
 
 def _automatic(address: str) -> bool:
-    """An address whose local part names a feed, a list or a notifier."""
-    return _AUTOMATIC_WORDS.search(address.rpartition("@")[0]) is not None
+    """An address of a system, a list or a feed, which speak for many people by design."""
+    from ..thread.context import automated_address, list_address
+
+    local = address.rpartition("@")[0]
+    return automated_address(address) or list_address(address) or bool(_FEED_LOCAL.search(local))
 
 
 def _pairs(locked: MessageIndex, offer: MessageIndex) -> bool:

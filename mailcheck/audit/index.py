@@ -34,23 +34,16 @@ class MessageIndex:
     thread: tuple[str, ...]  # In-Reply-To and References
     locked: tuple[str, ...]  # attachment paths that stayed encrypted
     passwords: tuple[str, ...]  # candidates this message offers
-    hashes: tuple[str, ...]  # sha256 of every attachment (campaigns)
     verdict: str
     score: int
     bulk: bool = False  # a list, a feed or an automatic message: not one person writing
 
 
-_BULK_PRECEDENCE = re.compile(r"^\s*(?:bulk|list|junk)\b", re.I)
-
-
 def is_bulk(parsed: ParsedMessage) -> bool:
-    """Mailing-list, bulk and automatic mail (RFC 2369, RFC 3834, Precedence)."""
-    if parsed.header("List-Id") is not None or parsed.header("List-Unsubscribe") is not None:
-        return True
-    if _BULK_PRECEDENCE.match(parsed.header("Precedence") or ""):
-        return True
-    submitted = (parsed.header("Auto-Submitted") or "no").strip().lower()
-    return not submitted.startswith("no")
+    """Mailing-list and automatic mail, by the rules the thread checks use."""
+    from ..thread.context import automated, mailing_list
+
+    return bool(mailing_list(parsed)) or automated(parsed)
 
 
 def message_key(path: str, index: int | None) -> str:
@@ -93,16 +86,13 @@ def index_of(parsed: ParsedMessage, result: ScanResult) -> MessageIndex:
         thread=tuple(r for r in (summary.in_reply_to, *summary.references) if r),
         locked=locked,
         passwords=passwords,
-        hashes=tuple(
-            dict.fromkeys(node.sha256 for top in result.attachments for node in top.walk())
-        ),
         verdict=result.verdict.label,
         score=result.verdict.score,
         bulk=is_bulk(parsed),
     )
 
 
-_TUPLES = ("thread", "locked", "passwords", "hashes")
+_TUPLES = ("thread", "locked", "passwords")
 _FIELDS: tuple[str, ...] = MessageIndex.__record_fields__  # type: ignore[attr-defined]
 
 

@@ -68,7 +68,7 @@ class _Range(io.RawIOBase):
 
 
 def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
-    from ..api import ScanError, open_regular, scan_path, scan_stream
+    from ..api import ScanError, input_error, open_regular, scan_path, scan_stream
     from ..catalog import load
     from ..parse.charset import raw_text
     from ..report import json_codec
@@ -109,7 +109,8 @@ def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
     try:
         found = outcomes()
     except OSError as exc:
-        return Done(unit=unit, entries=(Entry(index=None, error=exc.strerror or str(exc)),))
+        reason = input_error(unit.path, exc).reason
+        return Done(unit=unit, entries=(Entry(index=None, error=reason),))
     facts = iter(seen)
     for outcome in found:
         if isinstance(outcome, ScanError):

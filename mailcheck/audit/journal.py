@@ -19,7 +19,7 @@ from typing import Any
 
 from .index import index_to_json
 from .jobs import Done
-from .plan import Stamp, Unit
+from .plan import Unit
 
 JOURNAL = "audit-journal.jsonl"
 
@@ -137,13 +137,6 @@ def records(path: Path, kinds: str) -> Iterator[tuple[int, int, dict[str, Any]]]
             offset += length
 
 
-def read_at(path: Path, offset: int) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        value: dict[str, Any] = json.loads(handle.readline())
-        return value
-
-
 def finished_units(path: Path) -> set[UnitId]:
     """Units the journal holds in full."""
     done: set[UnitId] = set()
@@ -164,7 +157,3 @@ def record_unit(record: dict[str, Any]) -> UnitId | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def stamp_of(record: dict[str, Any]) -> Stamp:
-    return Stamp(size=int(record["size"]), mtime_ns=int(record["mtime"]))

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..api import NotRegularFileError, ScanError, iter_files, open_regular
+from ..api import ScanError, input_error, iter_files, open_regular
 from ..model import Source
 from ..parse.mbox import looks_like_mbox, mbox_offsets
 from ..records import record
@@ -91,11 +91,8 @@ def _units_of(path: Path, order: int) -> Iterator[Unit | ScanError]:
                 return
             handle.seek(0)
             offsets = list(mbox_offsets(handle))
-    except NotRegularFileError as exc:
-        yield ScanError(source=Source(path=str(path)), reason=str(exc))
-        return
     except OSError as exc:
-        yield ScanError(source=Source(path=str(path)), reason=exc.strerror or str(exc))
+        yield input_error(str(path), exc)
         return
     ends = (*offsets[1:], stamp.size)
     for first in range(0, len(offsets), MBOX_RANGE):
