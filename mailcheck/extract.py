@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .containers import OPENERS, Member, OpenRequest
+from .containers import OPENERS, PAGE_KINDS, Member, OpenRequest
 from .containers.session import display_name
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
@@ -135,7 +135,7 @@ class _Extractor:
                     status = "broken"
                 else:
                     children = self.message(nested, path, depth + 1)
-        elif opener is not None and data:
+        elif opener is not None and data and not (role == "body" and sniffed.kind in PAGE_KINDS):
             if not self.budget.depth_ok(depth + 1, item.location):
                 status = "skipped"
             else:
@@ -146,7 +146,6 @@ class _Extractor:
                     passwords=passwords(),
                     budget=self.budget,
                     depth=depth,
-                    role=role,
                 )
                 opened = opener(request)
                 self.out.hits.extend(opened.hits)

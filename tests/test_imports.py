@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 HEAVY = (
@@ -51,6 +52,35 @@ def test_scanning_plain_mail_loads_no_heavy_library() -> None:
     loaded = loaded_after(code)
     assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
     assert "multiprocessing" not in loaded  # no worker without an Office attachment
+
+
+@pytest.mark.parametrize("body", ["text/plain", "text/html"])
+def test_a_message_body_loads_no_attachment_analyzer(body: str) -> None:
+    # Analyzers of attachment kinds that a body shares (text, HTML) are loaded by the first
+    # such attachment, not by every message's own text.
+    code = (
+        "from mailcheck.api import scan_bytes\n"
+        f"scan_bytes(b'From: a@example.com\\r\\nSubject: hi\\r\\nContent-Type: {body}"
+        "\\r\\n\\r\\n<html><body><p>hello, see you</p></body></html>\\r\\n')\n"
+        "import sys\n"
+        "print([m for m in sys.modules if m.startswith('mailcheck.')])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=True, timeout=120, cwd=ROOT
+    )
+    modules = set(json.loads(done.stdout.decode().strip().replace("'", '"')))
+    deferred = {
+        "mailcheck.analyzers.smuggling",
+        "mailcheck.smuggle_scan",
+        "mailcheck.analyzers.shortcut_files",
+        "mailcheck.analyzers.shortcut",
+        "mailcheck.analyzers.onenote",
+        "mailcheck.analyzers.office.analyzer",
+        # Nor is an HTML body opened as a page, or the body searched for archive passwords.
+        "mailcheck.containers.html_blob",
+        "mailcheck.containers.passwords",
+    }
+    assert modules.isdisjoint(deferred), modules & deferred
 
 
 def test_the_office_worker_entry_point_is_light() -> None:

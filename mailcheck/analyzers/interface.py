@@ -55,7 +55,8 @@ class AttachmentAnalyzer:
     name: str
     emits: tuple[str, ...]
     run: Callable[[AttachmentContext], Iterable[Hit]]
-    # Only items whose sniffed kind is in this set are offered; empty means all.
+    # Only items whose sniffed kind is in this set are offered; empty means all. Body parts
+    # (the message's own text and HTML) are never offered.
     kinds: frozenset[str] = frozenset()
 
 

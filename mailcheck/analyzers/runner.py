@@ -115,6 +115,10 @@ class Runner:
                     self._run(analyzer.name, analyzer.emits, analyzer.run, ctx, where)
             elif isinstance(analyzer, AttachmentAnalyzer):
                 for item in items:
+                    # A message's own text and HTML are shown, never opened as files: no
+                    # attachment check applies to them (nor is its module loaded for them).
+                    if item.role == "body":
+                        continue
                     if analyzer.kinds and item.sniffed.kind not in analyzer.kinds:
                         continue
                     actx = AttachmentContext(

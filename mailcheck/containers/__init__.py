@@ -44,6 +44,10 @@ def _guarded(opener: Opener) -> Opener:
     return run
 
 
+# Web pages: opened only as attachments. A message's own HTML body is shown by the mail
+# client, never saved and opened in a browser, so nothing its scripts build is a member.
+PAGE_KINDS = frozenset({"html", "svg"})
+
 OPENERS: dict[str, Opener] = {
     kind: _guarded(opener)
     for kinds, opener in (
@@ -53,7 +57,7 @@ OPENERS: dict[str, Opener] = {
         (("tnef",), _lazy("tnef", "open_tnef")),
         (("iso", "img"), _lazy("disk_image", "open_image")),
         (("rar", "cab"), _lazy("unsupported", "open_unsupported")),
-        (("html", "svg"), _lazy("html_blob", "open_page")),
+        (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
     )
     for kind in kinds
@@ -62,7 +66,7 @@ OPENERS: dict[str, Opener] = {
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
 # decrypted copy of an encrypted document, so a plain .doc is still one file to analyse.
 # Web pages (html_blob) only yield what their scripts would decode; the page stays a file.
-ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - {"html", "svg"}
+ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - PAGE_KINDS
 
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",

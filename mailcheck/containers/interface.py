@@ -17,7 +17,6 @@ class OpenRequest:
     passwords: tuple[str, ...]  # candidates harvested from the message, best first
     budget: Budget
     depth: int  # nesting depth of the container itself
-    role: str = "attachment"  # the node's role (body, inline, attachment, member)
 
     @property
     def location(self) -> str:
