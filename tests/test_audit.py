@@ -572,3 +572,39 @@ def test_mbox_offsets_cut_where_the_mbox_reader_cuts(
         ends = [*offsets[1:], len(data)]
         for start, end, message in zip(offsets, ends, messages, strict=True):
             assert list(mbox.iter_mbox(io.BytesIO(data[start:end]), 1 << 20)) == [message]
+
+
+def test_progress_is_drawn_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    files = [
+        (
+            f"{n:03d}.eml",
+            mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
+        )
+        for n in range(300)
+    ]
+    folder = write_folder(tmp_path / "in", files)
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "audit", str(folder), "--out", str(tmp_path / "out")],
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "100", "LANG": "C.UTF-8"},
+    )
+    os.close(terminal)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    assert process.wait(120) == 0
+    text = drawn.decode("utf-8", "replace")
+    assert "/300" in text  # messages done of the total, counted up front
+    assert "CLEAN" in text and "error" in text  # the running counts line
