@@ -30,6 +30,7 @@ from .model import (
     Source,
 )
 from .parse import NotAMessageError, detect_format, parse_message
+from .parse.header_block import starts_like_mail
 from .parse.mbox import iter_mbox
 from .parse.types import ParsedMessage
 from .records import record
@@ -49,6 +50,18 @@ class ScanError:
     source: Source
     reason: str
     not_a_message: bool = False  # as opposed to unreadable (permissions, I/O)
+
+
+_DAMAGED = "starts like a mail message, but no header block could be read"
+
+
+def _unreadable(source: Source, head: bytes, reason: str) -> ScanError:
+    """An input that no parser took: a file that begins as mail does is an error to report
+    (skipped in silence, a damaged message would vanish from a folder scan); anything else
+    is "not a message", which a folder scan passes over."""
+    if starts_like_mail(head):
+        return ScanError(source=source, reason=_DAMAGED)
+    return ScanError(source=source, reason=reason, not_a_message=True)
 
 
 def _limit_findings(catalog: Catalog, budget: Budget) -> list[Finding]:
@@ -88,8 +101,10 @@ def scan_bytes(
     engine: Engine | None = None,
     passwords: tuple[str, ...] = (),
     observe: Observer | None = None,
+    as_mail: bool = False,
 ) -> ScanResult:
-    """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input.
+    """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input,
+    unless `as_mail` says the bytes are a message whatever they look like (a gateway's).
 
     `engine` holds the isolated worker and the result cache; by default a process-wide one.
     `passwords` are tried on encrypted archives and documents before the message's own
@@ -108,6 +123,7 @@ def scan_bytes(
         engine=engine,
         passwords=passwords,
         observe=observe,
+        as_mail=as_mail,
     )
 
 
@@ -121,6 +137,7 @@ def _scan(
     engine: Engine | None,
     passwords: tuple[str, ...] = (),
     observe: Observer | None = None,
+    as_mail: bool = False,
 ) -> ScanResult:
     """`scan_bytes` for input already cut at the bound (`cut`: there was more)."""
     started = time.monotonic()
@@ -129,7 +146,7 @@ def _scan(
     source = source or Source(path="-", format="eml")
     if cut:
         budget.hit("max_input_bytes", "message", limit=str(limits.max_input_bytes))
-    message = parse_message(data, budget)
+    message = parse_message(data, budget, as_mail=as_mail)
     parsed_at = time.monotonic()
     extraction = extract(message, budget, passwords)
     extracted_at = time.monotonic()
@@ -202,7 +219,7 @@ def scan_stream(
     kind = detect_format(head)
     if kind is None:
         reason = "empty input" if not head else "not a mail message (.eml, .msg or mbox)"
-        yield ScanError(source=Source(path=path), reason=reason, not_a_message=True)
+        yield _unreadable(Source(path=path), head, reason)
         return
     if kind == "mbox":
         # The message bound plus one byte, so that scan_bytes sees and reports a cut.
@@ -237,7 +254,7 @@ def scan_stream(
             observe=observe,
         )
     except NotAMessageError as exc:
-        yield ScanError(source=source, reason=str(exc), not_a_message=True)
+        yield _unreadable(source, head, str(exc))
 
 
 def open_regular(path: Path) -> BinaryIO:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nul_shapes import NUL_SHAPES
 from postfix_harness import (
     PrivatePostfix,
     SendResult,
@@ -230,3 +231,20 @@ def test_a_kill_under_load_loses_no_message(gateway: Gateway) -> None:
     for message in delivered:
         if b"Subject: load " in message:
             assert b"X-Mailcheck-Verdict: " in message  # nothing delivered unscanned
+
+
+def test_messages_with_nul_bytes_are_scanned_and_held(gateway: Gateway) -> None:
+    # What Postfix hands the milter of a header with a NUL is its business; whatever it is,
+    # the payload must still be found: every shape is held, none delivered unscanned.
+    postfix, _milter = gateway
+    queued: dict[str, str] = {}
+    for shape, (data, _named) in NUL_SHAPES.items():
+        subject = f"nul shape {len(queued)}"
+        sent = postfix.send(data.replace(b"Invoice 0301", subject.encode()))
+        assert sent.accepted and sent.queue_id, (shape, sent)
+        queued[sent.queue_id] = shape
+    deadline = time.monotonic() + 60
+    while not set(queued) <= set(postfix.held()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    missing = {queued[q] for q in set(queued) - set(postfix.held())}
+    assert not missing, f"not held: {sorted(missing)}"

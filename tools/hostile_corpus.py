@@ -183,6 +183,19 @@ def raw_name() -> bytes:
     return _message(_HEAD, "name on disk is not UTF-8")
 
 
+@case("15-nul-in-headers.eml", "malicious")
+def nul_in_headers() -> bytes:
+    # A NUL in a value, in a name and a line of NULs once made the message "not mail".
+    data = _message(_HEAD.replace("Subject: invoice", "Subject: inv\x00oice"), "See it.")
+    return data.replace(b"MIME-Version", b"X-Fo\x00o: 1\r\n\x00\x00\x00\r\nMIME-Version", 1)
+
+
+@case("16-damaged-head.eml", "error")
+def damaged_head() -> bytes:
+    # Begins as mail does, but no header block can be read: an error line, never skipped.
+    return b"Return-Path: <a@example.com>\r\n" + b"\x01\x02\x03 not a header\r\n" * 20
+
+
 def write(folder: Path) -> list[Path]:
     """Write every case (and a FIFO) into `folder`; the paths written."""
     folder.mkdir(parents=True, exist_ok=True)

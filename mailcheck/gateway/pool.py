@@ -47,7 +47,10 @@ def scan_job(data: bytes, limits: Limits, config: Config) -> Judged:
     from ..api import scan_bytes
     from ..model import Source
 
-    result = scan_bytes(data, limits=limits, config=config, source=Source(path="smtp"))
+    # What an MTA hands over is mail, however damaged: scanned, never refused as not mail.
+    result = scan_bytes(
+        data, limits=limits, config=config, source=Source(path="smtp"), as_mail=True
+    )
     return Judged(verdict=result.verdict, message_id=result.message.message_id)
 
 

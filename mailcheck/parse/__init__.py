@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..limits import Budget
+from ..records import replace
 from ..sniff import OLE_MAGIC, sniff
 from .eml import parse_eml
 from .header_block import looks_like_headers
 from .mbox import looks_like_mbox
-from .types import ParsedMessage
+from .types import Defect, ParsedMessage
 
 __all__ = ["NotAMessageError", "detect_format", "parse_message"]
 
@@ -27,9 +28,22 @@ def detect_format(head: bytes) -> str | None:
     return None
 
 
-def parse_message(data: bytes, budget: Budget, location: str = "") -> ParsedMessage:
-    """One message (eml or msg) from bytes; raises NotAMessageError for anything else."""
+def parse_message(
+    data: bytes, budget: Budget, location: str = "", *, as_mail: bool = False
+) -> ParsedMessage:
+    """One message (eml or msg) from bytes; raises NotAMessageError for anything else.
+
+    `as_mail`: the bytes are known to be a message (a mail gateway's input), so they are read
+    as RFC 5322 however damaged their head is, never refused as "not a message"."""
     kind = detect_format(data[:65536])
+    if kind is None and as_mail:
+        parsed = parse_eml(data, budget, location)
+        unread = Defect(
+            code="header_block_unrecognised",
+            location=f"{location}headers",
+            detail="no mail header block at the start; read as mail as it was delivered",
+        )
+        return replace(parsed, defects=(unread, *parsed.defects))
     if kind == "msg":
         # OLE with MAPI property storage at its root (so not a .doc or .xls).
         if sniff(data).kind != "msg":

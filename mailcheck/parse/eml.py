@@ -211,6 +211,12 @@ class _Walker:
         if decoded.lossy:
             self.defects.append(Defect(code="undecodable", location=where))
         text = decoded.text[: self.budget.limits.max_text_chars]
+        if "\x00" in text:  # shown as nothing by mail readers; would split words for checks
+            nuls = text.count("\x00")
+            text = text.replace("\x00", "")
+            self.defects.append(
+                Defect(code="nul_in_text", location=where, detail=f"0x00 x{nuls} dropped")
+            )
         self.bodies.append(
             TextBody(location=path, mime_type=mime, text=text, charset=decoded.charset)
         )
@@ -231,7 +237,7 @@ def _prepare(data: bytes, budget: Budget, location: str) -> tuple[Prepared, list
         Defect(
             code=fix.code,
             location=f"{location}part {path}" if path else f"{location}headers",
-            detail=fix.line[:120].decode("ascii", "surrogateescape"),
+            detail=fix.detail or fix.line[:120].decode("ascii", "surrogateescape"),
         )
         for path, fix in prepared.repairs
     ]

@@ -49,6 +49,8 @@ _STRICT = re.compile(rb"[!-9;-~]*:")
 _LOOSE = re.compile(rb"([^\x00-\x20\x7f:]{1,76})[ \t]*:")
 _VALID_NAME = re.compile(rb"[!-9;-~]+")
 _EOL = re.compile(rb"\r\n|\r|\n")
+# C0 control bytes but tab, line endings and ESC (raw ISO-2022-JP headers carry ESC).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
 _BOM = b"\xef\xbb\xbf"
 MAX_LINES = 200  # lines looked at to decide whether a file starts like mail
 _LONG_BLOCK = 50  # field lines with no end in sight: padding before From is still mail
@@ -60,6 +62,7 @@ class Repair:
 
     code: str
     line: bytes
+    detail: str = ""  # what the defect names instead of the line, when the line says too little
 
 
 def field_name(line: bytes) -> bytes | None:
@@ -69,31 +72,57 @@ def field_name(line: bytes) -> bytes | None:
 
 
 def strip_lead(head: bytes) -> bytes:
-    """Without a UTF-8 byte-order mark and blank lines before the first header."""
+    """Without a UTF-8 byte-order mark and blank lines (or NUL bytes) before the first header."""
     if head.startswith(_BOM):
         head = head[len(_BOM) :]
-    return head.lstrip(b"\r\n")
+    return head.lstrip(b"\r\n\x00")
+
+
+def scrub(line: bytes) -> bytes:
+    """A header line as mail clients read it: NUL bytes dropped wherever they are, and other
+    control bytes dropped from the field name (a name cannot hold them, and a reader that
+    stopped at them would lose the field: `Content-T\\x01ype` hides every attachment)."""
+    line = line.replace(b"\x00", b"")
+    colon = line.find(b":")
+    if colon > 0 and _CONTROL.search(line, 0, colon):
+        line = _CONTROL.sub(b"", line[:colon]) + line[colon:]
+    return line
+
+
+def _control_note(line: bytes) -> str:
+    """`Subject: 0x00 x3` for a defect: which field, which bytes, how many."""
+    match = _LOOSE.match(scrub(line))
+    where = match.group(1).decode("ascii", "replace") if match else "line"
+    colon = line.find(b":")
+    counts: dict[int, int] = {}
+    for index, byte in enumerate(line):
+        if byte == 0 or (index < colon and _CONTROL.match(line, index, index + 1)):
+            counts[byte] = counts.get(byte, 0) + 1
+    found = ", ".join(f"0x{byte:02x} x{count}" for byte, count in sorted(counts.items()))
+    return f"{where}: {found}"
 
 
 def looks_like_headers(head: bytes) -> bool:
     """True if `head` (the first bytes of a file) starts with a mail header block.
 
-    Loose on purpose: odd lines, an indented first line or 8-bit bytes in a name must not turn
-    a message into "not a message" (a scanner that skips it is an evasion). Two well-known
-    fields, or one on the first line, are what makes a text file a message.
+    Loose on purpose: odd lines, an indented first line, NUL bytes or 8-bit bytes in a name
+    must not turn a message into "not a message" (a scanner that skips it is an evasion). Two
+    well-known fields, or one on the first line, are what makes a text file a message; two
+    well-known fields before any odd line always do, as they do for the stdlib and mail
+    clients, whatever follows.
     """
     lines = _EOL.split(strip_lead(head), MAX_LINES)[:MAX_LINES]
     if not lines:
         return False
     known = fields = junk = 0
-    first_is_field = field_name(lines[0].lstrip(b" \t")) is not None
+    leading_known = 0  # well-known fields before the first line that is not a field
+    first_is_field = field_name(scrub(lines[0]).lstrip(b" \t")) is not None
     ended = False
     for number, line in enumerate(lines):
         if not line.strip():
             ended = True
             break
-        if b"\x00" in line:  # binary data, not a header block
-            return False
+        line = scrub(line)  # NUL bytes and controls in names do not hide a message
         if number and line[:1] in (b" ", b"\t"):
             continue
         name = field_name(line.lstrip(b" \t") if number == 0 else line)
@@ -102,6 +131,10 @@ def looks_like_headers(head: bytes) -> bool:
             continue
         fields += 1
         known += name in KNOWN_FIELDS
+        if not junk:
+            leading_known = known
+    if leading_known >= 2:
+        return True
     if junk * 2 > fields:  # markup or prose that mentions a field or two
         return False
     # A block that runs past what was read is a header block when it is a long run of
@@ -109,6 +142,44 @@ def looks_like_headers(head: bytes) -> bool:
     if not ended and (fields >= _LONG_BLOCK or (len(lines) == 1 and first_is_field)):
         return True
     return known >= 2 or (known >= 1 and first_is_field)
+
+
+def starts_like_mail(head: bytes) -> bool:
+    """True if a file that is not readable as mail still begins as mail does: an mbox
+    `From ` line or a well-known (or `X-`) field line, after at most one line of junk.
+
+    Such a file is an error to report, never a file to pass over in silence: a damaged
+    message, or one made to look damaged, must not vanish from a folder scan.
+    """
+    for line in _EOL.split(strip_lead(head), 2)[:2]:
+        line = scrub(line).lstrip(b" \t")
+        if line.startswith(b"From ") and len(line) > 5 and not line[5:6].isspace():
+            return True
+        name = field_name(line)
+        if name is not None and (name in KNOWN_FIELDS or name.startswith(b"x-")):
+            return True
+    return False
+
+
+def _scrub_lines(lines: list[bytes], repairs: list[Repair]) -> list[bytes]:
+    """`lines` with NUL bytes and controls in field names dropped; a line that held only
+    those is dropped whole, so that it cannot end the block as an empty line would."""
+    if not any(b"\x00" in line or _CONTROL.search(line) for line in lines):
+        return lines
+    clean: list[bytes] = []
+    for line in lines:
+        fixed = scrub(line)
+        if fixed == line:
+            clean.append(line)
+            continue
+        code = "header_control_byte"
+        if not fixed.strip():
+            code = "header_line_control_bytes"
+            fixed = b""
+        repairs.append(Repair(code, line, _control_note(line)))
+        if fixed:
+            clean.append(fixed)
+    return clean
 
 
 def repair(lines: list[bytes]) -> tuple[list[bytes], list[Repair], bool]:
@@ -121,6 +192,7 @@ def repair(lines: list[bytes]) -> tuple[list[bytes], list[Repair], bool]:
     """
     out: list[bytes] = []
     repairs: list[Repair] = []
+    lines = _scrub_lines(lines, repairs)
     fields_after = [False] * (len(lines) + 1)
     for index in range(len(lines) - 1, -1, -1):
         fields_after[index] = fields_after[index + 1] or field_name(lines[index]) is not None

@@ -30,7 +30,7 @@ from email._encoded_words import decode_b  # type: ignore[import-not-found, unus
 from email._policybase import compat32
 
 from ..records import record
-from .header_block import Repair, repair, strip_lead
+from .header_block import Repair, field_name, repair, scrub, strip_lead
 
 _EOL = re.compile(rb"\r\n|\r|\n")
 _DASHES = re.compile(rb"(?:\r\n|\r|\n)--")  # a line that may be a boundary
@@ -40,6 +40,9 @@ MOVE_BYTES = 64 * 1024  # base64 bodies from this size are decoded outside the s
 # A header block longer than this is left to the stdlib as it is (nothing of it is moved).
 _MAX_BLOCK_LINES = 10_000
 _MAX_BLOCK_BYTES = 4 * 1024 * 1024
+# How far into a body a header block cut off by a relay is looked for.
+_SPLIT_BLOCK_BYTES = 64 * 1024
+_SPLIT_BLOCK_LINES = 200
 
 
 def transfer_encoding(value: str | None) -> str:
@@ -232,7 +235,9 @@ class _Scanner:
             lines = lines[:_MAX_BLOCK_LINES]
             block_end, clean = pos + sum(map(len, lines)), False
             block = data[pos:block_end]
-        if block and not (_FIRST_LINE.match(block) and _ODD_LINE.search(block) is None):
+        if block and not (
+            _FIRST_LINE.match(block) and _ODD_LINE.search(block) is None and b"\x00" not in block
+        ):
             lines, repairs, body_inside = repair(lines)
             clean = clean and not body_inside
             if repairs:
@@ -342,16 +347,58 @@ class _Scanner:
             pos = self.entity(pos, child, depth + 1, digest=digest)
         return None
 
+    def rejoin(self, pos: int) -> None:
+        """Undo a header block cut in two by a relay.
+
+        An MTA that meets a line it cannot take for a field (a NUL in a name, a line of
+        NULs) ends the header block there and inserts a blank line: what follows, the
+        sender's Content-Type included, becomes a plain-text body. A later reader that is
+        more forgiving (or an attacker's own client) still sees the attachments, so when
+        the top block has no Content-Type and the body opens with a block that has one,
+        the two are read as the one block they were sent as.
+        """
+        data = self.data
+        found = _EMPTY_LINE.search(data, pos, pos + _MAX_BLOCK_BYTES)
+        if found is None:
+            return
+        top = data[pos : found.end(1)].splitlines()
+        if any(field_name(scrub(line)) == b"content-type" for line in top):
+            return
+        body = found.end()
+        ahead = _EMPTY_LINE.search(data, body, body + _SPLIT_BLOCK_BYTES)
+        lines = data[body : ahead.end(1) if ahead else body].splitlines()[:_SPLIT_BLOCK_LINES]
+        if not lines or not any(field_name(scrub(line)) == b"content-type" for line in lines):
+            return
+        first = lines[0]
+        if field_name(scrub(first)) is None and scrub(first).strip() and b"\x00" not in first:
+            return  # prose that mentions a Content-Type, not a block that was cut
+        self.out.repairs.append(("", Repair("header_block_split", first, _split_note(first))))
+        self.data = data[: found.end(1)] + data[body:]
+        self.out.data = self.out.original = self.data
+
     def run(self) -> Prepared:
         lead = len(self.data) - len(strip_lead(self.data))
         if lead:
-            self.out.repairs.append(("", Repair("leading_blank_lines", self.data[:lead])))
+            nuls = self.data.count(b"\x00", 0, lead)
+            note = f"before the headers: 0x00 x{nuls}"
+            fix = (
+                Repair("leading_control_bytes", self.data[:lead], note)
+                if nuls
+                else Repair("leading_blank_lines", self.data[:lead])
+            )
+            self.out.repairs.append(("", fix))
             self.edits.append((0, lead, b""))
+        self.rejoin(lead)
         self.entity(lead, "", 0)
         if self.edits:
             self.out.data = _apply(self.data, self.edits)
             self.out.marker = self.marker
         return self.out
+
+
+def _split_note(line: bytes) -> str:
+    text = scrub(line)[:60].decode("ascii", "replace").strip()
+    return f"the header block went on after a blank line, from: {text or 'a line of NUL bytes'}"
 
 
 def _apply(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
