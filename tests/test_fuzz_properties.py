@@ -2,8 +2,10 @@
 
 Invariants: a scan never raises (every generated input starts like mail, so it is never
 "not a message" either); a message that a mail client would show an executable attachment
-for is never clean-and-complete; a bound that is crossed is reported. Bounded for CI; the
-long mutation runs are `tools/fuzz.py`.
+for is never clean-and-complete, also with NUL and control bytes in its header blocks and
+bodies; a bound that is crossed is reported; a message with NUL and control bytes inserted
+anywhere that the standard library still reads two well-known fields from is scanned, never
+"not a message". Bounded for CI; the long mutation runs are `tools/fuzz.py`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mailcheck.api import scan_bytes
 from mailcheck.limits import DEFAULT
 from mailcheck.model import ScanResult
 from mailcheck.parse import NotAMessageError
+from tools.fuzz import stdlib_reads_mail
 from tools.payload_fixtures import build_pe_stub
 
 # A few hundred examples in CI; MAILCHECK_FUZZ_EXAMPLES=5000 for a long local run.
@@ -74,6 +77,7 @@ class Style:
     space_before_colon: bool
     encoding_case: str
     boundary_prefix: str
+    controls: str  # where NUL / control bytes go in each header block (see Writer.styled)
 
 
 styles = st.builds(
@@ -84,7 +88,27 @@ styles = st.builds(
     space_before_colon=st.booleans(),
     encoding_case=st.sampled_from(["base64", "BASE64", " Base64 ", "base64 (x)"]),
     boundary_prefix=st.sampled_from(["b", "=_Part_", "----=_NextPart_", "a'b(c)"]),
+    controls=st.sampled_from(["", "value", "name", "run", "line", "control", "body"]),
 )
+
+
+def _with_controls(head: list[str], where: str) -> list[str]:
+    """One header block with NUL or control bytes where hostile and broken mail has them."""
+    last = head[-1]
+    colon = last.find(":")
+    if where == "value":
+        return [*head[:-1], last[: colon + 4] + "\x00" + last[colon + 4 :]]
+    if where == "name" and colon > 3:
+        return [*head[:-1], last[:3] + "\x00" + last[3:]]
+    if where == "control" and colon > 3:
+        return [*head[:-1], last[:3] + "\x01" + last[3:]]
+    if where == "run":
+        first = head[0]
+        at = first.find(":") + 2
+        return [first[:at] + "\x00" * 40 + first[at:], *head[1:]]
+    if where == "line" and len(head) > 1:
+        return [head[0], "\x00" * 8, *head[1:]]
+    return head
 
 
 def _zip(name: str, data: bytes) -> bytes:
@@ -118,6 +142,9 @@ class Writer:
             head = [head[0], "this line is not a header", *head[1:]]
         if style.indented_first:
             head = [" " + head[0], *head[1:]]
+        head = _with_controls(head, style.controls)
+        if style.controls == "body" and body:
+            body = ["\x00" + body[0], *body[1:]] if body[0][:2] != "--" else body
         return [*head, "", *body]
 
     def attachment(self, filename: str, data: bytes) -> tuple[list[str], list[str]]:
@@ -198,5 +225,36 @@ def test_cut_or_damaged_messages_still_give_a_result(
     try:
         result = scan_bytes(bytes(damaged), limits=LIMITS)
     except NotAMessageError:  # a head cut or damaged past recognition: an error line
+        return
+    assert result.verdict.label in ("clean", "suspicious", "malicious")
+
+
+_CONTROL_RUNS = ["\x00", "\x00" * 40, "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x00\r\n"]
+
+
+@EXAMPLES
+@given(trees, styles, st.data())
+def test_a_message_the_stdlib_still_reads_is_never_called_not_mail(
+    node: Node, style: Style, data: st.DataObject
+) -> None:
+    raw = bytearray(Writer(style).render(node))
+    head_end = raw.find(b"\n\n") if b"\n\n" in raw else len(raw)
+    spots = data.draw(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=0, max_value=len(raw)), st.sampled_from(_CONTROL_RUNS)
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    for at, run in sorted(spots, reverse=True):
+        at = at if data.draw(st.booleans()) else min(at, head_end)  # mostly in the head
+        raw[at:at] = run.encode("latin-1")
+    mutant = bytes(raw)
+    try:
+        result = scan_bytes(mutant, limits=LIMITS)
+    except NotAMessageError:
+        assert not stdlib_reads_mail(mutant), "the stdlib reads it as mail: it was dropped"
         return
     assert result.verdict.label in ("clean", "suspicious", "malicious")

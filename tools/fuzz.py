@@ -6,10 +6,13 @@ Seeds are the bundled samples and, when present, the third-party corpora beside 
 (../shared/corpus: parser test mail, real ham, macro mail, Outlook .msg). Each input is a
 seed with one to three mutations: byte flips, truncation, a duplicated header block, removed
 or duplicated boundary lines, a junk or indented header line, 8-bit bytes in a header name,
-deep nesting, a spliced second message, line-ending changes, a huge header line. Every input
-is scanned in-process with `scan_bytes` (the gateway preset's bounds); anything but a
-`ScanResult` or `NotAMessageError` is a crash, and an input that runs past the hang bound is
-a hang. Crashing and hanging inputs are written to --save for a regression test.
+deep nesting, a spliced second message, line-ending changes, a huge header line, NUL and
+other control bytes in header names, values and bodies, a line of NULs among the headers.
+Every input is scanned in-process with `scan_bytes` (the gateway preset's bounds); anything
+but a `ScanResult` or `NotAMessageError` is a crash, an input that runs past the hang bound
+is a hang, and an input called "not a message" although the standard library still reads two
+well-known header fields from it is lost (a folder scan would pass it over). Crashing,
+hanging and lost inputs are written to --save for a regression test.
 """
 
 from __future__ import annotations
@@ -33,10 +36,14 @@ from types import FrameType
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from email._policybase import compat32
+from email.parser import BytesParser
+
 from mailcheck.api import scan_bytes
 from mailcheck.engine import Engine
 from mailcheck.limits import GATEWAY
 from mailcheck.parse import NotAMessageError
+from mailcheck.parse.header_block import KNOWN_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -119,6 +126,33 @@ def eight_bit_name(rng: random.Random, data: bytes, _other: bytes) -> bytes:
     return data[:colon] + bytes([rng.randrange(0x80, 0x100)]) + data[colon:]
 
 
+_CONTROL_RUNS = (b"\x00", b"\x00" * 40, b"\x01", b"\x08", b"\x0b", b"\x0c", b"\x1f", b"\x7f")
+
+
+def control_bytes(rng: random.Random, data: bytes, _other: bytes) -> bytes:
+    """NUL and control bytes in header names, values and (sometimes) the body."""
+    end = _head_end(data)
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randint(0, end if rng.random() < 0.8 else len(out))
+        out[at:at] = rng.choice(_CONTROL_RUNS)
+    return bytes(out)
+
+
+def nul_line(rng: random.Random, data: bytes, _other: bytes) -> bytes:
+    end = _head_end(data)
+    cut = data.rfind(b"\n", 0, max(1, rng.randint(0, end))) + 1
+    return data[:cut] + b"\x00" * rng.choice((1, 8, 1000)) + b"\r\n" + data[cut:]
+
+
+def stdlib_reads_mail(data: bytes) -> bool:
+    """True if the standard library's parser reads two well-known header fields from `data`:
+    a mail client would show it as mail, so a scanner must not call it "not a message"."""
+    head = BytesParser(policy=compat32).parsebytes(data[: 256 * 1024], headersonly=True)
+    names = [name.lower().encode("ascii", "replace") for name in head]
+    return sum(name in KNOWN_FIELDS for name in names) >= 2
+
+
 def nest(rng: random.Random, data: bytes, _other: bytes) -> bytes:
     depth = rng.choice((5, 40, 300, 2000))
     kind = rng.choice(("multipart", "message"))
@@ -173,6 +207,8 @@ MUTATIONS: dict[str, Mutation] = {
         splice,
         line_endings,
         huge_line,
+        control_bytes,
+        nul_line,
     )
 }
 
@@ -193,6 +229,7 @@ class Tally:
     inputs: int = 0
     results: int = 0
     not_messages: int = 0
+    lost: int = 0  # "not a message" although the stdlib reads it as mail
     crashes: int = 0
     hangs: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
@@ -225,6 +262,9 @@ def run_share(
                 tally.verdicts[result.verdict.label] += 1
             except NotAMessageError:
                 tally.not_messages += 1
+                if stdlib_reads_mail(data):
+                    tally.lost += 1
+                    _save(save, f"lost-{worker}-{number}", data, label)
             except Hang:
                 tally.hangs += 1
                 _save(save, f"hang-{worker}-{number}", data, label)
@@ -271,6 +311,7 @@ def main() -> None:
         total.inputs += tally.inputs
         total.results += tally.results
         total.not_messages += tally.not_messages
+        total.lost += tally.lost
         total.crashes += tally.crashes
         total.hangs += tally.hangs
         total.verdicts.update(tally.verdicts)
@@ -279,12 +320,13 @@ def main() -> None:
     print(f"inputs:        {total.inputs} in {seconds:.0f} s ({total.inputs / seconds:.0f}/s)")
     print(f"results:       {total.results} {dict(total.verdicts)}")
     print(f"not a message: {total.not_messages}")
+    print(f"lost (the stdlib reads mail, not a message here): {total.lost}")
     print(f"crashes:       {total.crashes}")
     for kind, count in total.crash_kinds.most_common(10):
         print(f"    {count:6}  {kind}")
     print(f"hangs (>{HANG_SECONDS} s): {total.hangs}")
     print(f"slowest:       {total.slowest[0]:.2f} s  {total.slowest[1]}")
-    sys.exit(1 if total.crashes or total.hangs else 0)
+    sys.exit(1 if total.crashes or total.hangs or total.lost else 0)
 
 
 if __name__ == "__main__":
