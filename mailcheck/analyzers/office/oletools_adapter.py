@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import olefile  # type: ignore[import-untyped, unused-ignore]
-from oletools import msodde, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
+from oletools import msodde, oleform, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
 from oletools.common.clsid import KNOWN_CLSIDS  # type: ignore[import-untyped, unused-ignore]
 from oletools.mraptor import MacroRaptor  # type: ignore[import-untyped, unused-ignore]
 from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
@@ -32,6 +32,7 @@ from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
     TYPE_SLK,
     TYPE_TEXT,
     VBA_Parser,
+    VBA_Project,
 )
 from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-untyped, unused-ignore]
     cBIFF,
@@ -40,7 +41,9 @@ from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
 from ...quiet import silenced_logging
 from ...records import replace
-from . import ooxml, vba_fold, vba_traits, xlm
+from ...sniff import OLE_MAGIC
+from . import doc_stores, ooxml, vba_fold, vba_traits, xlm
+from .codepage import AS_REPLACED, decode_like_windows
 from .report import (
     MAX_ITEMS,
     DdeField,
@@ -53,6 +56,10 @@ from .report import (
     XlmReport,
     clip,
 )
+
+MAX_FORMS = 64  # UserForms read for the values of their controls
+# Module source keeps the bytes cp1252 leaves undefined, as Windows decodes them (codepage).
+VBA_Project.decode_bytes = decode_like_windows
 
 T = TypeVar("T")
 
@@ -119,8 +126,13 @@ def _vba(
         source = "\n".join(code_parts)[: options.max_code_chars]
         form_strings = [str(text) for _c, _s, text in parser.extract_form_strings()]
         forms = "\n".join(form_strings)
+        stores = doc_stores.Stores()
+        doc_stores.form_controls(_forms(parser), stores)
         if package is not None:  # read after the keywords: document text is not code
             form_strings += ooxml.document_strings(package, source)
+            doc_stores.ooxml_document(package, stores)
+        elif data.startswith(OLE_MAGIC):
+            doc_stores.ole_document(data, stores)
         scanned = f"{source}\n{forms[: options.max_code_chars]}"
         autoexec = _found(_AUTOEXEC, scanned)
         suspicious = _found(_SUSPICIOUS, scanned)
@@ -128,12 +140,12 @@ def _vba(
             suspicious.extend(SUSPICIOUS_KEYWORDS_NOREGEX_FLAT)
         raptor = MacroRaptor(source)
         raptor.scan()
-        traits, recovered, urls = _folded(source, form_strings)
+        traits, recovered, urls = _folded(source, form_strings, stores.values)
         report = VbaReport(
             modules=modules,
             autoexec=_unique(autoexec),
             suspicious=_unique(suspicious),
-            raptor_autoexec=clip(raptor.autoexec_match or "", 60),
+            raptor_autoexec=clip(raptor.autoexec_match or _first(_MORE_AUTOEXEC, source), 60),
             raptor_write=clip(raptor.write_match or "", 60),
             raptor_execute=clip(raptor.execute_match or "", 60),
             traits=traits,
@@ -147,8 +159,54 @@ def _vba(
         parser.close()
 
 
+# Procedures Office runs by itself that MacroRaptor's list leaves out: entering a content
+# control, recalculation, closing, and the events of controls placed on the document.
+_MORE_AUTOEXEC = re.compile(
+    r"\b(?:Document_ContentControlOn(?:Enter|Exit)|Workbook_Sheet(?:Calculate|Activate|Change)"
+    r"|Workbook_(?:WindowActivate|NewSheet|BeforeSave)|Worksheet_(?:Calculate|Activate|Change)"
+    r"|Document_(?:Close|BeforeSave|Sync)|Auto_?Close)\b",
+    re.I,
+)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str:
+    match = pattern.search(text)
+    return match.group(0) if match else ""
+
+
+_PRINTABLE = re.compile(rb"[\t\r\n\x20-\xff]{5,}")
+
+
+def _forms(parser: Any) -> Iterator[tuple[str, list[Any] | None, list[str]]]:
+    """For each UserForm: its name, its controls as oleform reads them (None where it
+    fails) and the printable strings of its `o` stream (as olevba's plain reader takes
+    them)."""
+    parsers = [parser] if parser.ole_file is not None else list(parser.ole_subfiles or ())
+    for each in parsers:
+        if each.ole_file is None:
+            continue
+        try:
+            each.find_vba_forms()
+            storages = list(each.vba_forms or ())[:MAX_FORMS]
+        except Exception:
+            continue
+        for storage in storages:
+            try:
+                stream = each.ole_file.openstream([*storage, "o"]).read(doc_stores.MAX_CHARS * 4)
+                plain = [m.group().decode("utf-8", "replace") for m in _PRINTABLE.finditer(stream)]
+            except Exception:
+                plain = []
+            try:
+                controls: list[Any] | None = list(
+                    oleform.extract_OleFormVariables(each.ole_file, storage)
+                )
+            except Exception:  # a text past its 16-bit size field, a damaged stream
+                controls = None
+            yield str(storage[-1]), controls, plain
+
+
 def _folded(
-    source: str, forms: list[str]
+    source: str, forms: list[str], stores: dict[str, str] | None = None
 ) -> tuple[tuple[Trait, ...], tuple[str, ...], tuple[str, ...]]:
     """Dropper traits, the strings the macro builds at run time and the URLs in them.
 
@@ -156,11 +214,14 @@ def _folded(
     strings show (one per kind), then junk arithmetic: an obfuscated dropper's command line
     is never a literal, and its filler lines are a trait of their own.
     """
-    folded = vba_fold.fold(source, forms)
+    folded = vba_fold.fold(source, forms, stores)
     traits = list(vba_traits.dropper_traits(source))
     kinds = {t.kind for t in traits}
     extra = vba_traits.recovered_traits([*folded.strings, *vba_fold.bounded_forms(forms)])
     traits += [t for t in extra if t.kind not in kinds]
+    kinds = {t.kind for t in traits}
+    behaviour = vba_traits.behaviour_traits(source, folded.store_reads, folded.strings)
+    traits += [t for t in behaviour if t.kind not in kinds]
     if folded.junk_arithmetic:
         excerpt = f"{folded.junk_lines} of {folded.code_lines} lines, {folded.junk_excerpt}"
         traits.append(Trait(kind="junk_arithmetic", excerpt=clip(excerpt, 80)))
@@ -211,7 +272,7 @@ def _stomping(parser: Any, source: str, report: VbaReport) -> VbaReport:
     for project in projects:
         pcodedmp.processProject(project, _PcodeArgs, output_file=output)
     disassembly = output.getvalue()
-    missing = vba_traits.stomped_names(disassembly, source + "\n")
+    missing = vba_traits.stomped_names(disassembly, source.translate(AS_REPLACED) + "\n")
     if not missing:
         return report
     return replace(report, stomped=missing, pcode_traits=vba_traits.pcode_traits(disassembly))

@@ -230,3 +230,43 @@ def document_strings(package: Package, source: str) -> list[str]:
             else:
                 out.extend(e.text or "" for e in root.iter() if _local(e.tag) in _VALUE_TAGS)
     return [s for s in out if s.strip()][:_MAX_STRINGS]
+
+
+_CORE_FIELDS = {
+    "title": "title",
+    "subject": "subject",
+    "creator": "author",
+    "keywords": "keywords",
+    "description": "comments",
+    "category": "category",
+    "lastmodifiedby": "last author",
+}
+
+
+def named_values(package: Package) -> Iterator[tuple[str, str]]:
+    """(store key, value) for what a macro reads by name from its own package: the body
+    text (`@body`), document variables, custom and core properties, and the text and
+    alternative text of shapes (see vba_fold.store_key)."""
+    document = package.xml("word/document.xml")
+    if document is not None:
+        paragraphs = ("".join(t.text or "" for t in _iter(p, "t")) for p in _iter(document, "p"))
+        yield "@body", "\r".join(paragraphs)
+        for number, shape in enumerate(_iter(document, "docPr"), start=1):
+            for key in (_attr(shape, "name"), str(number)):
+                if key:
+                    yield f"@alt.{key}", _attr(shape, "descr") or _attr(shape, "title")
+    settings = package.xml("word/settings.xml")
+    if settings is not None:
+        for variable in _iter(settings, "docVar"):
+            yield f"@var.{_attr(variable, 'name')}", _attr(variable, "val")
+    custom = package.xml("docprops/custom.xml")
+    if custom is not None:
+        for prop in _iter(custom, "property"):
+            value = next((e.text or "" for e in prop if _local(e.tag) in _VALUE_TAGS), "")
+            yield f"@prop.{_attr(prop, 'name')}", value
+    core = package.xml("docprops/core.xml")
+    if core is not None:
+        for element in core:
+            field = _CORE_FIELDS.get(_local(element.tag).lower())
+            if field:
+                yield f"@builtin.{field}", element.text or ""

@@ -12,10 +12,15 @@ further down runs once more), so that what would reach `Shell`, `WScript.Shell.R
 
 It is a folder of a small, pure subset, not an emulator: literals, `&` and `+`, `Chr`,
 `Left/Right/Mid`, `Replace`, `StrReverse`, case and trim functions, `Split/Join/Array`,
-`String/Space`, a little integer arithmetic for their arguments, and variables (one global
-environment, so a name assigned in one procedure is read in another). Anything else is
-"unknown" and is skipped. Every bound (steps, string sizes, nesting, input size) ends the
-work quietly with what was recovered so far; no input makes it raise.
+`String/Space`, integer arithmetic, comparisons and `Xor`, and variables (one global
+environment, so a name assigned in one procedure is read in another). A call of one of the
+project's own Functions or Subs with arguments is run in a scope of its own, with its loops
+and `If` blocks followed under a step budget (`oie(109) & oie(105)` where `oie = Chr(x - 22)`,
+a decoding `For` loop over `Mid`/`Asc`/`Xor`). What the document keeps for the macro to read
+(`stores`: form controls by name, the document's body text, variables and properties) is
+what such names and member chains read. A name that nothing ever assigns is Empty, as in VBA.
+Anything else is "unknown" and is skipped. Every bound (steps, string sizes, nesting, calls,
+input size) ends the work quietly with what was recovered so far; no input makes it raise.
 """
 
 from __future__ import annotations
@@ -25,13 +30,18 @@ import binascii
 import contextlib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from ...records import record
+from .codepage import HANDLER
 
 MAX_CODE_CHARS = 1024 * 1024  # source looked at
-MAX_STEPS = 200_000  # expression nodes evaluated, over the whole source
+MAX_STEPS = 400_000  # expression nodes evaluated, over the whole source
+MAX_CALL_DEPTH = 8  # nested calls of the project's own procedures
+MAX_CALLS = 20_000  # calls of the project's own procedures, over the whole source
+MAX_ITERATIONS = 100_000  # iterations of one loop
 MAX_VALUE_CHARS = 64 * 1024  # a longer string value is unknown
 MAX_TOTAL_CHARS = 4 * 1024 * 1024  # characters of all strings the folder creates
 MAX_DEPTH = 80  # nesting of one expression
@@ -85,6 +95,7 @@ _LEVELS: tuple[str, ...] = ("imp", "eqv", "xor", "or", "and", "not", "= <> < > <
 _LEVELS += ("&", "+ -", "mod", "\\", "* /", "negation", "^")
 _PRECEDENCE = {op: level for level, ops in enumerate(_LEVELS, 1) for op in ops.split()}
 _BINARY = {op: level for op, level in _PRECEDENCE.items() if op not in ("not", "negation")}
+_LETTERS = [chr(code) for code in range(ord("A"), ord("Z") + 1)]
 _CONSTANTS: dict[str, Value] = {
     "vbcrlf": "\r\n",
     "vbnewline": "\r\n",
@@ -102,6 +113,14 @@ _CONSTANTS: dict[str, Value] = {
     "vbnormalfocus": 1,
     "true": -1,
     "false": 0,
+    "vbmethod": 1,
+    "vbget": 2,
+    "vblet": 4,
+    "vbset": 8,
+    "empty": "",
+    # Word's and VBA's key codes spell letters: ChrW(wdKeyS) is "S".
+    **{f"{prefix}key{c.lower()}": ord(c) for prefix in ("wd", "vb") for c in _LETTERS},
+    **{f"{prefix}key{d}": ord(str(d)) for prefix in ("wd", "vb") for d in range(10)},
 }
 # Calls whose arguments are what a dropper runs, fetches or writes.
 _SINKS = _words(
@@ -140,6 +159,8 @@ class Folded:
     code_lines: int  # statements looked at
     junk_excerpt: str = ""  # the first junk line, as tokens
     exhausted: bool = False  # a bound was reached: the strings are what came before it
+    # The document's stored values the macro read (store keys: "form.control", "@body"...).
+    store_reads: tuple[str, ...] = ()
 
     @property
     def junk_arithmetic(self) -> bool:
@@ -301,14 +322,27 @@ def _chr(limit: int) -> Builtin:
             code += 0x10000
         if not 0 <= code <= limit:
             return None
-        return (
-            chr(code) if code < 0x80 or limit > 0xFF else bytes([code]).decode("cp1252", "replace")
-        )
+        if code < 0x80 or limit > 0xFF:
+            return chr(code)
+        return bytes([code]).decode("cp1252", HANDLER)
 
     return chr_
 
 
 def _asc(f: _Folder, a: list[Value]) -> Value:
+    """The character code as `Asc` gives it: the ANSI (cp1252) byte where there is one."""
+    s = text_of(a[0]) if len(a) == 1 else None
+    if not s:
+        return None
+    try:
+        return s[0].encode("cp1252")[0]
+    except UnicodeEncodeError:
+        # Windows keeps the five bytes cp1252 leaves undefined as the same code points;
+        # any other character the code page lacks is "?", as VBA answers.
+        return ord(s[0]) if ord(s[0]) < 0x100 else 63
+
+
+def _ascw(f: _Folder, a: list[Value]) -> Value:
     s = text_of(a[0]) if len(a) == 1 else None
     return ord(s[0]) if s else None
 
@@ -460,7 +494,7 @@ _BUILTINS: dict[str, Builtin] = {
     "chrb": _chr(0xFF),
     "chrw": _chr(0xFFFF),
     "asc": _asc,
-    "ascw": _asc,
+    "ascw": _ascw,
     "ascb": _asc,
     "len": _len,
     "left": _left,
@@ -501,15 +535,145 @@ _BUILTINS: dict[str, Builtin] = {
 }
 
 
+# --- procedures and blocks ----------------------------------------------------------------------
+
+_PARAM_WORDS = frozenset({"optional", "byval", "byref", "paramarray"})
+# Where a multi-line block opens, and the statement that closes it.
+_BLOCKS = {"for": "next", "do": "loop", "while": "wend"}
+
+
+@dataclass(slots=True)
+class _Procedure:
+    """A Sub, Function or Property of the project: its parameters and its statements."""
+
+    params: list[str]
+    body: list[list[Token]]
+    jumps: dict[int, int] = field(default_factory=dict)  # block opener -> its closer
+    branches: dict[int, list[int]] = field(default_factory=dict)  # If -> ElseIf/Else/End If
+
+
+def _head(tokens: list[Token]) -> tuple[str, int]:
+    """The first word of a statement after its modifiers, and where it is."""
+    at = 0
+    while at < len(tokens) and tokens[at][0] == "i" and tokens[at][1] in _MODIFIERS:
+        at += 1
+    return (tokens[at][1] if at < len(tokens) and tokens[at][0] == "i" else ""), at
+
+
+def _params(tokens: list[Token], start: int) -> list[str]:
+    """The parameter names of a declaration whose `(` is at `start`."""
+    names: list[str] = []
+    expect_name = True
+    depth = 0
+    for kind, text in tokens[start + 1 :]:
+        if kind == "o" and text == "(":
+            depth += 1
+        elif kind == "o" and text == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif kind == "o" and text == "," and depth == 0:
+            expect_name = True
+        elif kind == "i" and expect_name and text not in _PARAM_WORDS:
+            names.append(text)
+            expect_name = False
+    return names
+
+
+def _is_block_if(tokens: list[Token]) -> bool:
+    return tokens[0] == ("i", "if") and tokens[-1] == ("i", "then")
+
+
+def _structure(body: list[list[Token]]) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """For each For/Do/While the index of its Next/Loop/Wend; for each block If the indexes
+    of its ElseIf, Else and End If. Unclosed blocks are left out (run as plain lines)."""
+    jumps: dict[int, int] = {}
+    branches: dict[int, list[int]] = {}
+    stack: list[tuple[str, int]] = []
+    for index, tokens in enumerate(body):
+        word = tokens[0][1] if tokens[0][0] == "i" else ""
+        if word in _BLOCKS:
+            stack.append((_BLOCKS[word], index))
+        elif _is_block_if(tokens):
+            stack.append(("end if", index))
+            branches[index] = []
+        elif word in ("elseif", "else") and stack and stack[-1][0] == "end if":
+            branches[stack[-1][1]].append(index)
+        elif word == "end" and len(tokens) > 1 and tokens[1] == ("i", "if"):
+            while stack and stack[-1][0] != "end if":
+                stack.pop()
+            if stack:
+                _closer, opener = stack.pop()
+                branches[opener].append(index)
+        elif word in ("next", "loop", "wend"):
+            while stack and stack[-1][0] != word:
+                stack.pop()  # an If left open inside the loop
+            if stack:
+                jumps[stack.pop()[1]] = index
+    for opener in [o for _c, o in stack if o in branches]:
+        del branches[opener]
+    return jumps, branches
+
+
+def procedures(statements: list[list[Token]]) -> tuple[dict[str, _Procedure], set[str]]:
+    """The project's procedures by name, and the names declared outside them (module
+    variables, shared by every procedure)."""
+    found: dict[str, _Procedure] = {}
+    module: set[str] = set()
+    current: _Procedure | None = None
+    for tokens in statements:
+        word, at = _head(tokens)
+        if word in ("sub", "function", "property") and at + 1 < len(tokens):
+            at += 1 + (word == "property")  # Property Get/Let/Set Name
+            if at < len(tokens) and tokens[at][0] == "i":
+                name = tokens[at][1]
+                opening = at + 1 < len(tokens) and tokens[at + 1] == ("o", "(")
+                current = _Procedure(params=_params(tokens, at + 1) if opening else [], body=[])
+                if name not in found:
+                    found[name] = current
+            continue
+        if word == "end" and len(tokens) > 1 and tokens[1][1] in ("sub", "function", "property"):
+            current = None
+            continue
+        if current is not None:
+            current.body.append(tokens)
+        elif word in ("dim", "const") or (at > 0 and word not in _DECLARATIONS):
+            module.update(t[1] for t in tokens[at:] if t[0] == "i")
+    for procedure in found.values():
+        procedure.jumps, procedure.branches = _structure(procedure.body)
+    return found, module
+
+
+class _Exit(Exception):
+    """`Exit Function` / `Exit Sub`: leave the procedure being run."""
+
+
 # --- the evaluator ------------------------------------------------------------------------------
 
 
 class _Folder:
     """Evaluates statements one at a time over a global environment."""
 
-    def __init__(self, literals: set[str]) -> None:
+    def __init__(
+        self,
+        literals: set[str],
+        procs: dict[str, _Procedure] | None = None,
+        module: set[str] | None = None,
+        stores: Mapping[str, str] | None = None,
+        defined: set[str] | None = None,
+    ) -> None:
         self.env: dict[str, Value] = {}
         self.literals = literals
+        self.procs = procs or {}
+        self.module = module or set()  # module-level names: shared by every procedure
+        self.stores = stores or {}
+        # Names some statement assigns or declares; any other plain name is Empty.
+        self.defined = defined
+        self.frames: list[dict[str, Value]] = []  # scopes of the procedures being run
+        self.current = ""  # the procedure the linear pass is in
+        self.calls = 0
+        self.store_reads: dict[str, None] = {}  # the stored values the macro read
+        self.documents: set[str] = set()  # module names that are the document itself
         self.steps = 0
         self.created = 0
         self.filters: dict[tuple[str, str], None] = {}
@@ -544,6 +708,13 @@ class _Folder:
     def remember_filter(self, find: str, new: str) -> None:
         if len(find) >= 2 and len(self.filters) < MAX_FILTERS and len(find) + len(new) < 256:
             self.filters[(find, new)] = None
+
+    def bind(self, name: str, value: Value) -> None:
+        """Assign: to the running procedure's scope, unless the name is a module's."""
+        if self.frames and name not in self.module:
+            self.frames[-1][name] = value
+        else:
+            self.env[name] = value
 
     def keep(self, value: Value, plain: bool, priority: int) -> None:
         """A folded string worth returning: not a literal the source already shows."""
@@ -627,14 +798,14 @@ class _Folder:
                 if self.at("i", "new"):
                     self.pos += 1
                 if self.next() == ("i", "string") and not const:
-                    self.env[name] = ""
+                    self.bind(name, "")
                 if self.at("o", "*"):  # String * 10
                     self.pos += 2
             if self.at("o", "="):
                 self.pos += 1
                 plain = self.plain_literal()
                 value = self.expression()
-                self.env[name] = value
+                self.bind(name, value)
                 self.keep(value, plain, 0)
             if not self.at("o", ","):
                 return
@@ -649,13 +820,15 @@ class _Folder:
                 return
 
     def single_line_if(self) -> None:
-        """`If c Then x = a Else x = b`: both branches, as a folder that does not branch."""
+        """`If c Then x = a Else x = b`: the branch the condition picks, both when it is
+        unknown."""
         tokens = self.tokens
         then = next((i for i, t in enumerate(tokens) if t == ("i", "then")), len(tokens))
         rest = tokens[then + 1 :]
         split = next((i for i, t in enumerate(rest) if t == ("i", "else")), len(rest))
-        for branch in (rest[:split], rest[split + 1 :]):
-            if branch:
+        holds = self.truth(tokens[1:then]) if rest else None
+        for taken, branch in ((True, rest[:split]), (False, rest[split + 1 :])):
+            if branch and holds in (None, taken):
                 self.tokens, self.pos, self.depth = branch, 0, 0
                 with contextlib.suppress(_Skip):
                     self.statement()
@@ -666,9 +839,13 @@ class _Folder:
             self.pos += 2
             plain = self.plain_literal()
             value = self.expression()
-            self.env[name] = value
+            self.bind(name, value)
             self.keep(value, plain, 0)
             return
+        if self.peek() in (("i", "mid"), ("i", "midb")) and self.peek(1) == ("o", "("):
+            self.mid_statement()
+            return
+        bare = self.peek()[0] == "i" and self.peek()[1] in self.procs
         _value, callee = self.chain()
         if self.at("o", "="):  # obj.Caption = ..., arr(1) = ...: nothing to bind
             self.pos += 1
@@ -676,9 +853,183 @@ class _Folder:
             self.keep(self.expression(), plain, 0)
         elif self.peek()[0]:  # Shell cmd, 0 / obj.Run cmd: a call without parentheses
             values, plains = self.arguments(end="")
+            if bare and callee in self.procs:  # MySub a, b: run it with its arguments
+                self.invoke(callee, values)
             if callee in _SINKS:
                 for value, plain in zip(values, plains, strict=True):
                     self.keep(value, plain, 2)
+
+    def mid_statement(self) -> None:
+        """`Mid(s, start[, length]) = text`: overwrite characters of `s` in place."""
+        self.pos += 2
+        kind, name = self.next()
+        if kind != "i":
+            raise _Skip
+        self.expect("o", ",")
+        start = _integer(self.expression())
+        length: int | None = MAX_VALUE_CHARS
+        if self.at("o", ","):
+            self.pos += 1
+            length = _integer(self.expression())
+        self.expect("o", ")")
+        self.expect("o", "=")
+        text = text_of(self.expression())
+        current = text_of(self.read(name))
+        if current is None or text is None or start is None or length is None or start < 1:
+            self.bind(name, None)
+            return
+        count = max(0, min(len(text), length, len(current) - start + 1))
+        self.bind(name, current[: start - 1] + text[:count] + current[start - 1 + count :])
+
+    # -- the project's own procedures
+
+    def invoke(self, name: str, values: list[Value]) -> Value:
+        """Run procedure `name` with `values` in a scope of its own; what it returns."""
+        procedure = self.procs[name]
+        if len(self.frames) >= MAX_CALL_DEPTH or self.calls >= MAX_CALLS:
+            return None
+        self.calls += 1
+        frame: dict[str, Value] = dict.fromkeys(procedure.params)
+        frame.update(zip(procedure.params, values, strict=False))
+        frame[name] = None
+        saved = (self.tokens, self.pos, self.depth, self.unbound)
+        self.frames.append(frame)
+        try:
+            self.block(procedure, 0, len(procedure.body))
+        except (_Exit, _Break):
+            pass
+        finally:
+            self.frames.pop()
+            self.tokens, self.pos, self.depth, self.unbound = saved
+        return frame.get(name)
+
+    def block(self, procedure: _Procedure, start: int, end: int) -> None:
+        """Run statements `start` to `end` of `procedure`, following loops and Ifs."""
+        index = start
+        body = procedure.body
+        while index < end:
+            tokens = body[index]
+            word = tokens[0][1] if tokens[0][0] == "i" else ""
+            close = procedure.jumps.get(index)
+            if close is not None and close < end:
+                if word == "for":
+                    self.for_loop(procedure, index, close)
+                else:
+                    self.do_loop(procedure, index, close)
+                index = close + 1
+                continue
+            marks = procedure.branches.get(index)
+            if marks is not None and marks[-1] < end:
+                self.if_block(procedure, index, marks)
+                index = marks[-1] + 1
+                continue
+            if word == "exit" and len(tokens) > 1:
+                if tokens[1][1] in ("for", "do"):
+                    raise _Break
+                if tokens[1][1] in ("function", "sub", "property"):
+                    raise _Exit
+            self.run(tokens)
+            index += 1
+
+    def truth(self, tokens: list[Token]) -> bool | None:
+        """A condition's value: True, False, or None when it is unknown."""
+        if not tokens:
+            return None
+        self.tokens, self.pos, self.depth = tokens, 0, 0
+        try:
+            value = self.expression()
+        except _Skip:
+            return None
+        number = _numeric(value)
+        return None if number is None or self.pos != len(tokens) else number != 0
+
+    def for_loop(self, procedure: _Procedure, index: int, close: int) -> None:
+        tokens = procedure.body[index]
+        self.tokens, self.pos, self.depth = tokens, 1, 0
+        items: tuple[Value, ...] | None = None
+        name = ""
+        try:
+            if self.at("i", "each"):
+                self.pos += 1
+                name = self.next()[1]
+                self.expect("i", "in")
+                sequence = self.expression()
+                items = sequence if isinstance(sequence, tuple) else None
+            else:
+                name = self.next()[1]
+                self.expect("o", "=")
+                first, last = _numeric(self.expression()), None
+                self.expect("i", "to")
+                last = _numeric(self.expression())
+                step: int | float | None = 1
+                if self.at("i", "step"):
+                    self.pos += 1
+                    step = _numeric(self.expression())
+                if first is not None and last is not None and step:
+                    count = int((last - first) // step) + 1
+                    if 0 <= count <= MAX_ITERATIONS:
+                        items = tuple(first + step * n for n in range(count))
+                    elif count < 0:
+                        items = ()
+        except _Skip:
+            items = None
+        if items is None:  # bounds unknown: the body once, as the linear pass would
+            if name:
+                self.bind(name, None)
+            with contextlib.suppress(_Break):
+                self.block(procedure, index + 1, close)
+            return
+        for item in items:
+            self.bind(name, item)
+            try:
+                self.block(procedure, index + 1, close)
+            except _Break:
+                return
+
+    def do_loop(self, procedure: _Procedure, index: int, close: int) -> None:
+        """Do [While|Until c] ... Loop [While|Until c], While c ... Wend; an unknown
+        condition runs the body once."""
+        opening, closing = procedure.body[index], procedure.body[close]
+        if opening[0] == ("i", "while"):
+            top: list[Token] | None = opening[1:]
+            negate_top = False
+        else:
+            top = opening[2:] if len(opening) > 1 else None
+            negate_top = len(opening) > 1 and opening[1] == ("i", "until")
+        bottom = closing[2:] if len(closing) > 1 else None
+        negate_bottom = len(closing) > 1 and closing[1] == ("i", "until")
+        for count in range(MAX_ITERATIONS):
+            go: bool | None = None
+            if top is not None:
+                go = self.truth(top)
+                if (go is None and count) or (go is not None and go == negate_top):
+                    return
+            try:
+                self.block(procedure, index + 1, close)
+            except _Break:
+                return
+            if bottom is not None:
+                after = self.truth(bottom)
+                if after is None or after == negate_bottom:
+                    return
+            elif top is not None and go is None:
+                return
+
+    def if_block(self, procedure: _Procedure, index: int, marks: list[int]) -> None:
+        """The branch whose condition holds; every branch when a condition is unknown."""
+        starts = [index, *marks[:-1]]
+        for start, end in zip(starts, marks, strict=True):
+            tokens = procedure.body[start]
+            if tokens[0] == ("i", "else"):
+                holds: bool | None = True
+            else:
+                then = next((i for i, t in enumerate(tokens) if t == ("i", "then")), len(tokens))
+                holds = self.truth(tokens[1:then])
+            if holds is False:
+                continue
+            self.block(procedure, start + 1, end)
+            if holds:
+                return
 
     # -- expressions
 
@@ -710,8 +1061,8 @@ class _Folder:
             return None if value is None else (-value if negative else value)
         if self.at("i", "not"):
             self.pos += 1
-            self.expression(_PRECEDENCE["not"])
-            return None
+            operand = _integer(self.expression(_PRECEDENCE["not"]))
+            return None if operand is None else ~operand
         return self.primary()
 
     def primary(self) -> Value:
@@ -743,9 +1094,11 @@ class _Folder:
         """`name`, `name(args)`, `a.b(c).d`, `Split(s)(2)`, `.Caption` (inside With).
         Returns the value and the last name called or read (for sinks)."""
         context = "object"  # how the current name is reached: bare, library or object
+        path: list[tuple[str, list[Value] | None]] = []  # the chain, for stored values
         if self.peek()[0] == "i":
             name = self.next()[1]
             context = "library" if name in _LIBRARIES and self.at("o", ".") else "bare"
+            path.append((name, None))
         else:
             name = ""
         value: Value = None
@@ -756,6 +1109,8 @@ class _Folder:
             if self.at("o", "("):
                 self.pos += 1
                 values, plains = self.arguments(end=")")
+                if path and path[-1][1] is None:
+                    path[-1] = (path[-1][0], values)
                 if name:
                     value = self.call(name, values, plains, context)
                     name = ""
@@ -770,7 +1125,10 @@ class _Folder:
                 context = "library" if library else "object"
                 name = last = member
                 value = None
+                path.append((member, None))
             else:
+                if value is None and self.stores and len(path) > 1:
+                    value = self.stored(path)
                 return value, last
 
     def arguments(self, end: str) -> tuple[list[Value], list[bool]]:
@@ -803,21 +1161,53 @@ class _Folder:
         return self.at("o", end) if end else not self.peek()[0]
 
     def read(self, name: str) -> Value:
-        if name in self.env:
+        if self.frames and name in self.frames[-1]:
+            value = self.frames[-1][name]
+        elif name in self.procs and (self.frames or name != self.current):
+            procedure = self.procs[name]
+            return self.invoke(name, []) if not procedure.params else None
+        elif name in self.env:
             value = self.env[name]
-            if value is None:
-                self.unbound.add(name)
-            return value
-        if name in _CONSTANTS:
+        elif name in _CONSTANTS:
             return _CONSTANTS[name]
-        self.unbound.add(name)
-        return None
+        else:
+            stored = self.stored([(name, None)])
+            if stored is not None:
+                return stored
+            if self.defined is not None and name not in self.defined:
+                return ""  # never assigned anywhere: Empty, which is "" as text
+            value = None
+        if value is None:
+            self.unbound.add(name)
+        return value
+
+    def stored(self, path: list[tuple[str, list[Value] | None]]) -> Value:
+        """What a name or member chain reads from the document (`stores`), None if nothing:
+        `UserForm1.TextBox1.Text`, `ThisDocument.Content`, `Variables("x").Value`..."""
+        if not self.stores:
+            return None
+        at = 0
+        while at < len(path) - 1 and (
+            path[at][0] in _DOCUMENT_OBJECTS or path[at][0] in self.documents
+        ):
+            at += 1
+        found = store_key(self.stores, path[at:])
+        if found is None:
+            return None
+        key, value = found
+        self.store_reads[key] = None
+        return value
 
     def call(self, name: str, values: list[Value], plains: list[bool], context: str) -> Value:
         self.step()
         result: Value = None
         if context != "object":
-            if context == "bare" and name in self.env:
+            local = self.frames[-1].get(name) if self.frames else None
+            if context == "bare" and isinstance(local, tuple):
+                result = _index(local, values)
+            elif context == "bare" and name in self.procs:
+                result = self.invoke(name, values)
+            elif context == "bare" and name in self.env:
                 # An array, or the value a Function assigned to its own name.
                 bound = self.env[name]
                 result = _index(bound, values) if isinstance(bound, tuple) and values else bound
@@ -839,7 +1229,102 @@ class _Folder:
             if left is None or right is None or len(left) + len(right) > MAX_VALUE_CHARS:
                 return None
             return self.made(left + right)
+        if op in _COMPARISONS:
+            return _compare(op, a, b)
+        if op in ("and", "or", "xor", "eqv", "imp"):
+            x, y = _integer(a), _integer(b)
+            if x is None or y is None:
+                return None
+            return {"and": x & y, "or": x | y, "xor": x ^ y, "eqv": ~(x ^ y), "imp": ~x | y}[op]
         return _arithmetic(op, _numeric(a), _numeric(b))
+
+
+_COMPARISONS = frozenset({"=", "<>", "<", ">", "<=", ">="})
+# Where a chain starts at the document itself rather than at one of its parts.
+_DOCUMENT_OBJECTS = frozenset(
+    {"me", "thisdocument", "activedocument", "thisworkbook", "activeworkbook", "application"}
+)
+# Properties that read a control's text (its value, caption or one of its text fields).
+_CONTROL_PROPERTIES = frozenset({"text", "value", "caption", "controltiptext", "groupname", "tag"})
+_BODY = frozenset({"content", "range", "storyranges", "formattedtext", "wholestory"})
+
+
+def _key_argument(args: list[Value] | None) -> str | None:
+    if not args:
+        return None
+    text = text_of(args[0])
+    return text.lower() if text is not None else None
+
+
+def store_key(
+    stores: Mapping[str, str], path: list[tuple[str, list[Value] | None]]
+) -> tuple[str, str] | None:
+    """(store key, value) for a chain of names with their arguments, None if it reads none.
+
+    Keys: `form.control` and `control` (with `.groupname`, `.tag`, `.controltiptext` for
+    those fields), `@body` (a Word document's text), `@paragraph.N`, `@var.NAME` (document
+    variables), `@prop.NAME` (custom properties), `@builtin.NAME`, `@shape.NAME` and
+    `@alt.NAME` (a shape's text and alternative text, by name or 1-based index).
+    """
+    if not path:
+        return None
+    names = [name for name, _args in path]
+    dotted = ".".join(names)
+    candidates = [dotted]
+    if len(names) > 1 and names[-1] in ("text", "value", "caption"):
+        candidates.append(".".join(names[:-1]))
+    first, args = path[0]
+    rest = [n for n in names[1:] if n not in ("text", "value", "item", "range")]
+    argument = _key_argument(args) or (
+        _key_argument(path[1][1]) if len(path) > 1 and path[1][0] == "item" else None
+    )
+    if first in _BODY and not rest:
+        candidates.append("@body")
+    elif first == "paragraphs" and argument and not rest:
+        candidates.append(f"@paragraph.{argument}")
+    elif first == "variables" and argument:
+        candidates.append(f"@var.{argument}")
+    elif first == "customdocumentproperties" and argument:
+        candidates.append(f"@prop.{argument}")
+    elif first == "builtindocumentproperties" and argument:
+        candidates.append(f"@builtin.{argument}")
+    elif first in ("shapes", "inlineshapes") and argument:
+        alternative = names[-1] in ("alternativetext", "title")
+        candidates.append(f"@{'alt' if alternative else 'shape'}.{argument}")
+    if len(names) > 1:  # a form whose controls could not be told apart (doc_stores)
+        candidates.append(f"{names[0]}.*")
+    for key in candidates:
+        value = stores.get(key)
+        if value is not None:
+            return (".".join(names[:2]) if key.endswith(".*") else key), value
+    return None
+
+
+class _Break(Exception):
+    """`Exit For` / `Exit Do`: leave the loop being run."""
+
+
+def _compare(op: str, a: Value, b: Value) -> Value:
+    """A comparison as VBA makes it, True as -1 and False as 0."""
+    x: object
+    y: object
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return None
+    if isinstance(a, str) and isinstance(b, str):
+        x, y = a, b
+    else:
+        x, y = _numeric(a), _numeric(b)
+        if x is None or y is None:
+            return None
+    outcome = {
+        "=": x == y,
+        "<>": x != y,
+        "<": x < y,  # type: ignore[operator]
+        ">": x > y,  # type: ignore[operator]
+        "<=": x <= y,  # type: ignore[operator]
+        ">=": x >= y,  # type: ignore[operator]
+    }[op]
+    return -1 if outcome else 0
 
 
 def _index(value: Value, args: list[Value]) -> Value:
@@ -1027,16 +1512,25 @@ def evaluate(expression: str, code: str = "") -> Value:
         return None
 
 
-def fold(code: str, forms: Sequence[str] = ()) -> Folded:
+def fold(
+    code: str, forms: Sequence[str] = (), stores: Mapping[str, str] | None = None
+) -> Folded:
     """Fold the string expressions of VBA `code`; `forms` are the project's form strings
-    (captions, texts), which macros often read their payload from."""
+    (captions, texts), which macros often read their payload from; `stores` what the
+    document keeps under names the macro can read (see `store_key`)."""
     forms = bounded_forms(forms)
     statements, literals = tokenise(code)
-    folder = _Folder(literals)
+    procs, module = procedures(statements)
+    defined = _defined_names(statements) | set(procs)
+    folder = _Folder(literals, procs, module, _bounded_stores(stores or {}), defined)
+    folder.documents = _document_modules(statements)
     exhausted = False
     try:
         later: list[tuple[list[Token], set[str]]] = []
         for tokens in statements:
+            word, at = _head(tokens)
+            if word in ("sub", "function", "property") and at + 1 < len(tokens):
+                folder.current = tokens[at + 1 + (word == "property")][1]
             unbound = folder.run(tokens)
             if unbound:
                 later.append((tokens, unbound))
@@ -1057,7 +1551,39 @@ def fold(code: str, forms: Sequence[str] = ()) -> Folded:
         code_lines=code_lines,
         junk_excerpt=excerpt,
         exhausted=exhausted,
+        store_reads=tuple(folder.store_reads),
     )
+
+
+# The VB_Base of a module that is the document itself (Word's ThisDocument, a workbook).
+_DOCUMENT_BASES = ("1normal.thisdocument", "0{00020819-0000-0000-c000-000000000046}")
+MAX_STORES = 4096
+
+
+def _document_modules(statements: list[list[Token]]) -> set[str]:
+    """Names of the modules that are the document (their name reads the document)."""
+    found: set[str] = set()
+    name = ""
+    for tokens in statements:
+        if len(tokens) == 4 and tokens[0] == ("i", "attribute") and tokens[3][0] == "s":
+            if tokens[1] == ("i", "vb_name"):
+                name = tokens[3][1].lower()
+            elif tokens[1] == ("i", "vb_base") and tokens[3][1].lower() in _DOCUMENT_BASES:
+                found.add(name)
+    return found - {""}
+
+
+def _bounded_stores(stores: Mapping[str, str]) -> dict[str, str]:
+    """At most MAX_STORES values, each and all of them within the folder's bounds."""
+    out: dict[str, str] = {}
+    total = 0
+    for key, value in list(stores.items())[:MAX_STORES]:
+        value = value[:MAX_VALUE_CHARS]
+        total += len(value)
+        if total > MAX_TOTAL_CHARS:
+            break
+        out[key] = value
+    return out
 
 
 # Emotet lists its URLs joined by "@", "," or "*": those end a URL here.

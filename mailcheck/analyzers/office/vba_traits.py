@@ -172,3 +172,83 @@ def pcode_traits(disassembly: str) -> tuple[Trait, ...]:
     """Dropper traits in the p-code's string literals: what a stomped macro really does."""
     literals = [n for n in pcode_names(disassembly).values() if n.startswith('"')]
     return dropper_traits("\n".join(f"x = {literal}" for literal in literals))
+
+
+# --- what the whole macro does, whatever its strings look like ----------------------------------
+
+# Calls that run something. `Application.Run` runs another macro (business as usual), so a
+# `.Run` is counted only on other objects.
+_EXEC_CALL = re.compile(
+    r"(?<![\w.])(?:VBA\.|Interaction\.)?\[?(?:Shell|ShellExecute[AW]?)\]?\b"
+    r"|\.\[?(?:Run|Exec|Create|ShellExecute|ShellExecuteA|ShellExecuteW)\]?\b"
+    r"|\bCallByName\b|\bExecuteExcel4Macro\b",
+    re.I,
+)
+_APPLICATION_RUN = re.compile(r"\bApplication\s*\.\s*Run\b", re.I)
+_WRITE_FILE = re.compile(
+    r"\bPut\s*#|\bPrint\s*#|\.SaveToFile\b|\bCreateTextFile\b|\.Write(?:Text)?\b"
+    r"|\bOpen\b[^\n]*\bFor\s+(?:Binary|Output|Append)\b",
+    re.I,
+)
+_OWN_FILE = re.compile(
+    r"\b(?:ActiveDocument|ThisDocument|ThisWorkbook|ActiveWorkbook)\.FullName\b", re.I
+)
+_READ_BYTES = re.compile(r"\bGet\s*#|\.LoadFromFile\b|\.ReadAll\b", re.I)
+_ALLOCATE = re.compile(
+    r"\bDeclare\b[^\n]*\b(?:VirtualAlloc(?:Ex)?|NtAllocateVirtualMemory|HeapCreate"
+    r"|VirtualProtect)\b",
+    re.I,
+)
+_COPY_MEMORY = re.compile(
+    r"\b(?:RtlMoveMemory|RtlCopyMemory|WriteProcessMemory|CopyMemory)\b", re.I
+)
+# Ways to jump into copied bytes: a thread, an APC, or any API that calls back a pointer.
+_RUN_MEMORY = re.compile(
+    r"\b(?:CreateThread|CreateRemoteThread|QueueUserAPC|CallWindowProc[AW]?|SetTimer"
+    r"|GrayString[AW]?|CertEnumSystemStore|Enum\w*(?:Formats|Locales|Windows|CodePages"
+    r"|Languages|Info|Types|Families|Stores?|Procs?)[AW]?(?:Ex)?[AW]?)\b",
+    re.I,
+)
+_XLM_CALL = re.compile(r"\b(?:CALL|REGISTER|EXEC)\s*\(", re.I)
+
+
+def _exec_call(code: str) -> str:
+    for match in _EXEC_CALL.finditer(code):
+        start = max(0, match.start() - 14)
+        if not _APPLICATION_RUN.search(code, start, match.end()):
+            return clip(match.group(0), 40)
+    return ""
+
+
+def behaviour_traits(
+    code: str, store_reads: Sequence[str], strings: Sequence[str]
+) -> tuple[Trait, ...]:
+    """Traits of what the macro does as a whole, so that dressing the strings cannot hide
+    them: text the document keeps (a form control, the body, a variable) handed to a call
+    that runs something; a file written from the document's own data or bytes and then run;
+    shellcode copied into allocated memory and called; Excel 4.0 `CALL`/`REGISTER` run from
+    VBA. `store_reads` are the stored values the folder saw the macro read (vba_fold);
+    `strings` what it recovered."""
+    found: list[Trait] = []
+    runs = _exec_call(code)
+    reads = ", ".join(key for key in store_reads[:3])
+    if runs and store_reads:
+        found.append(Trait(kind="stored_command", excerpt=clip(f"reads {reads}; {runs}", 80)))
+    # Its own file counts when its bytes are read back (an archive appended to the document).
+    own = _first(_OWN_FILE, code) if _READ_BYTES.search(code) else ""
+    write = _first(_WRITE_FILE, code)
+    if runs and write and (store_reads or own):
+        source = reads or own
+        found.append(
+            Trait(kind="document_drop", excerpt=clip(f"{source} -> {write}; {runs}", 80))
+        )
+    if _ALLOCATE.search(code) and _COPY_MEMORY.search(code):
+        jump = _first(_RUN_MEMORY, code)
+        if jump:
+            copy = _first(_COPY_MEMORY, code)
+            found.append(Trait(kind="shellcode_runner", excerpt=clip(f"{copy}, {jump}", 80)))
+    if re.search(r"\bExecuteExcel4Macro\b", code, re.I):
+        called = next((s for s in [*strings, _strings(code)] if _XLM_CALL.search(s)), "")
+        if called:
+            found.append(Trait(kind="xlm_call", excerpt=clip(called, 80)))
+    return tuple(found)
