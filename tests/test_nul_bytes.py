@@ -27,6 +27,7 @@ from mailcheck.config import DEFAULT_CONFIG
 from mailcheck.limits import DEFAULT
 from mailcheck.parse import NotAMessageError
 from mailcheck.parse.header_block import looks_like_headers, starts_like_mail
+from tools.fuzz import stdlib_reads_mail
 
 SHAPES = sorted(NUL_SHAPES)
 EXE = "attachment 2/invoice.exe"
@@ -273,3 +274,35 @@ def test_a_message_with_its_own_content_type_is_never_rejoined() -> None:
     )
     result = scan_bytes(data)
     assert "attachment.executable" not in {f.id for f in result.findings}
+
+
+# --- what the stdlib still reads as mail is mail here too (found by tools/fuzz.py) --------
+
+FIELDS = b"Return-Path: <a@example.test>\r\nDelivered-To: b@example.test\r\n"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param(
+            b" From a@example.test  Sun Oct  6 22:57:39 2002\r\n" + FIELDS, id="indented From_"
+        ),
+        pytest.param(
+            b" \r\nFrom a@example.test  Sun Oct  6 22:57:39 2002\r\n" + FIELDS,
+            id="blank-ish first line",
+        ),
+        pytest.param(
+            b"\tFrom a@example.test Tue Oct  8 2002\r\n" + FIELDS[:31] + b" \r\n" + FIELDS[31:],
+            id="white space line",
+        ),
+        pytest.param(
+            b" \r\nX-Fuzz: " + b"<" * 100_000 + b"\r\n" + FIELDS, id="field longer than the head"
+        ),
+        pytest.param(b":\r\nX-Fuzz: " + b"A" * 100_000 + b"\r\n" + FIELDS, id="empty field name"),
+    ],
+)
+def test_heads_the_stdlib_reads_are_mail(head: bytes) -> None:
+    data = head + b"Subject: x\r\n\r\nbody\r\n"
+    assert stdlib_reads_mail(data)
+    assert looks_like_headers(data[:65536])
+    assert scan_bytes(data).verdict.label == "clean"

@@ -118,23 +118,34 @@ def looks_like_headers(head: bytes) -> bool:
     leading_known = 0  # well-known fields before the first line that is not a field
     first_is_field = field_name(scrub(lines[0]).lstrip(b" \t")) is not None
     ended = False
+    last_is_field = False
     for number, line in enumerate(lines):
-        if not line.strip():
+        if not line:
             ended = True
             break
         line = scrub(line)  # NUL bytes and controls in names do not hide a message
-        if number and line[:1] in (b" ", b"\t"):
+        if not line.strip() or (number and line[:1] in (b" ", b"\t")):
+            continue  # white space: to the stdlib (and here), a continuation line
+        if _STRICT.fullmatch(line):  # ":" alone: a field with an empty name, to the stdlib
+            fields += 1
             continue
+        if number <= 1 and line.lstrip(b" \t").startswith(b"From "):
+            continue  # an mbox From_ line, also when indented or after a junk line
         name = field_name(line.lstrip(b" \t") if number == 0 else line)
         if name is None:
+            if number == 0 and line[:1] in (b" ", b"\t"):
+                continue  # an indented first line: the stdlib reads it as a continuation
             junk += 1
             continue
         fields += 1
         known += name in KNOWN_FIELDS
+        last_is_field = number == len(lines) - 1
         if not junk:
             leading_known = known
     if leading_known >= 2:
         return True
+    if not ended and last_is_field and not junk and len(lines) < MAX_LINES:
+        return True  # the head ends inside a field line longer than what was read
     if junk * 2 > fields:  # markup or prose that mentions a field or two
         return False
     # A block that runs past what was read is a header block when it is a long run of
