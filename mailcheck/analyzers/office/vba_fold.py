@@ -1163,6 +1163,8 @@ class _Folder:
     def read(self, name: str) -> Value:
         if self.frames and name in self.frames[-1]:
             value = self.frames[-1][name]
+        elif self.frames and self.local_is_empty(name):
+            return ""  # a local the running procedure has not assigned yet: Empty
         elif name in self.procs and (self.frames or name != self.current):
             procedure = self.procs[name]
             return self.invoke(name, []) if not procedure.params else None
@@ -1180,6 +1182,16 @@ class _Folder:
         if value is None:
             self.unbound.add(name)
         return value
+
+    def local_is_empty(self, name: str) -> bool:
+        """In a running procedure, a name that is no module variable, procedure, constant
+        or stored value is one of its locals (VBA makes undeclared names local)."""
+        return (
+            name not in self.module
+            and name not in self.procs
+            and name not in _CONSTANTS
+            and self.stored([(name, None)]) is None
+        )
 
     def stored(self, path: list[tuple[str, list[Value] | None]]) -> Value:
         """What a name or member chain reads from the document (`stores`), None if nothing:
@@ -1494,11 +1506,13 @@ def _with_scripts(strings: list[str], literals: set[str], forms: Sequence[str]) 
     return tuple(out[:MAX_STRINGS])
 
 
-def evaluate(expression: str, code: str = "") -> Value:
+def evaluate(expression: str, code: str = "", stores: Mapping[str, str] | None = None) -> Value:
     """The value of one VBA `expression` once `code` has run, None when unknown: what the
     folder makes of a single expression (tests, looking at a sample)."""
     statements, literals = tokenise(code)
-    folder = _Folder(literals)
+    procs, module = procedures(statements)
+    folder = _Folder(literals, procs, module, dict(stores or {}))
+    folder.documents = _document_modules(statements)
     try:
         for tokens in statements:
             folder.run(tokens)
