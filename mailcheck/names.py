@@ -14,7 +14,7 @@ def _words(text: str) -> frozenset[str]:
 
 BINARY_EXTS = _words(".exe .dll .scr .com .pif .cpl")
 INSTALLER_EXTS = _words(".msi .msp")
-SCRIPT_EXTS = _words(".js .jse .vbs .vbe .vb .wsf .wsh .hta .bat .cmd .ps1 .psm1 .msc")
+SCRIPT_EXTS = _words(".js .jse .vbs .vbe .vb .wsf .wsh .hta .bat .cmd .ps1 .psm1 .msc .sct .wsc")
 EXECUTABLE_EXTS = BINARY_EXTS | INSTALLER_EXTS | SCRIPT_EXTS
 SHORTCUT_EXTS = _words(".lnk .url .scf .library-ms .search-ms .searchconnector-ms .desktop")
 DISK_IMAGE_EXTS = _words(".iso .img .vhd .vhdx")

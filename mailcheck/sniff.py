@@ -137,6 +137,7 @@ _SCRIPT_EXTS = {
     ".bat": ".bat .cmd",
     ".hta": ".hta .htm .html",
     ".wsf": ".wsf",
+    ".sct": ".sct .wsc",
 }
 _TEXT_LIKE = frozenset({"text", "script", "html", "xml", "eml", "mht", "svg", "slk", "rtf"})
 _TEXT_LIKE |= {"internet-shortcut", "scf", "library-ms", "desktop"}  # shortcut files in text
@@ -508,6 +509,8 @@ def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
         return found
     if "<hta:application" in low:
         return _script(".hta")
+    if _SCRIPTLET.search(data, 0, _PADDING_SCAN):  # behind any padding: regsvr32 runs it
+        return _script(".sct")
     if re.match(r"(?:<\?xml[^>]*>\s*)?<(?:package|job)\b", low) and "<script" in low:
         return _script(".wsf")
     if low.startswith("<svg") or (low.startswith("<?xml") and "<svg" in low):
@@ -543,6 +546,11 @@ def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
     return _script(language) if language else _mk("text")
 
 
+# A Windows Script Component (.sct/.wsc): a <scriptlet> or <component> element holding a
+# <script language=...>; droppers pad the file with lines of symbols before it.
+_SCRIPTLET = re.compile(
+    rb"<\s*(?:scriptlet|component)\b[^<]{0,400}>.{0,65536}?<\s*script\s+language\s*=", re.I | re.S
+)
 # Comment lines of batch (::, rem), VBScript ('), JScript and PowerShell (//, #).
 _COMMENT_LINE = re.compile(r"^[ \t]*(?:::|@?rem\b|'|//|#)[^\n]*$", re.I | re.M)
 # A line that is neither blank nor a comment: found by the regex engine, so a head of a

@@ -45,6 +45,10 @@ HINTS: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {
         (_rx(r"\[(?:System\.)?[\w.]+\]::\w+"), 2),
         (_rx(r"\s-(?:EncodedCommand|ExecutionPolicy|WindowStyle|NoProfile)\b"), 2),
         (_rx(r"^\s*\$\w+\s*="), 1),
+        # Download cradles: a WebClient and what it fetches.
+        (_rx(r"\bNet\.WebClient\b"), 2),
+        (_rx(r"\.Download(?:File|String|Data)\s*\("), 1),
+        (_rx(r"\bforeach\s*\(\s*\$\w+\s+in\s+\$\w+"), 1),
         (_rx(r"^\s*param\s*\("), 1),
     ),
     ".vbs": (

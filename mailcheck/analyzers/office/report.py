@@ -69,6 +69,7 @@ class XlmReport:
     auto_open: tuple[str, ...]  # defined names / labels that run a macro on open
     functions: tuple[str, ...]  # dangerous functions seen in formulas, upper case
     excerpt: str = ""  # the first formula calling one of them
+    urls: tuple[str, ...] = ()  # URLs in the sheets' formulas: what the macro downloads
 
 
 @record

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from ...records import record
+from . import ps_fold
 from .codepage import HANDLER
 
 MAX_CODE_CHARS = 1024 * 1024  # source looked at
@@ -1392,12 +1393,22 @@ def _defined_names(statements: list[list[Token]]) -> set[str]:
 
 
 def _is_junk(tokens: list[Token], defined: set[str]) -> bool:
-    """`a = (b - CDbl(661607) + c + Fix(d / CLng(26661 * Sqr(e))))`: numbers, conversion and
-    math functions, and names nothing assigns; no strings, no objects, no other calls."""
-    if len(tokens) < 6 or tokens[0][0] != "i" or tokens[1] != ("o", "="):
+    """`a = (b - CDbl(661607) + c + Fix(d / CLng(26661 * Sqr(e))))`, also into an array
+    element (`X(53148) = 955 + Int(U946439) + B2152371`): numbers, conversion and math
+    functions, and names nothing assigns; no strings, no objects, no other calls."""
+    if len(tokens) < 6 or tokens[0][0] != "i":
+        return False
+    if tokens[1] == ("o", "="):
+        rhs = tokens[2:]
+    elif (
+        tokens[1] == ("o", "(")
+        and tokens[2][0] == "n"
+        and tokens[3:5] == [("o", ")"), ("o", "=")]
+    ):
+        rhs = tokens[5:]
+    else:
         return False
     functions = numbers = undefined = 0
-    rhs = tokens[2:]
     for at, (kind, text) in enumerate(rhs):
         if kind == "s" or (kind == "o" and text in (".", "!", "&")):
             return False
@@ -1605,9 +1616,12 @@ _URL = re.compile(r"https?://[^\s\"'`<>()\[\]{}@,;|^*]{3,}", re.I)
 
 
 def urls(strings: Sequence[str]) -> list[str]:
-    """The http(s) URLs in `strings`, first seen first, without repeats."""
+    """The http(s) URLs in `strings`, first seen first, without repeats; in PowerShell
+    whose strings are cut up and formatted, the URLs of its folded text (ps_fold)."""
     found: dict[str, None] = {}
     for text in strings:
-        for match in _URL.finditer(text):
-            found[match.group().rstrip(".")] = None
+        readable = [text, ps_fold.simplify(text)] if ps_fold.looks_obfuscated(text) else [text]
+        for variant in readable:
+            for match in _URL.finditer(variant):
+                found[match.group().rstrip(".")] = None
     return list(found)

@@ -31,6 +31,11 @@ _FUNCTION = re.compile(
 )
 
 
+# A URL in a formula or a value the macro reads: what it downloads. Ends at a quote, a
+# formula separator or markup.
+_URL = re.compile(r"https?://[^\s\"'<>(),;&|^]{3,200}", re.I)
+
+
 def is_auto_open(name: str) -> bool:
     return bool(_AUTO.match(name.strip().strip("'\"")))
 
@@ -52,6 +57,7 @@ class Collector:
         self.sheets: list[str] = []
         self.auto_open: list[str] = []
         self.functions: list[str] = []
+        self.urls: list[str] = []
         self.excerpt = ""
 
     def sheet(self, name: str, visibility: str = "") -> None:
@@ -71,6 +77,10 @@ class Collector:
                 self.functions.append(function)
         if not self.excerpt and any(f in CRITICAL_FUNCTIONS for f in found):
             self.excerpt = clip(text, 120)
+        for match in _URL.finditer(text[:65536]):
+            url = clip(match.group().rstrip("."), 160)
+            if url not in self.urls and len(self.urls) < MAX_ITEMS:
+                self.urls.append(url)
 
     def report(self) -> XlmReport | None:
         if not self.sheets:
@@ -81,6 +91,7 @@ class Collector:
             auto_open=tuple(self.auto_open),
             functions=tuple(self.functions),
             excerpt=self.excerpt,
+            urls=tuple(self.urls),
         )
 
 
