@@ -179,7 +179,8 @@ def scan_benign() -> None:
 def _is_mail(data: bytes) -> bool:
     from mailcheck.parse import detect_format
 
-    return detect_format(data[:65536]) is not None
+    kind = detect_format(data[:65536])
+    return kind is not None and (kind != "msg" or sniff(data).kind == "msg")
 
 
 def main() -> None:
