@@ -434,3 +434,53 @@ def test_urls_in_excel4_formulas_are_listed() -> None:
     assert (
         dict(hit.evidence[0].facts)["urls"] == "hxxp://x[.]example/a.dll, hxxps://y[.]example/b.ocx"
     )
+
+
+# --- ActiveX controls placed on the document (Emotet 2019) -----------------------------------
+
+
+def test_a_textbox_on_a_binary_word_page_holds_the_command() -> None:
+    code = (
+        "Sub Document_Open()\n"
+        '  c = Replace(ThisDocument.TextBox1.Text & TextBox2, "]a[", "")\n'
+        '  CreateObject("WScript.Shell").Run c, 0\n'
+        "End Sub\n"
+    )
+    half = len(DOWNLOADER) // 2
+    controls = {
+        "TextBox1": DOWNLOADER[:half].replace("e", "]a[e"),
+        "TextBox2": DOWNLOADER[half:],
+    }
+    doc = build_doc(build_vba_project(host="word", document_code=code), "Invoice\r", controls)
+    result = scan_bytes(with_attachment(doc, "invoice.doc", "application/msword"))
+    assert result.verdict.label == "malicious"
+    facts = critical(result).facts()
+    assert facts["urls"] == URL
+    assert "stored_command: reads textbox1" in facts["traits"]
+
+
+def test_a_textbox_in_an_ooxml_document_holds_the_command() -> None:
+    code = "Sub AutoOpen()\n  Shell ActiveDocument.TB.Value, 0\nEnd Sub\n"
+    result = docm(code, controls={"TB": DOWNLOADER})
+    assert result.verdict.label == "malicious"
+    assert critical(result).facts()["urls"] == URL
+
+
+def test_custom_properties_of_a_binary_document() -> None:
+    from tools.office_fixtures import custom_property_set
+
+    stream = custom_property_set({"Payload": "cmd /c calc", "Owner": "Finance"})
+    assert list(doc_stores.custom_properties(stream)) == [
+        ("Payload", "cmd /c calc"),
+        ("Owner", "Finance"),
+    ]
+    assert list(doc_stores.custom_properties(stream[:60])) == []  # cut short: nothing
+    code = (
+        "Sub Document_Open()\n"
+        '  Shell ThisDocument.CustomDocumentProperties("Payload"), 0\nEnd Sub\n'
+    )
+    vba = build_vba_project(host="word", document_code=code)
+    doc = build_doc(vba, "Invoice\r", properties={"Payload": DOWNLOADER})
+    result = scan_bytes(with_attachment(doc, "invoice.doc", "application/msword"))
+    assert result.verdict.label == "malicious"
+    assert critical(result).facts()["urls"] == URL

@@ -101,9 +101,10 @@ def _package(
     main_xml: str,
     vba: bytes,
     parts: tuple[tuple[str, bytes], ...] = (),
+    main_rels: str = "",
 ) -> bytes:
-    """An OOXML package: one main part that references `<folder>/vbaProject.bin`, and
-    `parts` (name, bytes) as they are (settings, properties)."""
+    """An OOXML package: one main part that references `<folder>/vbaProject.bin` (and
+    `main_rels`, more Relationship elements), and `parts` (name, bytes) as they are."""
     content_types = (
         _CT + f'<Types xmlns="{_PKG}/content-types">'
         f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -117,24 +118,64 @@ def _package(
             ("[Content_Types].xml", content_types.encode()),
             ("_rels/.rels", _rels(f"{_DOC_REL}/officeDocument", f"{folder}/{main_name}")),
             (f"{folder}/{main_name}", (_CT + main_xml).encode()),
-            (f"{folder}/_rels/{main_name}.rels", _rels(_VBA_REL, "vbaProject.bin")),
+            (
+                f"{folder}/_rels/{main_name}.rels",
+                _rels(_VBA_REL, "vbaProject.bin").replace(
+                    b"</Relationships>", main_rels.encode() + b"</Relationships>"
+                ),
+            ),
             (f"{folder}/vbaProject.bin", vba),
             *parts,
         ]
     )
 
 
+def _ole_with_contents(contents: bytes) -> bytes:
+    from extract_msg.ole_writer import OleWriter  # type: ignore[import-untyped, unused-ignore]
+
+    writer = OleWriter()
+    writer.addEntry(["contents"], data=contents)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def build_docm(
-    vba_project: bytes, text: str = "Invoice", variables: dict[str, str] | None = None
+    vba_project: bytes,
+    text: str = "Invoice",
+    variables: dict[str, str] | None = None,
+    controls: dict[str, str] | None = None,
 ) -> bytes:
     """A minimal macro-enabled Word document (.docm); `variables` become document
-    variables (word/settings.xml)."""
+    variables (word/settings.xml), `controls` ActiveX TextBoxes (`name -> value`) placed
+    in the body (`w:control`, word/activeX/activeXN.xml and .bin)."""
+    placed = "".join(
+        f'<w:p><w:r><w:control r:id="rIdX{n}" w:name="{name}"/></w:r></w:p>'
+        for n, name in enumerate(controls or {}, start=1)
+    )
     document = (
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-        f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>{placed}</w:body></w:document>"
     )
     main_type = "application/vnd.ms-word.document.macroEnabled.main+xml"
     parts: tuple[tuple[str, bytes], ...] = ()
+    main_rels = "".join(
+        f'<Relationship Id="rIdX{n}" Type="{_DOC_REL}/control" Target="activeX/activeX{n}.xml"/>'
+        for n in range(1, len(controls or {}) + 1)
+    )
+    if controls:
+        for n, value in enumerate(controls.values(), start=1):
+            binary_rel = (
+                _CT + f'<Relationships xmlns="{_PKG}/relationships"><Relationship Id="rId1" '
+                'Type="http://schemas.microsoft.com/office/2006/relationships/activeXControlBinary"'
+                f' Target="activeX{n}.bin"/></Relationships>'
+            )
+            parts += (
+                (f"word/activeX/activeX{n}.xml", (_CT + "<ax:ocx xmlns:ax=\"x\"/>").encode()),
+                (f"word/activeX/_rels/activeX{n}.xml.rels", binary_rel.encode()),
+                (f"word/activeX/activeX{n}.bin", _ole_with_contents(morph_data(value))),
+            )
     if variables:
         from xml.sax.saxutils import quoteattr
 
@@ -145,8 +186,8 @@ def build_docm(
             '<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
             f"<w:docVars>{items}</w:docVars></w:settings>"
         )
-        parts = (("word/settings.xml", (_CT + settings).encode()),)
-    return _package("word", "document.xml", main_type, document, vba_project, parts)
+        parts += (("word/settings.xml", (_CT + settings).encode()),)
+    return _package("word", "document.xml", main_type, document, vba_project, parts, main_rels)
 
 
 def build_xlsm(vba_project: bytes) -> bytes:
@@ -602,9 +643,60 @@ def _word_fib(text_length: int, text_offset: int) -> bytes:
     return bytes(fib)
 
 
-def build_doc(vba_project: bytes | None, text: str) -> bytes:
+def morph_data(value: str) -> bytes:
+    """An MS-OFORMS MorphDataControl (a TextBox's `contents` stream) holding `value`."""
+    import struct
+
+    text = value.encode("cp1252")
+    body = struct.pack("<Q", 1 << 22)  # PropMask: fValue
+    body += struct.pack("<I", len(text) | 0x80000000)  # its size, compressed (8-bit) text
+    body += struct.pack("<II", 0, 0) + text  # ExtraDataBlock: Size, then the value
+    body += b"\0" * (-len(body) % 4)
+    return b"\x00\x02" + struct.pack("<H", len(body)) + body + b"\x00\x02\x00\x00"
+
+
+def custom_property_set(properties: dict[str, str]) -> bytes:
+    """A `\x05DocumentSummaryInformation` stream whose second section holds `properties`
+    as custom string properties ([MS-OLEPS]: code page 1252, a dictionary, VT_LPSTR)."""
+    import struct
+
+    def padded(data: bytes) -> bytes:
+        return data + b"\0" * (-len(data) % 4)
+
+    codepage = struct.pack("<HHH", 2, 0, 1252) + b"\0\0"  # VT_I2
+    dictionary = struct.pack("<I", len(properties))
+    values = []
+    for pid, (name, value) in enumerate(properties.items(), start=2):
+        encoded = name.encode("cp1252") + b"\0"
+        dictionary += struct.pack("<II", pid, len(encoded)) + encoded
+        text = value.encode("cp1252") + b"\0"
+        values.append(padded(struct.pack("<II", 0x1E, len(text)) + text))
+    blobs = [padded(dictionary), codepage, *values]
+    head = 8 + 8 * len(blobs)
+    table, body = b"", b""
+    for pid, blob in zip([0, 1, *range(2, 2 + len(values))], blobs, strict=True):
+        table += struct.pack("<II", pid, head + len(body))
+        body += blob
+    custom = struct.pack("<II", head + len(body), len(blobs)) + table + body
+    empty = struct.pack("<II", 8, 0)
+    summary_id = bytes.fromhex("02d5cdd59c2e1b10939708002b2cf9ae")
+    custom_id = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")
+    header = struct.pack("<HHI", 0xFFFE, 0, 0) + b"\0" * 16 + struct.pack("<I", 2)
+    first = len(header) + 40
+    header += summary_id + struct.pack("<I", first)
+    header += custom_id + struct.pack("<I", first + len(empty))
+    return header + empty + custom
+
+
+def build_doc(
+    vba_project: bytes | None,
+    text: str,
+    controls: dict[str, str] | None = None,
+    properties: dict[str, str] | None = None,
+) -> bytes:
     """A binary Word document: `text` (cp1252) as its body, read through the piece table,
-    and, when given, the VBA project's streams under `Macros/` as Word stores them."""
+    and, when given, the VBA project's streams under `Macros/` as Word stores them and
+    ActiveX TextBoxes (`name -> value`) placed on the page (`ObjectPool/_<id>/`)."""
     import struct
 
     import olefile  # type: ignore[import-untyped, unused-ignore]
@@ -619,6 +711,17 @@ def build_doc(vba_project: bytes | None, text: str) -> bytes:
         (["WordDocument"], word),
         (["1Table"], clx),
     ]
+    if properties:
+        summary = custom_property_set(properties)
+        entries.append((["\x05DocumentSummaryInformation"], summary))
+    if controls:
+        entries.append((["ObjectPool"], None))
+        for number, (name, value) in enumerate(controls.items(), start=1):
+            storage = f"_{1594718760 + number}"
+            entries.append((["ObjectPool", storage], None))
+            ocx = (name + "\0").encode("utf-16-le")
+            entries.append((["ObjectPool", storage, "\x03OCXNAME"], ocx))
+            entries.append((["ObjectPool", storage, "contents"], morph_data(value)))
     if vba_project is not None:
         project = olefile.OleFileIO(vba_project)
         entries.append((["Macros"], None))

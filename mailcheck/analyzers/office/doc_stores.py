@@ -11,6 +11,7 @@ at most MAX_VALUES values of at most MAX_CHARS characters each.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +65,11 @@ class Stores:
             self.put(f"@paragraph.{number}", paragraph + "\r")
 
 
+def text_of(value: object) -> str | None:
+    """A stored field as text: olevba's bytes are cp1252."""
+    return _text(value)
+
+
 def _text(value: object) -> str | None:
     if isinstance(value, bytes):
         return value.decode("cp1252", "replace")
@@ -96,13 +102,20 @@ def form_controls(forms: Iterator[tuple[str, list[Any] | None, list[str]]], stor
                 _control(form, variables, stores, plain)
 
 
+def document_controls(controls: Iterator[tuple[str, dict[str, Any]]], stores: Stores) -> None:
+    """ActiveX controls placed on the document itself (a TextBox in a Word page, on a
+    sheet): read by their name alone, or behind the document's (`ThisDocument.TextBox1`)."""
+    for name, variables in controls:
+        _control("", {**variables, "name": name}, stores, [])
+
+
 def _control(form: str, variables: dict[str, Any], stores: Stores, plain: list[str]) -> None:
     name = _text(variables.get("name"))
     if not name or not _WORD_NAME.fullmatch(name):
         return
     fields = {f: _exact(_text(variables.get(f)), plain) for f in _FIELDS}
     default = fields["value"] if fields["value"] is not None else fields["caption"]
-    for prefix in (f"{form}.{name}", name):
+    for prefix in (f"{form}.{name}", name) if form else (name,):
         if default is not None:
             stores.put(prefix, default)
         for field, prop in _FIELDS.items():
@@ -127,6 +140,10 @@ def ole_document(data: bytes, stores: Stores) -> None:
             meta = None
         for attribute, name in _BUILTIN.items():
             stores.put(f"@builtin.{name}", getattr(meta, attribute, None))
+        if ole.exists("\x05DocumentSummaryInformation"):
+            stream = ole.openstream("\x05DocumentSummaryInformation").read(MAX_CHARS * 4)
+            for name, value in custom_properties(stream):
+                stores.put(f"@prop.{name}", value)
     except Exception:
         return
     finally:
@@ -140,3 +157,61 @@ def ooxml_document(package: ooxml.Package, stores: Stores) -> None:
             stores.put_body(value)
         else:
             stores.put(key, value)
+
+
+_CUSTOM_FMTID = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")  # D5CDD505-2E9C-101B-...
+_VT_LPSTR, _VT_LPWSTR = 0x1E, 0x1F
+
+
+def custom_properties(stream: bytes) -> Iterator[tuple[str, str]]:
+    """(name, text) of the string-valued custom properties of a binary document (the second
+    section of `\x05DocumentSummaryInformation`, [MS-OLEPS]); nothing when malformed."""
+    try:
+        (sections,) = struct.unpack_from("<I", stream, 24)
+        offset = next(
+            struct.unpack_from("<I", stream, 28 + n * 20 + 16)[0]
+            for n in range(min(sections, 8))
+            if stream[28 + n * 20 : 28 + n * 20 + 16] == _CUSTOM_FMTID
+        )
+    except (StopIteration, struct.error):
+        return
+    try:
+        _size, count = struct.unpack_from("<II", stream, offset)
+        entries = [
+            struct.unpack_from("<II", stream, offset + 8 + n * 8) for n in range(min(count, 512))
+        ]
+        places = dict(entries)
+        codepage = 1252
+        if 1 in places:
+            codepage = struct.unpack_from("<H", stream, offset + places[1] + 4)[0]
+        encoding = "utf-16-le" if codepage == 1200 else f"cp{codepage}"
+        names = _dictionary(stream, offset + places[0], encoding) if 0 in places else {}
+        for prop, at in entries:
+            if prop in names:
+                value = _string(stream, offset + at)
+                if value is not None:
+                    yield names[prop], value
+    except (struct.error, LookupError):
+        return
+
+
+def _dictionary(stream: bytes, at: int, encoding: str) -> dict[int, str]:
+    (count,) = struct.unpack_from("<I", stream, at)
+    at += 4
+    names: dict[int, str] = {}
+    for _ in range(min(count, 512)):
+        prop, length = struct.unpack_from("<II", stream, at)
+        at += 8
+        size = length * 2 if encoding == "utf-16-le" else length
+        names[prop] = stream[at : at + size].decode(encoding, "replace").rstrip("\x00")
+        at += size + ((-size % 4) if encoding == "utf-16-le" else 0)
+    return names
+
+
+def _string(stream: bytes, at: int) -> str | None:
+    kind, length = struct.unpack_from("<II", stream, at)
+    if kind == _VT_LPSTR:
+        return stream[at + 8 : at + 8 + length].decode("cp1252", "replace").rstrip("\x00")
+    if kind == _VT_LPWSTR:
+        return stream[at + 8 : at + 8 + length * 2].decode("utf-16-le", "replace").rstrip("\x00")
+    return None

@@ -128,6 +128,14 @@ def _vba(
         forms = "\n".join(form_strings)
         stores = doc_stores.Stores()
         doc_stores.form_controls(_forms(parser), stores)
+        controls = _controls(data, package)
+        doc_stores.document_controls(iter(controls), stores)
+        form_strings += [
+            text
+            for _name, fields in controls
+            for value in fields.values()
+            if (text := doc_stores.text_of(value))
+        ]
         if package is not None:  # read after the keywords: document text is not code
             form_strings += ooxml.document_strings(package, source)
             doc_stores.ooxml_document(package, stores)
@@ -203,6 +211,69 @@ def _forms(parser: Any) -> Iterator[tuple[str, list[Any] | None, list[str]]]:
             except Exception:  # a text past its 16-bit size field, a damaged stream
                 controls = None
             yield str(storage[-1]), controls, plain
+
+
+def _control_text(contents: bytes) -> dict[str, Any]:
+    """The text fields of one ActiveX control's `contents` stream ([MS-OFORMS]): value,
+    caption and group name of a TextBox, ComboBox, CheckBox...; a Label's caption; else
+    the longest printable string, as its value."""
+    try:
+        stream = oleform.ExtendedStream(io.BytesIO(contents), "contents")
+        value, caption, group = oleform.consume_MorphDataControl(stream)
+        return {"value": value, "caption": caption, "group_name": group}
+    except Exception:
+        pass
+    try:
+        caption = oleform.consume_LabelControl(oleform.ExtendedStream(io.BytesIO(contents), "c"))
+        return {"caption": caption}
+    except Exception:
+        pass
+    strings = [m.group() for m in _PRINTABLE.finditer(contents)]
+    return {"value": max(strings, key=len)} if strings else {}
+
+
+def _ole_controls(ole: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """ActiveX controls of a binary document: `ObjectPool/_<id>/contents`, named by the
+    storage's `\x03OCXNAME` stream."""
+    for entry in ole.listdir(streams=True, storages=False)[: doc_stores.MAX_VALUES * 4]:
+        if len(entry) != 3 or entry[0] != "ObjectPool" or entry[2].lower() != "contents":
+            continue
+        name_path = [*entry[:2], "\x03OCXNAME"]
+        if not ole.exists(name_path):
+            continue
+        name = ole.openstream(name_path).read(512).decode("utf-16-le", "replace").strip("\x00")
+        contents = ole.openstream(entry).read(doc_stores.MAX_CHARS * 4)
+        yield name, _control_text(contents)
+
+
+def _ooxml_controls(package: ooxml.Package) -> Iterator[tuple[str, dict[str, Any]]]:
+    """ActiveX controls of an OOXML package (`*/activeX/activeX*.bin`, an OLE file with a
+    `contents` stream), named where the document places them (`w:control w:name`)."""
+    for name, part in ooxml.control_parts(package):
+        data = package.read(part)
+        if data is None or not data.startswith(OLE_MAGIC):
+            continue
+        try:
+            ole = olefile.OleFileIO(data)
+            contents = ole.openstream("contents").read(doc_stores.MAX_CHARS * 4)
+        except Exception:
+            continue
+        yield name, _control_text(contents)
+
+
+def _controls(data: bytes, package: ooxml.Package | None) -> list[tuple[str, dict[str, Any]]]:
+    if package is not None:
+        return list(_ooxml_controls(package))
+    try:
+        ole = olefile.OleFileIO(data)
+    except Exception:
+        return []
+    try:
+        return list(_ole_controls(ole))
+    except Exception:  # a damaged ObjectPool: the other stores still count
+        return []
+    finally:
+        ole.close()
 
 
 def _folded(

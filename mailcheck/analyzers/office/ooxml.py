@@ -270,3 +270,49 @@ def named_values(package: Package) -> Iterator[tuple[str, str]]:
             field = _CORE_FIELDS.get(_local(element.tag).lower())
             if field:
                 yield f"@builtin.{field}", element.text or ""
+
+
+def _rels(package: Package, part: str) -> dict[str, str]:
+    """Relationship id -> target part (resolved, lower case) of `part`."""
+    folder, _, name = part.rpartition("/")
+    root = package.xml(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
+    out: dict[str, str] = {}
+    if root is None:
+        return out
+    for rel in _iter(root, "Relationship"):
+        target = _attr(rel, "Target").replace("\\", "/")
+        if not target or _attr(rel, "TargetMode").lower() == "external":
+            continue
+        path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+        parts: list[str] = []
+        for piece in path.split("/"):
+            if piece == "..":
+                if parts:
+                    parts.pop()
+            elif piece not in ("", "."):
+                parts.append(piece)
+        out[_attr(rel, "Id")] = "/".join(parts).lower()
+    return out
+
+
+def control_parts(package: Package) -> Iterator[tuple[str, str]]:
+    """(control name, its `activeX*.bin` part) for each ActiveX control a document or sheet
+    places by name (`<w:control w:name r:id>`, `<control name r:id>`)."""
+    for part in package.names():
+        if not part.endswith(".xml") or "/activex/" in part or part.startswith("customxml/"):
+            continue
+        raw = package.read(part)
+        if raw is None or b"control" not in raw:  # most parts: no parse
+            continue
+        root = package.xml(part)
+        controls = list(_iter(root, "control")) if root is not None else []
+        if not controls:
+            continue
+        rels = _rels(package, part)
+        for control in controls[:MAX_ITEMS * 8]:
+            name, target = _attr(control, "name"), rels.get(_attr(control, "id"), "")
+            if not name or not target:
+                continue
+            binary = _rels(package, target)
+            found = next((t for t in binary.values() if t.endswith(".bin")), "")
+            yield name, found or target.removesuffix(".xml") + ".bin"

@@ -1581,7 +1581,11 @@ def fold(
 
 
 # The VB_Base of a module that is the document itself (Word's ThisDocument, a workbook).
-_DOCUMENT_BASES = ("1normal.thisdocument", "0{00020819-0000-0000-c000-000000000046}")
+_DOCUMENT_BASES = (
+    "1normal.thisdocument",
+    "0{00020819-0000-0000-c000-000000000046}",  # ThisWorkbook
+    "0{00020820-0000-0000-c000-000000000046}",  # a worksheet (its controls: Sheet1.TextBox1)
+)
 MAX_STORES = 4096
 
 
