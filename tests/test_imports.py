@@ -71,7 +71,7 @@ def test_a_message_body_loads_no_attachment_analyzer(body: str) -> None:
     modules = set(json.loads(done.stdout.decode().strip().replace("'", '"')))
     deferred = {
         "mailcheck.analyzers.smuggling",
-        "mailcheck.smuggle_scan",
+        "mailcheck.pages",
         "mailcheck.analyzers.shortcut_files",
         "mailcheck.analyzers.shortcut",
         "mailcheck.analyzers.onenote",

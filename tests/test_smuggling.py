@@ -34,7 +34,7 @@ from mailcheck.catalog import LANGS, load
 from mailcheck.containers import ARCHIVE_KINDS, OPENERS, OpenRequest
 from mailcheck.limits import DEFAULT, Budget
 from mailcheck.model import Attachment, Finding, ScanResult
-from mailcheck.smuggle_scan import member_names, read_page
+from mailcheck.pages import member_names, read_page
 
 CATALOG = load()
 NEW_IDS = set(smuggling.EMITS)

@@ -1,6 +1,6 @@
 """HTML and SVG attachments that smuggle a payload, redirect, or ask for a password.
 
-The page is read by `mailcheck/smuggle_scan.py` (bounded regular expressions, nothing run);
+The page is read by `mailcheck/pages/` (bounded regular expressions, nothing run);
 what its data decodes to is analysed as members by `containers/html_blob.py`. This module
 judges the shapes:
 
@@ -32,8 +32,7 @@ from collections.abc import Iterator
 
 from ..extract import Item
 from ..model import Evidence
-from ..report.sanitize import defang
-from ..smuggle_scan import (
+from ..pages import (
     Blob,
     Page,
     Redirect,
@@ -42,6 +41,7 @@ from ..smuggle_scan import (
     read_page,
     smuggling_sources,
 )
+from ..report.sanitize import defang
 from .interface import AttachmentContext, Hit
 
 EMITS = (

@@ -1,7 +1,7 @@
 """HTML and SVG files whose embedded data decodes to files: each becomes a member.
 
 An HTML-smuggling page carries its ZIP as a base64 string, a `data:` URI or a character-code
-array (see `mailcheck/smuggle_scan.py`). What decodes without running anything is a member
+array (see `mailcheck/pages/`). What decodes without running anything is a member
 named as the page would save it (`2/invoice.html/invoice.zip`), so the archive inside is
 opened and analysed like any attached one. Pictures and fonts a page shows are not members.
 A message's own HTML body is never opened: mail readers do not run its scripts.
@@ -17,7 +17,7 @@ KINDS = ("html", "svg")
 
 def open_page(request: OpenRequest) -> Opened:
     session = Session(request)
-    from ..smuggle_scan import member_names, read_page
+    from ..pages import member_names, read_page
 
     page = read_page(request.data, svg=request.kind == "svg", max_bytes=session.keep)
     if page.cut:
