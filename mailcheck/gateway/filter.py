@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..exits import BY_VERDICT, EX_TEMPFAIL
 from .headers import result_headers, rewrite_header_block
 from .pool import ScanFailure, ScanPool
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from ..limits import Limits
 
 EX_OK = 0
-EX_TEMPFAIL = 75  # sysexits.h: "temporary failure, try again later"
-_BY_VERDICT = {"clean": 0, "suspicious": 1, "malicious": 4}  # as `mailcheck scan`
 _READ = 1024 * 1024
 
 
@@ -55,7 +54,7 @@ def run_filter(
         _write(output, data)
         return EX_TEMPFAIL, ScanFailure(reason="error", detail=str(exc)[:200])
     _write(output, filtered)
-    return (EX_OK if sysexits else _BY_VERDICT[outcome.verdict.label]), None
+    return (EX_OK if sysexits else BY_VERDICT[outcome.verdict.label]), None
 
 
 def _write(output: BinaryIO, data: bytes) -> None:

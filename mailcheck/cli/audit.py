@@ -1,0 +1,174 @@
+"""`mailcheck audit`: a whole folder (or mbox) in parallel, with its report files."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING, cast
+
+import click
+
+# The scanning pipeline, the catalog and the report renderers are imported by the commands
+# that use them: `mailcheck --help` and a scan of plain mail load only what they need.
+if TYPE_CHECKING:
+    from ..model import VerdictLabel
+
+from ..exits import (
+    BY_VERDICT,
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_MALICIOUS,
+    EXIT_TERMINATED,
+)
+from .app import (
+    _CONFIG_HELP_SCAN,
+    _LANG_OPTION,
+    PRESET_NAMES,
+    Lang,
+    _abandon_stdout,
+    _error_line,
+    _stop,
+    default_lang,
+    load_settings,
+    main,
+)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder for the reports (results.jsonl, results.csv, errors.csv, report.html) and "
+    "the audit's journal.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes scanning in parallel. Default: the number of cores.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted audit in --out: inputs already scanned (same size and "
+    "modification time) are not scanned again. PATHS may be left out.",
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Start over in an --out folder that holds an audit."
+)
+@_LANG_OPTION
+@click.option(
+    "--limits",
+    "preset",
+    type=click.Choice(PRESET_NAMES),
+    default="default",
+    show_default=True,
+    help="Bounds on hostile input (see `mailcheck scan --help`).",
+)
+@click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP_SCAN)
+@click.option(
+    "--timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds one message may take; past it the message is an error line.",
+)
+@click.option(
+    "--dask",
+    default="",
+    metavar="ADDRESS|local",
+    help="Run on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786) or on "
+    "a local one ('local'); needs the [dask] extra.",
+)
+def audit(
+    paths: tuple[str, ...],
+    out: str,
+    jobs: int | None,
+    resume: bool,
+    overwrite: bool,
+    lang: str | None,
+    preset: str,
+    config_path: str | None,
+    timeout: float,
+    dask: str,
+) -> None:
+    """Audit folders, mbox files and saved messages: find what got through.
+
+    Scans every message of PATHS in parallel and writes to --out: results.jsonl (one
+    `scan --json` object per message), results.csv (opens in Excel), errors.csv and
+    report.html (one self-contained page). Across the whole folder it also pairs
+    password-protected archives with passwords sent in another message, and flags
+    addresses that send under many names and familiar names from new addresses.
+    A short summary goes to stdout; a progress bar to the terminal.
+
+    Ctrl-C stops cleanly: the reports then cover what was scanned, and --resume
+    continues later.
+
+    \b
+    Exit status:
+      0    every message is clean
+      1    at least one message is suspicious
+      3    an input could not be scanned (and nothing was malicious), or the
+           audit could not start
+      4    at least one message is malicious
+      130  interrupted (Ctrl-C; the reports are valid); 143 terminated (SIGTERM)
+    """
+    from pathlib import Path
+
+    from ..audit import AuditError, Options, Stop, default_jobs, run_audit
+    from ..audit.summary import render_summary
+    from ..config_file import ConfigError
+    from ..limits import PRESETS
+
+    chosen = cast(Lang, lang) if lang else default_lang()
+    try:
+        config = load_settings(config_path)
+    except ConfigError as exc:
+        _error_line(exc.source, exc.reason, chosen)
+        sys.exit(EXIT_ERROR)
+    stop = Stop()
+    signals: list[int] = []
+
+    def first_stop(signum: int, frame: FrameType | None) -> None:
+        if signals:  # the second time: abandon the reports too
+            _stop(signum, frame)
+        signals.append(signum)
+        stop.set()
+        print("mailcheck: stopping; writing the reports (again to abandon)", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, first_stop)
+    signal.signal(signal.SIGTERM, first_stop)
+    options = Options(
+        paths=paths,
+        out=Path(out),
+        lang=chosen,
+        limits=PRESETS[preset],
+        config=config,
+        jobs=jobs or default_jobs(),
+        dask=dask,
+        resume=resume,
+        overwrite=overwrite,
+        timeout=timeout,
+    )
+    try:
+        built, files = run_audit(options, stop)
+    except (AuditError, RuntimeError, OSError) as exc:
+        reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+        _error_line("mailcheck audit", reason, chosen)
+        sys.exit(EXIT_ERROR)
+    try:
+        sys.stdout.write(render_summary(built.outline, Path(out), files))
+        sys.stdout.flush()
+    except OSError:
+        _abandon_stdout()
+    if signals:
+        sys.exit(EXIT_INTERRUPTED if signals[0] == signal.SIGINT else EXIT_TERMINATED)
+    status = BY_VERDICT.get(cast("VerdictLabel", built.worst), EXIT_CLEAN)
+    if built.errors and status != EXIT_MALICIOUS:
+        status = max(status, EXIT_ERROR)
+    sys.exit(status)
