@@ -16,8 +16,8 @@ from typing import BinaryIO
 from . import __version__
 from .advice import advise
 from .analyzers.interface import Hit
-from .analyzers.runner import Runner, to_finding
-from .catalog import Catalog, load
+from .analyzers.runner import Runner
+from .catalog import Catalog, load, to_finding
 from .config import DEFAULT_CONFIG, Config
 from .engine import Engine, default_engine
 from .extract import extract

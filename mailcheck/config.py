@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .gateway.policy import DEFAULT_POLICY, GatewayPolicy
 from .records import record
 
 
@@ -22,8 +21,6 @@ class Config:
     trusted_domains: tuple[str, ...] = ()
     # Known people: a display name copying one of them from another address is impersonation.
     known_correspondents: tuple[Correspondent, ...] = ()
-    # What `mailcheck milter` does with each outcome ([gateway]); scans never read it.
-    gateway: GatewayPolicy = DEFAULT_POLICY
 
 
 DEFAULT_CONFIG = Config()

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, eml
 
-from mailcheck import config_file
 from mailcheck.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_SUSPICIOUS, main
+from mailcheck.cli import settings as config_file
+from mailcheck.cli.settings import ConfigError, default_locations, load_settings, parse_settings
 from mailcheck.config import Config, Correspondent
-from mailcheck.config_file import ConfigError, default_locations, load_config, parse_config
 
 VALID = """
 [organisation]
@@ -25,6 +25,14 @@ addresses = [
     "Yamada@Partner.example.jp", " t.yamada@partner.example.jp", "yamada@partner.example.jp",
 ]
 """
+
+
+def load_config(path: Path | None, environ: dict[str, str]) -> Config:
+    return load_settings(path, environ).config
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    return parse_settings(text, source).config
 
 
 def write(path: Path, text: str) -> Path:
@@ -237,12 +245,12 @@ def test_cli_bad_configuration_stops_before_scanning(tmp_path: Path, text: str |
 def test_the_gateway_policy_is_read_and_checked() -> None:
     from mailcheck.gateway.policy import DEFAULT_POLICY
 
-    assert parse_config("").gateway == DEFAULT_POLICY
+    assert parse_settings("").gateway == DEFAULT_POLICY
     assert DEFAULT_POLICY.action("failed") == "tempfail"  # fail closed by default
-    config = parse_config('[gateway]\nmalicious = "reject"\nsubject_prefix = " [要注意] "\n')
-    assert config.gateway.malicious == "reject" and config.gateway.suspicious == "tag"
-    assert config.gateway.subject_prefix == "[要注意]"
-    example = load_config(ROOT / "examples" / "mailcheck.toml", {})
+    loaded = parse_settings('[gateway]\nmalicious = "reject"\nsubject_prefix = " [要注意] "\n')
+    assert loaded.gateway.malicious == "reject" and loaded.gateway.suspicious == "tag"
+    assert loaded.gateway.subject_prefix == "[要注意]"
+    example = load_settings(ROOT / "examples" / "mailcheck.toml", {})
     assert example.gateway.action("malicious") == "quarantine"
     for text, message in (
         ('[gateway]\nmalicious = "drop"', "gateway.malicious: 'drop' is not one of accept"),

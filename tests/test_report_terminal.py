@@ -28,8 +28,8 @@ from mailcheck.model import (
     Verdict,
 )
 from mailcheck.records import replace
-from mailcheck.report.sanitize import clean_text, defang
 from mailcheck.report.terminal import make_console, render, render_error
+from mailcheck.text import clean_text, defang
 
 JPCERT = "https://blogs.jpcert.or.jp/ja/2019/12/emotetfaq.html"
 SERVICE = "https://www.fujifilm.com/fb/support/service/ma_ep/faq_00035.html"

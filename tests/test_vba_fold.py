@@ -24,7 +24,7 @@ from mailcheck.analyzers.office import hits, oletools_adapter, vba_fold, vba_tra
 from mailcheck.analyzers.office.report import VbaReport
 from mailcheck.api import scan_bytes
 from mailcheck.model import Finding, ScanResult
-from mailcheck.report.sanitize import defang
+from mailcheck.text import defang
 from tools.office_fixtures import build_docm, build_vba_project, build_xlsm
 
 evaluate = vba_fold.evaluate

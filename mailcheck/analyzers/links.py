@@ -33,7 +33,7 @@ from ..names import (
     real_extension,
 )
 from ..records import record
-from ..report.sanitize import clean_text, defang
+from ..text import clean_text, defang
 from ..thread.identity import FREEMAIL, domain_of, organisation
 from .interface import Hit, MessageAnalyzer, MessageContext
 

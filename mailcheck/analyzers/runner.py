@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ..catalog import Catalog
+from ..catalog import Catalog, to_finding
 from ..config import Config
 from ..engine import Engine
 from ..extract import Extraction
@@ -26,16 +26,6 @@ from .interface import (
 Ctx = TypeVar("Ctx", MessageContext, AttachmentContext)
 
 
-def to_finding(catalog: Catalog, hit: Hit, analyzer: str) -> Finding:
-    entry = catalog.entry(hit.id)  # an unknown id raises: a bug, never hidden
-    return Finding(
-        id=hit.id,
-        severity=entry.severity,
-        score=entry.score,
-        confidence=hit.confidence,
-        evidence=hit.evidence,
-        analyzer=analyzer,
-    )
 
 
 class Runner:

@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 from ..model import Evidence
 from ..names import DISK_IMAGE_EXTS, EXECUTABLE_EXTS, SHORTCUT_EXTS, real_extension
-from ..report.sanitize import clean_text, defang
+from ..text import clean_text, defang
 from .interface import AttachmentContext, Hit
 
 EMITS = (

@@ -41,7 +41,7 @@ from ..pages import (
     read_page,
     smuggling_sources,
 )
-from ..report.sanitize import defang
+from ..text import defang
 from .interface import AttachmentContext, Hit
 
 EMITS = (

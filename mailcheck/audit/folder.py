@@ -257,6 +257,6 @@ def pairing_hit(pairing: Pairing, opened: int) -> Hit:
 
 
 def findings_of(hits: Iterable[Hit], catalog: Catalog) -> list[Finding]:
-    from ..analyzers.runner import to_finding
+    from ..catalog import to_finding
 
     return [to_finding(catalog, hit, "audit") for hit in hits]

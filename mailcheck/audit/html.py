@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import catalog
 from ..records import record
-from ..report.sanitize import clean_text, defang
+from ..text import clean_text, defang
 from .outline import Flagged, Outline
 
 if TYPE_CHECKING:

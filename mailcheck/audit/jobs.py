@@ -70,8 +70,8 @@ class _Range(io.RawIOBase):
 def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
     from ..api import ScanError, input_error, open_regular, scan_path, scan_stream
     from ..catalog import load
-    from ..parse.charset import raw_text
     from ..report import json_codec
+    from ..text import raw_text
     from .rows import counted_ids, csv_row
 
     catalog = load()

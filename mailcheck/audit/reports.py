@@ -26,7 +26,7 @@ from typing import IO, Any
 from .. import __version__
 from ..catalog import Catalog, Lang
 from ..records import record
-from ..report.sanitize import clean_text, defang
+from ..text import clean_text, defang
 from .folder import Folder, Pairing, findings_of, pairing_hit
 from .index import index_from_json, message_key, timestamp_of
 from .jobs import Done

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..report.sanitize import clean_text
+from ..text import clean_text
 
 CSV_COLUMNS = (
     "path",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..catalog import load
-from ..report.sanitize import clean_text
+from ..text import clean_text
 from .outline import Flagged, Outline
 
 LISTED = 50  # flagged messages listed on stdout; all are in the reports

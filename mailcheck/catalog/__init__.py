@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal, cast
 
-from ..model import SEVERITIES, Severity
+from ..model import SEVERITIES, Finding, Hit, Severity
 from ..records import record
 
 Lang = Literal["en", "ja"]
@@ -143,3 +143,16 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
 def load() -> Catalog:
     ui = cast(dict[str, dict[str, object]], tomllib.loads(_text("ui.toml")))
     return Catalog(entries=_Entries(_text("findings.toml")), ui=ui)
+
+
+def to_finding(catalog: Catalog, hit: Hit, analyzer: str) -> Finding:
+    """What an analyzer found, with the severity and score the catalog gives its id."""
+    entry = catalog.entry(hit.id)  # an unknown id raises: a bug, never hidden
+    return Finding(
+        id=hit.id,
+        severity=entry.severity,
+        score=entry.score,
+        confidence=hit.confidence,
+        evidence=hit.evidence,
+        analyzer=analyzer,
+    )

@@ -18,7 +18,7 @@ from .. import __version__
 # The scanning pipeline, the catalog and the report renderers are imported by the commands
 # that use them: `mailcheck --help` and a scan of plain mail load only what they need.
 if TYPE_CHECKING:
-    from ..config import Config
+    from .settings import Settings
 
 from ..exits import (
     EXIT_INTERRUPTED,
@@ -67,7 +67,7 @@ def _error_line(path: str, reason: str, lang: Lang) -> None:
     """One error line on stderr: coloured through rich on a terminal, plain otherwise (a
     scan writing JSON to a pipe never loads the terminal renderer)."""
     from ..catalog import load
-    from ..report.sanitize import clean_text
+    from ..text import clean_text
 
     if sys.stderr.isatty():
         from ..report import terminal
@@ -162,12 +162,12 @@ def _leave(status: int) -> None:
     os._exit(status)
 
 
-def load_settings(config_path: str | None) -> Config:
+def load_settings(config_path: str | None) -> Settings:
     """The organisation settings every command runs with: `--config`, else
     $MAILCHECK_CONFIG or the usual places. Raises ConfigError: what an unusable file means
     (stop, or let the delivery agent retry) is the command's to decide."""
     from pathlib import Path
 
-    from ..config_file import load_config
+    from . import settings
 
-    return load_config(Path(config_path) if config_path else None, os.environ)
+    return settings.load_settings(Path(config_path) if config_path else None, os.environ)

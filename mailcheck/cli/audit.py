@@ -122,12 +122,12 @@ def audit(
 
     from ..audit import AuditError, Options, Stop, default_jobs, run_audit
     from ..audit.summary import render_summary
-    from ..config_file import ConfigError
     from ..limits import PRESETS
+    from .settings import ConfigError
 
     chosen = cast(Lang, lang) if lang else default_lang()
     try:
-        config = load_settings(config_path)
+        config = load_settings(config_path).config
     except ConfigError as exc:
         _error_line(exc.source, exc.reason, chosen)
         sys.exit(EXIT_ERROR)

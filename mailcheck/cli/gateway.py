@@ -57,13 +57,13 @@ def filter_command(sysexits: bool, preset: str, config_path: str | None, timeout
       75   the scan failed; the message was passed through unchanged
     """
 
-    from ..config_file import ConfigError
     from ..gateway.filter import read_all, run_filter
     from ..limits import PRESETS
+    from .settings import ConfigError
 
     data = read_all(sys.stdin.buffer)
     try:
-        config = load_settings(config_path)
+        config = load_settings(config_path).config
     except ConfigError as exc:
         # Without its settings the scan would be wrong: let the delivery agent retry.
         _error_line(exc.source, exc.reason, default_lang())
@@ -158,13 +158,15 @@ def milter(
             default_lang(),
         )
         sys.exit(EXIT_ERROR)
-    from ..config_file import ConfigError
     from ..gateway.pool import ScanPool
     from ..limits import PRESETS
+    from .settings import ConfigError
 
     def settings() -> adapter.Settings:
-        config = load_settings(config_path)
-        return adapter.Settings(limits=PRESETS[preset], config=config, policy=config.gateway)
+        loaded = load_settings(config_path)
+        return adapter.Settings(
+            limits=PRESETS[preset], config=loaded.config, policy=loaded.gateway
+        )
 
     try:
         first = settings()

@@ -75,7 +75,7 @@ def _report(
     from ..api import ScanError
     from ..catalog import load
     from ..report import json_codec
-    from ..report.sanitize import clean_text
+    from ..text import clean_text
 
     catalog = load()
     worst = EXIT_CLEAN
@@ -163,11 +163,11 @@ def scan(
       130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
     """
 
-    from ..config_file import ConfigError
+    from .settings import ConfigError
 
     chosen = cast(Lang, lang) if lang else default_lang()
     try:
-        config = load_settings(config_path)
+        config = load_settings(config_path).config
     except ConfigError as exc:
         # Scanning with the wrong settings would hide what they exist to catch: stop here.
         _error_line(exc.source, exc.reason, chosen)

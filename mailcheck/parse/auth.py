@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..model import AuthResult
-from .charset import raw_text
+from ..text import raw_text
 from .types import Header
 
 MAX_FIELDS = 20  # Authentication-Results / Received-SPF fields read, nearest server first

@@ -412,12 +412,3 @@ def decode_name(data: bytes, declared: str | None = None) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def raw_text(raw: str) -> str:
-    """A raw header value fit for a report: surrogate-escaped bytes read as UTF-8 or U+FFFD.
-
-    The stdlib keeps non-ASCII header bytes as lone surrogates, which no UTF-8 writer accepts.
-    """
-    if _SURROGATE.search(raw) is None:  # the common case, at C speed
-        return raw
-    raw = _BAD_SURROGATE.sub("\ufffd", raw)  # lone surrogates that are not escaped bytes
-    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

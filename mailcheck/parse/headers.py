@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from ..limits import Budget
 from ..model import Address, MessageSummary
 from ..records import record
+from ..text import raw_text
 from .auth import parse_auth
-from .charset import decode_header_value, raw_text
+from .charset import decode_header_value
 from .received import parse_received
 from .types import Defect, Header, Leaf, ParsedMessage, TextBody
 

@@ -15,7 +15,7 @@ import re
 from datetime import UTC
 
 from ..model import ReceivedHop
-from .charset import raw_text
+from ..text import raw_text
 
 # A real chain is rarely longer than a dozen hops; loops and forged padding are not worth
 # parsing in full, and no real header needs more than a few hundred characters.

@@ -32,7 +32,7 @@ from ..model import (
     Source,
     Verdict,
 )
-from ..parse.charset import raw_text
+from ..text import raw_text
 
 
 class SchemaError(ValueError):

@@ -1,7 +1,7 @@
 """The human report: one ScanResult rendered for a terminal or a plain-text file.
 
 Every string taken from the message is attacker-controlled. It goes through
-`sanitize.clean_text` (and `defang` where it may hold a link) and is wrapped in a
+`text.clean_text` (and `defang` where it may hold a link) and is wrapped in a
 `rich.text.Text`, never interpolated into markup, so "[bold]" in a subject prints as-is.
 All wording comes from the catalog, so the same code speaks en and ja.
 """
@@ -24,7 +24,7 @@ from .. import catalog
 from ..catalog import Lang
 from ..model import Address, Attachment, Finding, ScanResult, VerdictLabel, severity_rank
 from ..parse.auth import summary as auth_summary
-from .sanitize import clean_text, defang
+from ..text import clean_text, defang
 
 PLAIN_WIDTH = 100
 _MAX_SHOWN_DEPTH = 8

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 
 from ...model import Evidence, Hit
-from ...report.sanitize import defang
+from ...text import defang
 from .report import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport, clip
 from .xlm import CRITICAL_FUNCTIONS
 

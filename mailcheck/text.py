@@ -1,9 +1,11 @@
-"""Make attacker-controlled message text safe to print.
+"""Attacker-controlled message text made safe to print, defanged and writable: the ground
+floor every layer borrows from (analyzers, renderers, the audit's reports, the commands).
 
 Subjects, names, file names and excerpts come straight from the message. Printed raw they
 could move the cursor or recolour the terminal (ESC/CSI sequences), disguise a name with
 bidi overrides ("invoice\u202efdp.exe" shows as "invoiceexe.pdf"), or put a clickable
-malicious link in front of the reader. Both functions are pure, linear and never raise.
+malicious link in front of the reader; header bytes kept as surrogate escapes cannot be
+written as UTF-8 at all. Every function here is pure, linear and never raises.
 """
 
 from __future__ import annotations
@@ -88,3 +90,17 @@ def defang(text: str) -> str:
     address, and an address is not something a terminal opens on a click.
     """
     return _WWW.sub(_defang_www, _URL.sub(_defang_url, text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BAD_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+def raw_text(raw: str) -> str:
+    """A raw header value fit for a report: surrogate-escaped bytes read as UTF-8 or U+FFFD.
+
+    The stdlib keeps non-ASCII header bytes as lone surrogates, which no UTF-8 writer accepts.
+    """
+    if _SURROGATE.search(raw) is None:  # the common case, at C speed
+        return raw
+    raw = _BAD_SURROGATE.sub("\ufffd", raw)  # lone surrogates that are not escaped bytes
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -1,4 +1,4 @@
-"""The organisation's configuration file (TOML) to a `Config`.
+"""The settings file (TOML): the organisation's `Config` every scan gets, and the gateway policy.
 
 Pure: the environment is an argument and nothing is cached, so a daemon or a test can load
 any file under any environment. Every problem is one `ConfigError` line naming the file,
@@ -20,11 +20,19 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .config import Config, Correspondent
-from .gateway.policy import ACTIONS, DEFAULT_POLICY, OUTCOMES, Action, GatewayPolicy
-from .thread.identity import name_keys
+from ..config import Config, Correspondent
+from ..gateway.policy import ACTIONS, DEFAULT_POLICY, OUTCOMES, Action, GatewayPolicy
+from ..records import record
+from ..thread.identity import name_keys
 
-__all__ = ["ENV_VAR", "ConfigError", "default_locations", "load_config", "parse_config"]
+__all__ = [
+    "ENV_VAR",
+    "ConfigError",
+    "Settings",
+    "default_locations",
+    "load_settings",
+    "parse_settings",
+]
 
 ENV_VAR = "MAILCHECK_CONFIG"
 SYSTEM_PATH = Path("/etc/mailcheck/config.toml")
@@ -65,8 +73,17 @@ def default_locations(environ: Mapping[str, str]) -> tuple[Path, ...]:
     return tuple(out)
 
 
-def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
-    """The configuration to scan with.
+@record
+class Settings:
+    """A settings file read: what every scan gets (`config`) and what only the mail
+    gateway applies to its verdicts (`gateway`, the [gateway] table)."""
+
+    config: Config = Config()
+    gateway: GatewayPolicy = DEFAULT_POLICY
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+    """The settings to run with.
 
     `path` (from `--config`) or else `$MAILCHECK_CONFIG` names a file that must exist;
     otherwise the first of `default_locations` that exists; none at all means defaults.
@@ -78,7 +95,7 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     if named is None:
         named = next((p for p in default_locations(environ) if p.is_file()), None)
         if named is None:
-            return Config()
+            return Settings()
     elif not named.is_file():
         reason = "is a directory" if named.is_dir() else "no such file"
         raise ConfigError(str(named), reason)
@@ -93,11 +110,11 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(str(named), f"not UTF-8 (byte {exc.start})") from exc
-    return parse_config(text, str(named))
+    return parse_settings(text, str(named))
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
-    """A `Config` from TOML text; `source` names it in error messages."""
+def parse_settings(text: str, source: str = "<config>") -> Settings:
+    """`Settings` from TOML text; `source` names it in error messages."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -121,8 +138,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     people = raw.get("correspondents", [])
     if not isinstance(people, list):
         raise ConfigError(source, "correspondents must be an array of tables ([[correspondents]])")
-    return Config(
-        gateway=_gateway(raw.get("gateway", {}), source),
+    config = Config(
         internal_domains=internal,
         trusted_domains=trusted,
         known_correspondents=tuple(
@@ -130,6 +146,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             for n, person in enumerate(people)
         ),
     )
+    return Settings(config=config, gateway=_gateway(raw.get("gateway", {}), source))
 
 
 _GATEWAY_KEYS = (*OUTCOMES, "subject_prefix")
