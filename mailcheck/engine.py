@@ -13,6 +13,7 @@ one-off callers get a lazily created default.
 from __future__ import annotations
 
 import atexit
+import queue
 import resource
 import signal
 import threading
@@ -136,6 +137,49 @@ class Worker:
     def close(self) -> None:
         with self._lock:
             self._kill()
+
+
+class Pool:
+    """`size` warm worker processes shared by threads: a call takes an idle one (waiting
+    until one is free), runs there with its timeout and gives it back. The gateway's scans
+    and the audit's batches both run in one; a worker that timed out or died is started
+    again by its next call.
+
+    The workers are not daemonic, so that each may run an `Engine` (its own Office worker)
+    of its own; every one is bounded like the Office worker, so that one hostile message
+    cannot exhaust the host."""
+
+    def __init__(self, size: int, *, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
+        self.workers = [Worker(memory_bytes=memory_bytes, daemon=False) for _ in range(size)]
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        for worker in self.workers:
+            self._idle.put(worker)
+
+    @property
+    def size(self) -> int:
+        return len(self.workers)
+
+    def call(self, func: Callable[..., T], *args: Any, timeout: float) -> T:
+        """`func(*args)` in the next idle worker; WorkerTimeout / WorkerFailed as Worker."""
+        worker = self._idle.get()
+        try:
+            return worker.call(func, *args, timeout=timeout)
+        finally:
+            self._idle.put(worker)
+
+    def each(self, func: Callable[[], object], *, timeout: float) -> None:
+        """`func()` once in every worker (to warm them up); a worker that fails is started
+        again by its next call."""
+        for worker in self.workers:
+            try:
+                worker.call(func, timeout=timeout)
+            except (WorkerTimeout, WorkerFailed):
+                continue
+
+    def close(self) -> None:
+        """End every worker now: calls in flight fail with WorkerFailed."""
+        for worker in self.workers:
+            worker.close()
 
 
 class Engine:

@@ -21,7 +21,6 @@ from .plan import Unit
 if TYPE_CHECKING:
     from ..catalog import Lang
     from ..config import Config
-    from ..engine import Worker
     from ..limits import Limits
 
 Batch = tuple[Unit, ...]
@@ -36,29 +35,26 @@ class Backend(Protocol):
 
 
 class LocalBackend:
-    """`jobs` warm worker processes, each driven by a thread of this process."""
+    """`jobs` warm worker processes (`engine.Pool`), each kept busy by a thread of this
+    process."""
 
     def __init__(self, jobs: int, limits: Limits, config: Config, lang: Lang) -> None:
-        from ..engine import Worker
-        from ..gateway.pool import SCAN_MEMORY_BYTES
+        from ..engine import Pool
 
         self.capacity = jobs * 2
         self._args = (limits, config, lang)
         self._work: queue.Queue[tuple[Batch, float, Future[tuple[Done, ...]]] | None]
         self._work = queue.Queue()
-        self._workers = [Worker(memory_bytes=SCAN_MEMORY_BYTES, daemon=False) for _ in range(jobs)]
+        self._pool = Pool(jobs)
         self._closed = False
-        self._threads = [
-            threading.Thread(target=self._drive, args=(worker,), daemon=True)
-            for worker in self._workers
-        ]
+        self._threads = [threading.Thread(target=self._drive, daemon=True) for _ in range(jobs)]
         for thread in self._threads:
             thread.start()
 
-    def _drive(self, worker: Worker) -> None:
+    def _drive(self) -> None:
         # No warm-up: a worker imports the pipeline with its first batch and starts its
         # Office worker with the first Office file (plain mail never needs one). It then
-        # stays up for the rest of the audit.
+        # stays up for the rest of the audit. One thread per worker: the pool never waits.
         while True:
             item = self._work.get()
             if item is None:
@@ -67,7 +63,7 @@ class LocalBackend:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(worker.call(scan_batch, batch, *self._args, timeout=timeout))
+                future.set_result(self._pool.call(scan_batch, batch, *self._args, timeout=timeout))
             except BaseException as exc:  # the loop decides: retry alone or record an error
                 future.set_exception(exc)
 
@@ -83,8 +79,7 @@ class LocalBackend:
         self._closed = True
         for _ in self._threads:
             self._work.put(None)
-        for worker in self._workers:
-            worker.close()
+        self._pool.close()
 
 
 def _failed(unit: Unit, reason: str) -> Done:

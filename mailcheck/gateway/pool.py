@@ -9,21 +9,15 @@ started again for the next message; the caller sees a `ScanFailure`, never a han
 
 from __future__ import annotations
 
-import queue
 from typing import TYPE_CHECKING
 
-from ..engine import Worker, WorkerFailed, WorkerTimeout
+from ..engine import Pool, WorkerFailed, WorkerTimeout
 from ..records import record
 
 if TYPE_CHECKING:
     from ..config import Config
     from ..limits import Limits
     from ..model import Verdict
-
-# A scan worker parses hostile messages and holds them decoded: the same cap as the
-# Office worker, so that one message cannot exhaust the host.
-SCAN_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
-
 
 @record
 class Judged:
@@ -55,60 +49,39 @@ def scan_job(data: bytes, limits: Limits, config: Config) -> Judged:
 
 
 def warm_job() -> bool:
-    """Runs in a scan worker: import the pipeline and start the Office worker before the
+    """Runs in a scan worker: load the pipeline and start its Office worker before the
     first message needs them."""
-    from ..analyzers.office import run_in_worker  # noqa: F401
-    from ..api import scan_bytes
-    from ..engine import default_engine
+    from ..api import warm_up
 
-    scan_bytes(b"From: warm-up@localhost\r\nSubject: warm-up\r\n\r\nwarm-up\r\n")
-    default_engine().worker.call(_import_oletools, timeout=120)
-    return True
-
-
-def _import_oletools() -> bool:
-    from ..analyzers.office import oletools_adapter  # noqa: F401
-
+    warm_up()
     return True
 
 
 class ScanPool:
-    """`workers` scan processes; `scan()` blocks until one is free (thread-safe)."""
+    """Scans for the gateway in the shared pool of warm workers (`engine.Pool`): `scan()`
+    blocks until a worker is free (thread-safe) and answers a verdict or a failure."""
 
     def __init__(self, workers: int, *, timeout: float) -> None:
         self.timeout = timeout
-        self._workers = [
-            Worker(memory_bytes=SCAN_MEMORY_BYTES, daemon=False) for _ in range(max(1, workers))
-        ]
-        self._idle: queue.Queue[Worker] = queue.Queue()
-        for worker in self._workers:
-            self._idle.put(worker)
+        self.pool = Pool(max(1, workers))
 
     @property
     def size(self) -> int:
-        return len(self._workers)
+        return self.pool.size
 
     def warm(self) -> None:
         """Start every worker and load what a scan needs (best effort: a worker that fails
         to warm up is started again by its first message)."""
-        for worker in self._workers:
-            try:
-                worker.call(warm_job, timeout=300)
-            except (WorkerTimeout, WorkerFailed):
-                continue
+        self.pool.each(warm_job, timeout=300)
 
     def scan(self, data: bytes, limits: Limits, config: Config) -> Judged | ScanFailure:
-        worker = self._idle.get()
         try:
-            return worker.call(scan_job, data, limits, config, timeout=self.timeout)
+            return self.pool.call(scan_job, data, limits, config, timeout=self.timeout)
         except WorkerTimeout:
             return ScanFailure(reason="timeout", detail=f"no verdict within {self.timeout:g} s")
         except WorkerFailed as exc:
             died = "died" in str(exc) or "could not start" in str(exc)
             return ScanFailure(reason="worker_died" if died else "error", detail=str(exc)[:200])
-        finally:
-            self._idle.put(worker)
 
     def close(self) -> None:
-        for worker in self._workers:
-            worker.close()
+        self.pool.close()
