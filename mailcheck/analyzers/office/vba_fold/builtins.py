@@ -6,31 +6,37 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..codepage import HANDLER
 from .limits import MAX_ARRAY_ITEMS, MAX_VALUE_CHARS
 from .values import Value, _int_result, _integer, _numeric, text_of
 
-Builtin = Callable[["_Expressions", list[Value]], Value]
 
-if TYPE_CHECKING:  # the folder calls these, and they remember its fillers
-    from .expressions import _Expressions
+class _Folder(Protocol):
+    """What a built-in needs of the folder that calls it: a memory for the fillers a
+    `Replace` or `Split` removes from text the folder cannot see."""
+
+    def remember_filter(self, find: str, new: str) -> None: ...
 
 
-def _left(f: _Expressions, a: list[Value]) -> Value:
+Builtin = Callable[[_Folder, list[Value]], Value]
+
+
+
+def _left(f: _Folder, a: list[Value]) -> Value:
     s, n = (text_of(a[0]), _integer(a[1])) if len(a) == 2 else (None, None)
     return None if s is None or n is None or n < 0 else s[:n]
 
 
-def _right(f: _Expressions, a: list[Value]) -> Value:
+def _right(f: _Folder, a: list[Value]) -> Value:
     s, n = (text_of(a[0]), _integer(a[1])) if len(a) == 2 else (None, None)
     if s is None or n is None or n < 0:
         return None
     return s[len(s) - n :] if n < len(s) else s
 
 
-def _mid(f: _Expressions, a: list[Value]) -> Value:
+def _mid(f: _Folder, a: list[Value]) -> Value:
     if len(a) not in (2, 3):
         return None
     s, start = text_of(a[0]), _integer(a[1])
@@ -41,7 +47,7 @@ def _mid(f: _Expressions, a: list[Value]) -> Value:
 
 
 def _chr(limit: int) -> Builtin:
-    def chr_(f: _Expressions, a: list[Value]) -> Value:
+    def chr_(f: _Folder, a: list[Value]) -> Value:
         code = _integer(a[0]) if len(a) == 1 else None
         if code is None:
             return None
@@ -56,7 +62,7 @@ def _chr(limit: int) -> Builtin:
     return chr_
 
 
-def _asc(f: _Expressions, a: list[Value]) -> Value:
+def _asc(f: _Folder, a: list[Value]) -> Value:
     """The character code as `Asc` gives it: the ANSI (cp1252) byte where there is one."""
     s = text_of(a[0]) if len(a) == 1 else None
     if not s:
@@ -69,17 +75,17 @@ def _asc(f: _Expressions, a: list[Value]) -> Value:
         return ord(s[0]) if ord(s[0]) < 0x100 else 63
 
 
-def _ascw(f: _Expressions, a: list[Value]) -> Value:
+def _ascw(f: _Folder, a: list[Value]) -> Value:
     s = text_of(a[0]) if len(a) == 1 else None
     return ord(s[0]) if s else None
 
 
-def _len(f: _Expressions, a: list[Value]) -> Value:
+def _len(f: _Folder, a: list[Value]) -> Value:
     s = text_of(a[0]) if len(a) == 1 else None
     return None if s is None else len(s)
 
 
-def _replace(f: _Expressions, a: list[Value]) -> Value:
+def _replace(f: _Folder, a: list[Value]) -> Value:
     if not 3 <= len(a) <= 6:
         return None
     s, find, new = (text_of(v) for v in a[:3])
@@ -105,14 +111,14 @@ def _replace(f: _Expressions, a: list[Value]) -> Value:
 
 
 def _unary_text(function: Callable[[str], str]) -> Builtin:
-    def apply(f: _Expressions, a: list[Value]) -> Value:
+    def apply(f: _Folder, a: list[Value]) -> Value:
         s = text_of(a[0]) if len(a) == 1 else None
         return None if s is None else function(s)
 
     return apply
 
 
-def _split(f: _Expressions, a: list[Value]) -> Value:
+def _split(f: _Folder, a: list[Value]) -> Value:
     if not 1 <= len(a) <= 4:
         return None
     s = text_of(a[0])
@@ -131,7 +137,7 @@ def _split(f: _Expressions, a: list[Value]) -> Value:
     return tuple(parts) if len(parts) <= MAX_ARRAY_ITEMS else None
 
 
-def _join(f: _Expressions, a: list[Value]) -> Value:
+def _join(f: _Folder, a: list[Value]) -> Value:
     if not 1 <= len(a) <= 2 or not isinstance(a[0], tuple):
         return None
     delimiter = text_of(a[1]) if len(a) == 2 else " "
@@ -141,12 +147,12 @@ def _join(f: _Expressions, a: list[Value]) -> Value:
     return delimiter.join(a[0]) if size <= MAX_VALUE_CHARS else None
 
 
-def _array(f: _Expressions, a: list[Value]) -> Value:
+def _array(f: _Folder, a: list[Value]) -> Value:
     items = [text_of(v) for v in a]
     return None if None in items else tuple(i for i in items if i is not None)
 
 
-def _string(f: _Expressions, a: list[Value]) -> Value:
+def _string(f: _Folder, a: list[Value]) -> Value:
     if len(a) != 2:
         return None
     n = _integer(a[0])
@@ -156,12 +162,12 @@ def _string(f: _Expressions, a: list[Value]) -> Value:
     return c[0] * n
 
 
-def _space(f: _Expressions, a: list[Value]) -> Value:
+def _space(f: _Folder, a: list[Value]) -> Value:
     n = _integer(a[0]) if len(a) == 1 else None
     return None if n is None or not 0 <= n <= MAX_VALUE_CHARS else " " * n
 
 
-def _instr(f: _Expressions, a: list[Value]) -> Value:
+def _instr(f: _Folder, a: list[Value]) -> Value:
     start: int | None = 1
     if len(a) >= 3 and isinstance(a[0], (int, float)):
         start, a = _integer(a[0]), a[1:]
@@ -173,14 +179,14 @@ def _instr(f: _Expressions, a: list[Value]) -> Value:
     return s.find(find, start - 1) + 1
 
 
-def _environ(f: _Expressions, a: list[Value]) -> Value:
+def _environ(f: _Folder, a: list[Value]) -> Value:
     # What the variable stands for in a command line: %TEMP%\x.exe still names an .exe.
     name = text_of(a[0]) if len(a) == 1 else None
     return f"%{name}%" if name and len(name) < 64 else None
 
 
 def _numeric_function(function: Callable[[float], float | int]) -> Builtin:
-    def apply(f: _Expressions, a: list[Value]) -> Value:
+    def apply(f: _Folder, a: list[Value]) -> Value:
         number = _numeric(a[0]) if len(a) == 1 else None
         if number is None:
             return None
@@ -192,27 +198,27 @@ def _numeric_function(function: Callable[[float], float | int]) -> Builtin:
     return apply
 
 
-def _hex(f: _Expressions, a: list[Value]) -> Value:
+def _hex(f: _Folder, a: list[Value]) -> Value:
     n = _integer(a[0]) if len(a) == 1 else None
     return None if n is None else format(n & 0xFFFFFFFF if n < 0 else n, "X")
 
 
-def _oct(f: _Expressions, a: list[Value]) -> Value:
+def _oct(f: _Folder, a: list[Value]) -> Value:
     n = _integer(a[0]) if len(a) == 1 else None
     return None if n is None else format(n & 0xFFFFFFFF if n < 0 else n, "o")
 
 
-def _val(f: _Expressions, a: list[Value]) -> Value:
+def _val(f: _Folder, a: list[Value]) -> Value:
     s = text_of(a[0]) if len(a) == 1 else None
     match = re.match(r"\s*[-+]?\d+(?:\.\d+)?", s or "")
     return 0 if s is not None and match is None else _numeric(match.group() if match else None)
 
 
-def _identity(f: _Expressions, a: list[Value]) -> Value:
+def _identity(f: _Folder, a: list[Value]) -> Value:
     return a[0] if len(a) == 1 else None
 
 
-def _cstr(f: _Expressions, a: list[Value]) -> Value:
+def _cstr(f: _Folder, a: list[Value]) -> Value:
     return text_of(a[0]) if len(a) == 1 else None
 
 
