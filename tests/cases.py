@@ -15,8 +15,8 @@ from collections.abc import Callable
 from conftest import eml
 
 from mailcheck.limits import DEFAULT, Limits
-from tools.msg_writer import build_msg
-from tools.office_fixtures import (
+from testkit.msg_writer import build_msg
+from testkit.office import (
     DROPPER_MACRO,
     FORMATTING_MACRO,
     build_docm,

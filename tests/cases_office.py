@@ -5,7 +5,7 @@ from __future__ import annotations
 from cases import Case, limits, with_attachment
 
 from mailcheck.limits import DEFAULT
-from tools.office_fixtures import (
+from testkit.office import (
     DROPPER_MACRO,
     build_dde_docx,
     build_docm,

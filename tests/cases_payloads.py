@@ -7,7 +7,7 @@ import base64
 from cases import Case, with_attachment
 
 from mailcheck.limits import DEFAULT
-from tools.payload_fixtures import (
+from testkit.payloads import (
     HTA,
     JSCRIPT,
     build_cab,

@@ -1,7 +1,7 @@
 """HTML and SVG attachments: one message per finding id (merged into `cases.CASES`).
 
 The pages are shaped after HTML-smuggling and phishing attachments seen since 2022; every
-payload is a harmless stand-in (a PE stub, a shortcut from `tools/payload_fixtures.py`).
+payload is a harmless stand-in (a PE stub, a shortcut from `testkit/payloads.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from cases import Case, with_attachment
 from cases_payloads import dropper_lnk
 
 from mailcheck.limits import DEFAULT
-from tools.payload_fixtures import build_pe_stub
+from testkit.payloads import build_pe_stub
 
 HTML = "text/html"
 SVG = "image/svg+xml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import re
 
-from tools.payload_fixtures import build_pe_stub
+from testkit.payloads import build_pe_stub
 
 
 def exe_message(

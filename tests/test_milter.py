@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 from nul_shapes import NUL_SHAPES, as_an_mta_hands_it
-from postfix_harness import start_milter
 
-from tools.payload_fixtures import build_pe_stub as tiny_exe
+from testkit.payloads import build_pe_stub as tiny_exe
+from testkit.postfix import start_milter
 
 pytest.importorskip("Milter", reason="pymilter is not installed (pip install '.[milter]')")
 constants = pytest.importorskip("miltertest.constants")

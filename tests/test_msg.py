@@ -1,4 +1,4 @@
-"""Outlook .msg parsing: fixtures written by tools/msg_writer.py, plus the real corpus."""
+"""Outlook .msg parsing: fixtures written by testkit/msg_writer.py, plus the real corpus."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from mailcheck.limits import DEFAULT, Budget
 from mailcheck.model import Address
 from mailcheck.parse.msg import looks_like_msg, parse_msg
 from mailcheck.parse.types import ParsedMessage
-from tools.msg_writer import build_msg  # importable via conftest's sys.path entry
+from testkit.msg_writer import build_msg  # importable via conftest's sys.path entry
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "msg"
 

@@ -27,7 +27,7 @@ from mailcheck.config import DEFAULT_CONFIG
 from mailcheck.limits import DEFAULT
 from mailcheck.parse import NotAMessageError
 from mailcheck.parse.header_block import looks_like_headers, starts_like_mail
-from tools.fuzz import stdlib_reads_mail
+from testkit.fuzzing import stdlib_reads_mail
 
 SHAPES = sorted(NUL_SHAPES)
 EXE = "attachment 2/invoice.exe"

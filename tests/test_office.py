@@ -35,7 +35,7 @@ from mailcheck.containers.interface import OpenRequest
 from mailcheck.engine import Engine
 from mailcheck.limits import DEFAULT, Budget, Limits
 from mailcheck.model import Finding, ScanResult
-from tools.office_fixtures import (
+from testkit.office import (
     DROPPER_MACRO,
     FORMATTING_MACRO,
     build_dde_docx,

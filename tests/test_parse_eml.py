@@ -12,7 +12,7 @@ from mailcheck.limits import DEFAULT, Budget
 from mailcheck.parse import detect_format, parse_message
 from mailcheck.parse.eml import parse_eml
 from mailcheck.parse.types import ParsedMessage
-from tools.make_samples import jis_ms
+from testkit.samples import jis_ms
 
 
 def parse(data: bytes) -> ParsedMessage:

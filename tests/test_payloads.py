@@ -28,7 +28,7 @@ from mailcheck.extract import Item
 from mailcheck.limits import DEFAULT, Limits
 from mailcheck.model import Finding, ScanResult
 from mailcheck.sniff import sniff
-from tools.payload_fixtures import (
+from testkit.payloads import (
     BATCH,
     FILE_DATA_HEADER,
     HTA,

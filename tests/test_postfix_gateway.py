@@ -1,6 +1,6 @@
 """`mailcheck milter` behind a real Postfix (Debian's package, installed by .ci/run).
 
-A private Postfix (tests/postfix_harness.py) listens on loopback and delivers into Maildirs;
+A private Postfix (testkit/postfix.py) listens on loopback and delivers into Maildirs;
 mail is sent with smtplib. What is checked is what a mail administrator cares about: clean
 mail arrives with the headers, malicious mail is held (or refused), a dead milter means 451
 and no delivery, a restarted one lets mail through again, and a milter killed under load
@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 from nul_shapes import NUL_SHAPES
-from postfix_harness import (
+
+from testkit.payloads import build_pe_stub
+from testkit.postfix import (
     PrivatePostfix,
     SendResult,
     make_traversable,
     postfix_available,
     start_milter,
 )
-
-from tools.payload_fixtures import build_pe_stub
 
 pytest.importorskip("Milter", reason="pymilter is not installed (pip install '.[milter]')")
 _UNAVAILABLE = postfix_available()

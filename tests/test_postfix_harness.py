@@ -1,7 +1,7 @@
 """The private Postfix harness on its own, without a milter.
 
 Skips, saying why, where Postfix is not installed or the tests do not run as root; CI
-installs it with the apt-get command in postfix_harness's docstring.
+installs it with the apt-get command in testkit.postfix's docstring.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import postfix_harness
 import pytest
-from postfix_harness import PrivatePostfix, postfix_available, throughput
+
+from testkit import postfix as postfix_harness
+from testkit.postfix import PrivatePostfix, postfix_available, throughput
 
 REASON = postfix_available()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"private Postfix: {REASON}")

@@ -897,7 +897,7 @@ def test_text_past_the_caps_is_kept_unread() -> None:
 
 def test_spamassassin_ham_corpus() -> None:
     folder = corpus_dir("ham", "spamassassin-easy-ham-1")
-    from tools.quote_report import corpus_stats  # the figures reported by tools/quote_report.py
+    from testkit.quotes import corpus_stats  # the figures reported by tools/quote_report.py
 
     stats = corpus_stats(folder)  # an exception here fails the test
     assert stats.messages > 2000

@@ -9,7 +9,7 @@ from conftest import SAMPLES
 
 from mailcheck.api import ScanError, scan_path
 from mailcheck.model import ScanResult
-from tools.make_samples import build_all
+from testkit.samples import build_all
 
 # sample file (and mbox index) -> (verdict, finding ids that must be there)
 EXPECTED: dict[tuple[str, int | None], tuple[str, set[str]]] = {

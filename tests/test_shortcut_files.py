@@ -44,7 +44,7 @@ from mailcheck.extract import Item
 from mailcheck.limits import DEFAULT
 from mailcheck.model import Finding, ScanResult
 from mailcheck.sniff import extension_matches, sniff
-from tools.payload_fixtures import build_iso
+from testkit.payloads import build_iso
 
 CATALOG = load()
 HOST = "198.51.100.7"

@@ -20,7 +20,7 @@ from mailcheck.api import scan_bytes, scan_paths
 from mailcheck.limits import DEFAULT, Budget
 from mailcheck.model import ScanResult
 from mailcheck.parse import detect_format, parse_message, structure
-from tools.payload_fixtures import build_pe_stub
+from testkit.payloads import build_pe_stub
 
 HANG_GUARD_SECONDS = 10.0
 

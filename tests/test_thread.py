@@ -51,8 +51,8 @@ from mailcheck.thread.display import foreign_shown_address, shown_address
 from mailcheck.thread.hijack import Quote, judge, shown_address_evidence
 from mailcheck.thread.identity import name_keys, names_match, organisation, same_org
 from mailcheck.thread.types import Participant, QuotedHeader, ThreadSplit
-from tools.ham_report import measure
-from tools.msg_writer import build_msg
+from testkit.ham import measure
+from testkit.msg_writer import build_msg
 
 # --- names and organisations --------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from mailcheck.analyzers.office.report import VbaReport
 from mailcheck.api import scan_bytes
 from mailcheck.model import Finding, ScanResult
 from mailcheck.text import defang
-from tools.office_fixtures import build_docm, build_vba_project, build_xlsm
+from testkit.office import build_docm, build_vba_project, build_xlsm
 
 evaluate = vba_fold.evaluate
 

@@ -4,7 +4,7 @@
     apt-get install postfix                # Debian's package; the script runs as root
     python tools/bench_gateway.py [--messages 300] [--concurrency 4]
 
-One run, one machine, the same private Postfix setup (tests/postfix_harness.py: loopback,
+One run, one machine, the same private Postfix setup (testkit/postfix.py: loopback,
 no chroot, Maildir delivery): Postfix alone; Postfix with `mailcheck milter` on plain mail;
 with a macro document attached to each message (distinct documents, so no cache helps);
 and a message whose scan runs past the milter's timeout, to show that a hang is bounded.
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from postfix_harness import (  # noqa: E402
+from testkit.postfix import (  # noqa: E402
     PrivatePostfix,
     make_traversable,
     postfix_available,
@@ -46,7 +46,7 @@ def plain(index: int) -> bytes:
 
 
 def with_document(index: int) -> bytes:
-    from tools.office_fixtures import DROPPER_MACRO, build_docm, build_vba_project
+    from testkit.office import DROPPER_MACRO, build_docm, build_vba_project
 
     code = DROPPER_MACRO + f"\n' revision {index}\n"
     document = base64.encodebytes(build_docm(build_vba_project(document_code=code))).decode()

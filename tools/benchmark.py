@@ -132,7 +132,7 @@ def plain_corpus(folder: Path, count: int) -> list[Path]:
 
 def office_corpus(count: int) -> list[bytes]:
     """`count` messages, each with a distinct macro document (docm or xlsm)."""
-    from tools.office_fixtures import (
+    from testkit.office import (
         DROPPER_MACRO,
         FORMATTING_MACRO,
         build_docm,

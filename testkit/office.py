@@ -153,9 +153,10 @@ def build_docm(
         f'<w:p><w:r><w:control r:id="rIdX{n}" w:name="{name}"/></w:r></w:p>'
         for n, name in enumerate(controls or {}, start=1)
     )
+    relationships = f' xmlns:r="{_DOC_REL}"' if controls else ""
     document = (
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-        ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f"{relationships}>"
         f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>{placed}</w:body></w:document>"
     )
     main_type = "application/vnd.ms-word.document.macroEnabled.main+xml"
