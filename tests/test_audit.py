@@ -26,11 +26,11 @@ from folder_cases import (
 from mailcheck.api import scan_path
 from mailcheck.audit import AuditError, Options, Stop, run_audit
 from mailcheck.audit import plan as plan_module
+from mailcheck.audit.dispatch import run
 from mailcheck.audit.jobs import Done, Entry
 from mailcheck.audit.journal import JOURNAL, finished_units
 from mailcheck.audit.plan import Stamp, Unit, batches, make_plan
 from mailcheck.audit.rows import spreadsheet_cell
-from mailcheck.audit.runner import run
 from mailcheck.config import DEFAULT_CONFIG
 from mailcheck.limits import DEFAULT
 from mailcheck.records import replace

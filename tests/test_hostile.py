@@ -164,7 +164,7 @@ def test_padding_header_does_not_hide_the_sender() -> None:
 
 
 def test_many_text_parts_are_not_each_split_for_quotes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mailcheck.analyzers import thread
+    from mailcheck.analyzers import reply_hijack as thread
 
     calls: list[int] = []
     real = thread.split_thread

@@ -26,9 +26,9 @@ from cases_thread import (
 
 from mailcheck.analyzers.links import PAYLOAD_EXTENSIONS
 from mailcheck.api import scan_bytes
+from mailcheck.body_links import find_links, refang, urls_in_text
 from mailcheck.config import Config
 from mailcheck.limits import DEFAULT
-from mailcheck.links_extract import find_links, refang, urls_in_text
 from mailcheck.model import Finding, ScanResult
 from mailcheck.score import MALICIOUS_SCORE
 

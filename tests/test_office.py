@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from mailcheck import containers
 from mailcheck.analyzers import office
 from mailcheck.analyzers.office import csv_dde, oletools_adapter, vba_traits
-from mailcheck.analyzers.office.report import OfficeReport
+from mailcheck.analyzers.office.inspection import OfficeReport
 from mailcheck.api import scan_bytes, scan_path
 from mailcheck.containers import office_crypto
 from mailcheck.containers.interface import OpenRequest

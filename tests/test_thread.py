@@ -45,11 +45,11 @@ from mailcheck.config import DEFAULT_CONFIG, Config, Correspondent
 from mailcheck.limits import DEFAULT, Budget
 from mailcheck.model import Evidence, Finding, Hit, ScanResult
 from mailcheck.parse import parse_message
+from mailcheck.people.identity import name_keys, names_match, organisation, same_org
+from mailcheck.people.mail_kind import list_address, subject_kind
 from mailcheck.score import MALICIOUS_SCORE
-from mailcheck.thread.context import list_address, subject_kind
 from mailcheck.thread.display import foreign_shown_address, shown_address
 from mailcheck.thread.hijack import Quote, judge, shown_address_evidence
-from mailcheck.thread.identity import name_keys, names_match, organisation, same_org
 from mailcheck.thread.types import Participant, QuotedHeader, ThreadSplit
 from testkit.ham import measure
 from testkit.msg_writer import build_msg

@@ -21,7 +21,7 @@ from oletools.olevba import VBA_Parser
 
 from mailcheck import catalog
 from mailcheck.analyzers.office import hits, oletools_adapter, vba_fold, vba_traits
-from mailcheck.analyzers.office.report import VbaReport
+from mailcheck.analyzers.office.inspection import VbaReport
 from mailcheck.api import scan_bytes
 from mailcheck.model import Finding, ScanResult
 from mailcheck.text import defang

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from . import attachment_type, links, office, parsing, payloads, sender, thread
+from . import attachment_type, links, office, parsing, payloads, reply_hijack, sender
 from .interface import Analyzer, AttachmentAnalyzer, MessageAnalyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
     *parsing.ANALYZERS,
     *sender.ANALYZERS,
-    *thread.ANALYZERS,
+    *reply_hijack.ANALYZERS,
     *links.ANALYZERS,
     *attachment_type.ANALYZERS,
     *office.ANALYZERS,

@@ -19,7 +19,7 @@ import ipaddress
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ..links_extract import URL_PATTERN, Link, find_links, refang
+from ..body_links import URL_PATTERN, Link, find_links, refang
 from ..model import Evidence
 from ..names import (
     ARCHIVE_EXTS,
@@ -32,9 +32,9 @@ from ..names import (
     SHORTCUT_EXTS,
     real_extension,
 )
+from ..people.identity import FREEMAIL, domain_of, organisation
 from ..records import record
 from ..text import clean_text, defang
-from ..thread.identity import FREEMAIL, domain_of, organisation
 from .interface import Hit, MessageAnalyzer, MessageContext
 
 # What a link may download that infects: the name sets every payload check shares, plus

@@ -19,13 +19,13 @@ from ..config import Config
 from ..model import Evidence
 from ..parse.auth import summary as auth_summary
 from ..parse.types import ParsedMessage
+from ..people.identity import name_keys, org_of, same_org
+from ..people.mail_kind import mailing_list
 from ..records import record
-from ..thread.context import mailing_list
 from ..thread.display import list_rewrite, shown_address
 from ..thread.hijack import shown_address_evidence
-from ..thread.identity import name_keys, org_of, same_org
 from .interface import Hit, MessageAnalyzer, MessageContext
-from .thread import read_quote
+from .reply_hijack import read_quote
 
 _MAX_SHOWN_ADDRESSES = 5
 _MAX_RECIPIENTS = 200  # compared by name; a hostile To: can list thousands

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from ..catalog import Lang
     from ..config import Config
     from ..limits import Limits
+    from .dispatch import Backend
     from .jobs import Done
+    from .outputs import Built
     from .plan import Unit
-    from .reports import Built
-    from .runner import Backend
 
 STATE = "audit.json"  # what was audited, so that --resume needs no arguments
 
@@ -51,7 +51,7 @@ class Options:
 def prepare(options: Options) -> tuple[str, ...]:
     """Check the output folder and settle the inputs (a resumed audit may name none)."""
     from .journal import JOURNAL
-    from .reports import CSV, ERRORS, HTML, RESULTS
+    from .outputs import CSV, ERRORS, HTML, RESULTS
 
     out = options.out
     try:
@@ -100,7 +100,7 @@ class Stop:
 
 def _backend(options: Options) -> Backend:
     from .cluster import DaskBackend
-    from .runner import LocalBackend
+    from .dispatch import LocalBackend
 
     if options.dask:
         return DaskBackend(options.dask, options.limits, options.config, options.lang)
@@ -109,11 +109,11 @@ def _backend(options: Options) -> Backend:
 
 def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     """The whole audit; the reports and the names of the files written."""
-    from . import runner
+    from . import dispatch as runner
     from .journal import JOURNAL, Journal, finished_units
+    from .outputs import CSV, ERRORS, HTML, RESULTS, build, remaining
     from .plan import BATCH, batches, make_plan
     from .progress import make_progress
-    from .reports import CSV, ERRORS, HTML, RESULTS, build, remaining
 
     started = time.monotonic()
     paths = prepare(options)

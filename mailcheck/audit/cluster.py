@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..catalog import Lang
     from ..config import Config
     from ..limits import Limits
-    from .runner import Batch
+    from .dispatch import Batch
 
 
 class DaskBackend:

@@ -93,7 +93,7 @@ class Folder:
         self._offers: list[MessageIndex] = []
 
     def add(self, facts: MessageIndex) -> None:
-        from ..thread.identity import name_key
+        from ..people.identity import name_key
 
         if facts.locked:
             self._locked.append(facts)
@@ -161,7 +161,7 @@ class Folder:
     def _strangers_of(self, pairs: list[_Pair]) -> None:
         """Among the addresses one name came from: the rare ones of another organisation,
         seen after the name's usual address."""
-        from ..thread.identity import same_org
+        from ..people.identity import same_org
 
         familiar = [p for p in pairs if p.count >= FAMILIAR]
         if not familiar:
@@ -192,7 +192,7 @@ class Folder:
 
     def hits_for(self, facts: MessageIndex) -> list[Hit]:
         """The sender and name findings of one message (after `settle`)."""
-        from ..thread.identity import name_key
+        from ..people.identity import name_key
 
         hits: list[Hit] = []
         many = self._many.get(facts.from_addr)
@@ -215,7 +215,7 @@ _FEED_LOCAL = re.compile(
 
 def _automatic(address: str) -> bool:
     """An address of a system, a list or a feed, which speak for many people by design."""
-    from ..thread.context import automated_address, list_address
+    from ..people.mail_kind import automated_address, list_address
 
     local = address.rpartition("@")[0]
     return automated_address(address) or list_address(address) or bool(_FEED_LOCAL.search(local))

@@ -41,7 +41,7 @@ class MessageIndex:
 
 def is_bulk(parsed: ParsedMessage) -> bool:
     """Mailing-list and automatic mail, by the rules the thread checks use."""
-    from ..thread.context import automated, mailing_list
+    from ..people.mail_kind import automated, mailing_list
 
     return bool(mailing_list(parsed)) or automated(parsed)
 

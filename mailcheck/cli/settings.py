@@ -22,8 +22,8 @@ from pathlib import Path
 
 from ..config import Config, Correspondent
 from ..gateway.policy import ACTIONS, DEFAULT_POLICY, OUTCOMES, Action, GatewayPolicy
+from ..people.identity import name_keys
 from ..records import record
-from ..thread.identity import name_keys
 
 __all__ = [
     "ENV_VAR",

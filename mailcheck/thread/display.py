@@ -18,9 +18,9 @@ from typing import Literal
 
 from ..model import Address
 from ..parse.types import ParsedMessage
+from ..people.identity import domain_of, org_of, same_org
+from ..people.mail_kind import mailing_list
 from ..records import record
-from .context import mailing_list
-from .identity import domain_of, org_of, same_org
 
 ShownKind = Literal["foreign", "relay", "own"]
 

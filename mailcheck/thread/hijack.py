@@ -18,18 +18,7 @@ from collections.abc import Iterable
 from ..config import Config
 from ..model import Address, Evidence, Hit
 from ..parse.types import ParsedMessage
-from ..records import record
-from .context import (
-    Context,
-    auto_reply_text,
-    automated_address,
-    describe,
-    list_address,
-    password_notice,
-    quoted_from_list,
-)
-from .display import foreign_shown_address, relayed_for
-from .identity import (
+from ..people.identity import (
     FREEMAIL,
     brand,
     brands,
@@ -40,6 +29,17 @@ from .identity import (
     organisation,
     same_org,
 )
+from ..people.mail_kind import (
+    Context,
+    auto_reply_text,
+    automated_address,
+    describe,
+    list_address,
+    password_notice,
+    quoted_from_list,
+)
+from ..records import record
+from .display import foreign_shown_address, relayed_for
 from .types import Participant, QuotedHeader, ThreadSplit
 
 _MAX_LISTED = 5

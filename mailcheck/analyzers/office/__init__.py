@@ -16,7 +16,7 @@ from ..interface import AttachmentAnalyzer, AttachmentContext, Hit, deferred
 
 if TYPE_CHECKING:  # the records load with the first Office attachment
     from ...limits import Limits
-    from .report import OfficeReport, Options
+    from .inspection import OfficeReport, Options
 
 OFFICE_KINDS = frozenset(
     {
@@ -73,7 +73,7 @@ inspect = run_in_worker
 
 
 def options_for(limits: Limits) -> Options:
-    from .report import Options
+    from .inspection import Options
 
     return Options(
         max_part_bytes=min(limits.max_member_bytes, 64 * 1024 * 1024),

@@ -12,7 +12,7 @@ from ...engine import WorkerFailed, WorkerTimeout
 from ...model import Evidence, Hit
 from ..interface import AttachmentContext
 from . import csv_dde, hits, options_for
-from .report import DdeField, OfficeReport, Options
+from .inspection import DdeField, OfficeReport, Options
 
 _OFFICE_XML = (b"schemas.microsoft.com/office/word/2003/wordml", b"<pkg:package")
 _NAME = "office"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .report import MAX_ITEMS, clip
+from .inspection import MAX_ITEMS, clip
 
 # A cell starting a formula, naming a DDE server (before "|") and a topic (before "!").
 _DDE_CELL = re.compile(r"""^\s*["']?[=+\-@]+\s*([^|"'!]{1,200})\|\s*'?([^!]{0,500})!""")

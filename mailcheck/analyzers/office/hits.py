@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from ...model import Evidence, Hit
 from ...text import defang
-from .report import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport, clip
+from .inspection import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport, clip
 from .xlm import CRITICAL_FUNCTIONS
 
 # Shells and script hosts a DDE command starts to run a payload.

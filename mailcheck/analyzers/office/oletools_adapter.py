@@ -44,7 +44,7 @@ from ...records import replace
 from ...sniff import OLE_MAGIC
 from . import doc_stores, ooxml, vba_fold, vba_traits, xlm
 from .codepage import AS_REPLACED, decode_like_windows
-from .report import (
+from .inspection import (
     MAX_ITEMS,
     DdeField,
     EmbeddedObject,

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 
-from .report import MAX_ITEMS, ExternalTarget, Options, XlmReport, clip
+from .inspection import MAX_ITEMS, ExternalTarget, Options, XlmReport, clip
 from .xlm import Collector
 
 

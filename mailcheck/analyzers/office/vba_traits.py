@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .report import MAX_ITEMS, Trait, clip
+from .inspection import MAX_ITEMS, Trait, clip
 
 # "pow" & "ershell" -> "powershell": droppers split their strings to dodge keyword scans.
 _CONCAT = re.compile(r'"\s*[&+]\s*(?:_\s*\r?\n\s*)?"')

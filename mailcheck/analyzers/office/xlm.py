@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .report import MAX_ITEMS, XlmReport, clip
+from .inspection import MAX_ITEMS, XlmReport, clip
 
 # Excel runs a defined name starting with Auto_Open when the workbook opens, under its
 # localised names too (French, Spanish/Portuguese, German, Italian, Dutch, Polish...);
