@@ -102,9 +102,12 @@ def scan_bytes(
     passwords: tuple[str, ...] = (),
     observe: Observer | None = None,
     as_mail: bool = False,
+    extra: tuple[Finding, ...] = (),
 ) -> ScanResult:
     """Scan one message (RFC 5322 or Outlook .msg). Raises NotAMessageError for other input,
     unless `as_mail` says the bytes are a message whatever they look like (a gateway's).
+    `extra` are findings from outside the message (what only a folder of mail shows), added
+    before the verdict.
 
     `engine` holds the isolated worker and the result cache; by default a process-wide one.
     `passwords` are tried on encrypted archives and documents before the message's own
@@ -124,6 +127,7 @@ def scan_bytes(
         passwords=passwords,
         observe=observe,
         as_mail=as_mail,
+        extra=extra,
     )
 
 
@@ -138,6 +142,7 @@ def _scan(
     passwords: tuple[str, ...] = (),
     observe: Observer | None = None,
     as_mail: bool = False,
+    extra: tuple[Finding, ...] = (),
 ) -> ScanResult:
     """`scan_bytes` for input already cut at the bound (`cut`: there was more)."""
     started = time.monotonic()
@@ -156,7 +161,7 @@ def _scan(
     findings = list(runner.findings)
     findings.extend(to_finding(catalog, hit, "extract") for hit in extraction.hits)
     findings.extend(_limit_findings(catalog, budget))
-    findings = _distinct(findings)
+    findings = [*_distinct(findings), *extra]
     attachments = tuple(extraction.attachments)
     outcome = decide(findings, attachments)
     finished = time.monotonic()
@@ -209,11 +214,13 @@ def scan_stream(
     observe: Observer | None = None,
     passwords: tuple[str, ...] = (),
     first_index: int = 0,
+    extra: tuple[Finding, ...] = (),
 ) -> Iterator[ScanResult | ScanError]:
     """Every message in an open binary stream (a file, standard input): one, or an mbox.
 
     `first_index` numbers the messages of an mbox read from the middle (an audit hands
-    ranges of one mbox to several workers); `observe` and `passwords` as in `scan_bytes`.
+    ranges of one mbox to several workers); `observe`, `passwords` and `extra` as in
+    `scan_bytes`.
     """
     head = stream.read(65536)
     kind = detect_format(head)
@@ -235,6 +242,7 @@ def scan_stream(
                     engine=engine,
                     passwords=passwords,
                     observe=observe,
+                    extra=extra,
                 )
             except NotAMessageError as exc:
                 yield ScanError(source=source, reason=str(exc))
@@ -252,6 +260,7 @@ def scan_stream(
             engine=engine,
             passwords=passwords,
             observe=observe,
+            extra=extra,
         )
     except NotAMessageError as exc:
         yield _unreadable(source, head, str(exc))
@@ -305,8 +314,10 @@ def scan_path(
     engine: Engine | None = None,
     observe: Observer | None = None,
     passwords: tuple[str, ...] = (),
+    extra: tuple[Finding, ...] = (),
 ) -> Iterator[ScanResult | ScanError]:
-    """Every message in one file (an mbox yields one result per message)."""
+    """Every message in one file (an mbox yields one result per message); `passwords` and
+    `extra` as in `scan_bytes`."""
     try:
         handle = open_regular(path)
     except OSError as exc:  # NotRegularFileError too: its message is the reason
@@ -322,6 +333,7 @@ def scan_path(
                 engine=engine,
                 observe=observe,
                 passwords=passwords,
+                extra=extra,
             )
         except OSError as exc:  # an I/O error while reading (a vanished network share)
             yield input_error(str(path), exc)

@@ -109,8 +109,9 @@ def _backend(options: Options) -> Backend:
 
 def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     """The whole audit; the reports and the names of the files written."""
+    from . import amend, scratch
     from . import dispatch as runner
-    from .journal import JOURNAL, Journal, finished_units
+    from .journal import JOURNAL, Journal, Reader, finished_units
     from .outputs import CSV, ERRORS, HTML, RESULTS, build, remaining
     from .plan import BATCH, batches, make_plan
     from .progress import make_progress
@@ -176,16 +177,23 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
         return [found.get((u.path, u.start), Done(unit=u, entries=())) for u in units]
 
     try:
-        built = build(
-            options.out,
-            plan,
-            finished_units(journal_path),
-            lang=options.lang,
-            rescan=rescan,
-            interrupted=interrupted,
-            seconds=time.monotonic() - started,
-            inputs=paths,
-        )
+        # One way: the journal, its index, the folder's amendments, then the reports.
+        with scratch.index(options.out, plan, finished_units(journal_path)) as database:
+            reader = Reader(journal_path)
+            try:
+                changed = amend.amendments(reader, database, plan, rescan)
+            finally:
+                reader.close()
+            built = build(
+                options.out,
+                plan,
+                database,
+                changed,
+                lang=options.lang,
+                interrupted=interrupted,
+                seconds=time.monotonic() - started,
+                inputs=paths,
+            )
     finally:
         backend.close()
     return built, (RESULTS, CSV, ERRORS, HTML)

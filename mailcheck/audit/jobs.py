@@ -89,6 +89,7 @@ def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
                     config=config,
                     observe=observe,
                     passwords=unit.passwords,
+                    extra=unit.findings,
                 )
             )
         with open_regular(Path(unit.path)) as handle:
@@ -102,6 +103,7 @@ def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
                     observe=observe,
                     passwords=unit.passwords,
                     first_index=unit.first_index,
+                    extra=unit.findings,
                 )
             )
 

@@ -157,3 +157,29 @@ def record_unit(record: dict[str, Any]) -> UnitId | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+class Reader:
+    """Lines of the journal read back by the byte offset `records` gave for them."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = path.open("rb")
+
+    def line(self, offset: int) -> bytes:
+        self._handle.seek(offset)
+        return self._handle.readline()
+
+    def record(self, offset: int) -> dict[str, Any]:
+        """The "x" or "e" line at `offset`, parsed (they are small)."""
+        parsed: dict[str, Any] = json.loads(self.line(offset))
+        return parsed
+
+    def result(self, offset: int) -> str:
+        """The result JSON of the "m" line at `offset`, as `block` inlined it: cut out, not
+        parsed (a result line is large, and copied as it is)."""
+        text = self.line(offset).decode("utf-8", "surrogateescape")
+        start = text.index(', "r": ') + len(', "r": ')
+        return text[start:].rstrip("\n")[:-1]
+
+    def close(self) -> None:
+        self._handle.close()

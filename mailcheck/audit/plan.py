@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..api import ScanError, input_error, iter_files, open_regular
-from ..model import Source
+from ..model import Finding, Source
 from ..parse.mbox import looks_like_mbox, mbox_offsets
 from ..records import record
 
@@ -43,6 +43,7 @@ class Unit:
     end: int = 0  # where the range ends (mbox only)
     first_index: int = 0  # the mbox index of the first message of the range
     passwords: tuple[str, ...] = ()  # tried first on encrypted attachments (PPAP pairing)
+    findings: tuple[Finding, ...] = ()  # what only the folder shows, added to its verdict
 
     @property
     def messages(self) -> int:

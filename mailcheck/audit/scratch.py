@@ -1,0 +1,74 @@
+"""The scratch index of a journal: where the latest complete outcome of each message of the
+current inputs lies, in input order, kept in a SQLite file beside the reports (one row per
+message, on disk: flat memory for any archive). Built once after the scans, read by the
+folder analyses and the reports, removed when the reports are written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .journal import JOURNAL, UnitId, record_unit, records
+from .plan import Plan
+
+INDEX = ".audit-index.sqlite"
+
+# (input order, message index or -1, offset of its "x"/"e" line, that line's length, error)
+Slot = tuple[int, int, int, int, int]
+
+
+@contextmanager
+def index(directory: Path, plan: Plan, done: set[UnitId]) -> Iterator[sqlite3.Connection]:
+    """The index of `directory`'s journal for `plan`, removed when the block ends."""
+    scratch = directory / INDEX
+    scratch.unlink(missing_ok=True)
+    database = sqlite3.connect(scratch)
+    try:
+        # A scratch file rebuilt on every run: no need to survive a crash.
+        database.execute("PRAGMA journal_mode = OFF")
+        database.execute("PRAGMA synchronous = OFF")
+        _fill(directory / JOURNAL, plan, done, database)
+        yield database
+    finally:
+        database.close()
+        scratch.unlink(missing_ok=True)
+
+
+def _fill(journal: Path, plan: Plan, done: set[UnitId], database: sqlite3.Connection) -> None:
+    """Table `slots`: one row per message of the current inputs the journal holds."""
+    database.execute(
+        "CREATE TABLE slots (ord INTEGER, idx INTEGER, offset INTEGER, length INTEGER,"
+        " error INTEGER, PRIMARY KEY (ord, idx)) WITHOUT ROWID"
+    )
+    stamps = {unit.path: unit.stamp for unit in plan.units}
+    order = {unit.path: unit.order for unit in plan.units}
+
+    def rows() -> Iterator[Slot]:
+        for offset, length, item in records(journal, "xe"):
+            unit = record_unit(item)
+            if unit is None or unit not in done:
+                continue
+            path, size, mtime, _ = unit
+            stamp = stamps.get(path)
+            if stamp is None or (stamp.size, stamp.mtime_ns) != (size, mtime):
+                continue  # not an input any more, or changed since: scanned again
+            number = item.get("i")
+            yield (
+                order[path],
+                number if isinstance(number, int) else -1,
+                offset,
+                length,
+                int(item["t"] == "e"),
+            )
+
+    # A unit finished twice (its batch failed after writing it): the later one counts.
+    database.executemany("INSERT OR REPLACE INTO slots VALUES (?, ?, ?, ?, ?)", rows())
+
+
+def in_order(database: sqlite3.Connection) -> Iterator[Slot]:
+    return iter(
+        database.execute("SELECT ord, idx, offset, length, error FROM slots ORDER BY ord, idx")
+    )
