@@ -158,7 +158,7 @@ def milter(
             default_lang(),
         )
         sys.exit(EXIT_ERROR)
-    from ..gateway.pool import ScanPool
+    from ..gateway.scanning import Scanner
     from ..limits import PRESETS
     from .settings import ConfigError
 
@@ -178,7 +178,7 @@ def milter(
         _error_line("--socket-mode", f"{socket_mode!r} is not an octal mode such as 660", "en")
         sys.exit(EXIT_ERROR)
     _log_to(syslog)
-    pool = ScanPool(workers or os.cpu_count() or 1, timeout=timeout)
+    pool = Scanner(workers or os.cpu_count() or 1, timeout=timeout)
     pool.warm()
     daemon = adapter.Daemon(first, pool, reload=settings)
     try:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ..exits import BY_VERDICT, EX_TEMPFAIL
 from .headers import result_headers, rewrite_header_block
-from .pool import ScanFailure, ScanPool
+from .scanning import ScanFailure, Scanner
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -40,7 +40,7 @@ def run_filter(
     sysexits: bool,
 ) -> tuple[int, ScanFailure | None]:
     """Write the filtered message to `output`; the exit status, and why the scan failed."""
-    pool = ScanPool(1, timeout=timeout)
+    pool = Scanner(1, timeout=timeout)
     try:
         outcome = pool.scan(data, limits, config)
     finally:

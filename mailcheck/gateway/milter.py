@@ -36,7 +36,7 @@ from .headers import (
     subject_with_prefix,
 )
 from .policy import Action, GatewayPolicy, Outcome
-from .pool import Judged, ScanFailure, ScanPool
+from .scanning import Judged, ScanFailure, Scanner
 
 LOG = logging.getLogger("mailcheck.milter")
 _SAFE = re.compile(r"[^\x21-\x7e]")  # log values: one printable token, whatever was sent
@@ -56,7 +56,7 @@ class Daemon:
     """The shared state of the milter: settings, the scan pool, the connections in flight."""
 
     def __init__(
-        self, settings: Settings, pool: ScanPool, reload: Callable[[], Settings] | None = None
+        self, settings: Settings, pool: Scanner, reload: Callable[[], Settings] | None = None
     ) -> None:
         self.settings = settings
         self.pool = pool

@@ -1,4 +1,4 @@
-"""Scans in warm worker processes, each bounded in time, for the gateway front-ends.
+"""Scans for the gateway front-ends, in the shared pool of warm workers (engine.Pool).
 
 A milter serves many connections at once from libmilter's threads; Python's lock would
 serialise scans made in those threads, so each scan runs in one of `workers` processes,
@@ -57,7 +57,7 @@ def warm_job() -> bool:
     return True
 
 
-class ScanPool:
+class Scanner:
     """Scans for the gateway in the shared pool of warm workers (`engine.Pool`): `scan()`
     blocks until a worker is free (thread-safe) and answers a verdict or a failure."""
 
