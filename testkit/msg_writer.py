@@ -94,7 +94,8 @@ def _embedded_entries(msg_bytes: bytes) -> list[tuple[list[str], bytes]]:
     return out
 
 
-def _write(entries: list[tuple[list[str], bytes | None]]) -> bytes:
+def write_ole(entries: list[tuple[list[str], bytes | None]]) -> bytes:
+    """An OLE compound file of `entries` (path, bytes; None for a storage)."""
     writer = OleWriter()
     for path, data in entries:
         # Timestamps stay 0 (the OleWriter default) so the output is reproducible.
@@ -208,4 +209,4 @@ def build_msg(
         inner = [storage, "__substg1.0_3701000D"]
         entries.append((inner, None))
         entries.extend(([*inner, *path], data) for path, data in _embedded_entries(msg_bytes))
-    return _write(entries)
+    return write_ole(entries)

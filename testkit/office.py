@@ -131,13 +131,9 @@ def _package(
 
 
 def _ole_with_contents(contents: bytes) -> bytes:
-    from extract_msg.ole_writer import OleWriter  # type: ignore[import-untyped, unused-ignore]
+    from .msg_writer import write_ole
 
-    writer = OleWriter()
-    writer.addEntry(["contents"], data=contents)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return write_ole([(["contents"], contents)])
 
 
 def build_docm(
@@ -701,7 +697,8 @@ def build_doc(
     import struct
 
     import olefile  # type: ignore[import-untyped, unused-ignore]
-    from extract_msg.ole_writer import OleWriter  # type: ignore[import-untyped, unused-ignore]
+
+    from .msg_writer import write_ole
 
     body = text.encode("cp1252")
     offset = 0x800
@@ -730,12 +727,4 @@ def build_doc(
             entries.append((["Macros", *path], None))
         for path in project.listdir(streams=True, storages=False):
             entries.append((["Macros", *path], project.openstream(path).read()))
-    writer = OleWriter()
-    for path, data in entries:
-        if data is None:
-            writer.addEntry(path, storage=True)
-        else:
-            writer.addEntry(path, data=data)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return write_ole(entries)

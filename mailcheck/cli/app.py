@@ -96,14 +96,20 @@ _CONFIG_HELP = (
 )
 
 
-def _gateway_limits_option(default: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+_LIMITS_HELP = "Bounds on hostile input (see `mailcheck scan --help`)."
+
+
+def limits_option(
+    default: str, help: str = _LIMITS_HELP
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`--limits PRESET`, as every command that scans takes it."""
     return click.option(
         "--limits",
         "preset",
         type=click.Choice(PRESET_NAMES),
         default=default,
         show_default=True,
-        help="Bounds on hostile input (see `mailcheck scan --help`).",
+        help=help,
     )
 
 

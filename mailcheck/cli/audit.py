@@ -25,12 +25,12 @@ from ..exits import (
 from .app import (
     _CONFIG_HELP_SCAN,
     _LANG_OPTION,
-    PRESET_NAMES,
     Lang,
     _abandon_stdout,
     _error_line,
     _stop,
     default_lang,
+    limits_option,
     load_settings,
     main,
 )
@@ -62,14 +62,7 @@ from .app import (
     "--overwrite", is_flag=True, help="Start over in an --out folder that holds an audit."
 )
 @_LANG_OPTION
-@click.option(
-    "--limits",
-    "preset",
-    type=click.Choice(PRESET_NAMES),
-    default="default",
-    show_default=True,
-    help="Bounds on hostile input (see `mailcheck scan --help`).",
-)
+@limits_option("default")
 @click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP_SCAN)
 @click.option(
     "--timeout",

@@ -19,8 +19,8 @@ from .app import (
     _CONFIG_HELP,
     _abandon_stdout,
     _error_line,
-    _gateway_limits_option,
     default_lang,
+    limits_option,
     load_settings,
     main,
 )
@@ -33,7 +33,7 @@ from .app import (
     help="Exit 0 whatever the verdict (for pipe(8), procmail, maildrop: look at the headers); "
     "75 still means the scan failed.",
 )
-@_gateway_limits_option("gateway")
+@limits_option("gateway")
 @click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP)
 @click.option(
     "--timeout",
@@ -116,7 +116,7 @@ def _pass_through(data: bytes) -> None:
     help="Seconds a scan may take before it is killed and counts as failed. Keep Postfix's "
     "milter_content_timeout above it.",
 )
-@_gateway_limits_option("gateway")
+@limits_option("gateway")
 @click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP)
 @click.option(
     "--socket-group",

@@ -20,11 +20,11 @@ from ..exits import BY_VERDICT, EXIT_CLEAN, EXIT_ERROR
 from .app import (
     _CONFIG_HELP_SCAN,
     _LANG_OPTION,
-    PRESET_NAMES,
     Lang,
     _abandon_stdout,
     _error_line,
     default_lang,
+    limits_option,
     load_settings,
     main,
 )
@@ -128,13 +128,8 @@ def _report(
     "--json", "as_json", is_flag=True, help="Write one JSON object per message (JSON Lines)."
 )
 @_LANG_OPTION
-@click.option(
-    "--limits",
-    "preset",
-    type=click.Choice(PRESET_NAMES),
-    default="default",
-    show_default=True,
-    help="Bounds on hostile input: 'gateway' is stricter and faster, 'forensic' digs deeper.",
+@limits_option(
+    "default", "Bounds on hostile input: 'gateway' is stricter and faster, 'forensic' digs deeper."
 )
 @click.option(
     "--config",
