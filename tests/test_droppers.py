@@ -484,3 +484,16 @@ def test_custom_properties_of_a_binary_document() -> None:
     result = scan_bytes(with_attachment(doc, "invoice.doc", "application/msword"))
     assert result.verdict.label == "malicious"
     assert critical(result).facts()["urls"] == URL
+
+
+def test_urls_in_the_cells_an_excel4_sheet_reads() -> None:
+    from mailcheck.analyzers.office import xlm
+
+    collector = xlm.Collector("biff")
+    collector.sheet("Macro1", "hidden")
+    sst = b"\xfc\x00\x33\x00\x01\x00(\x00\x00https://x.example/19.gif\xff\x00"
+    xmp = b'<x:xmpmeta xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+    collector.cell_text(sst + xmp + b"http://y.example/a.dll\x00")
+    report = collector.report()
+    assert report is not None
+    assert report.urls == ("https://x.example/19.gif", "http://y.example/a.dll")

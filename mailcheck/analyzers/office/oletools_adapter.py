@@ -376,7 +376,7 @@ def _biff_xlm(data: bytes, options: Options) -> XlmReport | None:
     lines = list(sheets)
     lines += cBIFF(name=["Workbook"], stream=stream, options="-o LABEL -r LN").Analyze()
     lines += cBIFF(name=["Workbook"], stream=stream, options="-c -r LN").Analyze()
-    return xlm.from_biff([str(line) for line in lines])
+    return xlm.from_biff([str(line) for line in lines], cells=stream)
 
 
 # --- DDE -----------------------------------------------------------------------------------------

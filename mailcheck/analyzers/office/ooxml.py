@@ -164,6 +164,8 @@ def macrosheets(package: Package) -> XlmReport | None:
         root = package.xml(part)
         for formula in _iter(root, "f") if root is not None else ():
             collector.formula(formula.text or "")
+    strings = package.read("xl/sharedStrings.xml") or package.read("xl/sharedstrings.bin")
+    collector.cell_text(strings or b"")
     if binary:
         _scan_binary(package, "xl/workbook.bin", collector, names_only=True)
     else:

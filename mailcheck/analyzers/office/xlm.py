@@ -36,6 +36,15 @@ _FUNCTION = re.compile(
 _URL = re.compile(r"https?://[^\s\"'<>(),;&|^]{3,200}", re.I)
 
 
+_CELL_URL = re.compile(rb"https?://[\x21-\x7e]{3,200}?(?=[\x00-\x20\x7f-\xff\"'<>]|$)", re.I)
+_CELL_BYTES = 32 * 1024 * 1024
+_NAMESPACE = re.compile(
+    r"//(?:ns\.adobe\.com|schemas\.(?:openxmlformats\.org|microsoft\.com)|www\.w3\.org"
+    r"|purl\.org|ns\.microsoft\.com)/",
+    re.I,
+)
+
+
 def is_auto_open(name: str) -> bool:
     return bool(_AUTO.match(name.strip().strip("'\"")))
 
@@ -82,6 +91,16 @@ class Collector:
             if url not in self.urls and len(self.urls) < MAX_ITEMS:
                 self.urls.append(url)
 
+    def cell_text(self, data: bytes) -> None:
+        """URLs in the cell strings a macro sheet reads (BIFF's shared strings, OOXML's
+        sharedStrings.xml): droppers keep their download list there, not in formulas.
+        Schema and metadata namespaces (XMP in a picture) are not downloads."""
+        for match in _CELL_URL.finditer(data[:_CELL_BYTES]):
+            url = clip(match.group().decode("latin-1").rstrip("."), 160)
+            if _NAMESPACE.search(url) or url in self.urls or len(self.urls) >= MAX_ITEMS:
+                continue
+            self.urls.append(url)
+
     def report(self) -> XlmReport | None:
         if not self.sheets:
             return None
@@ -102,8 +121,10 @@ _BOUNDSHEET = re.compile(r"BOUNDSHEET\b.* - Excel 4\.0 macro sheet, ([\w ]+?) - 
 _LABEL = re.compile(r"^0018\s.*? - (?:built-in-name \d+ )?(\S+)")
 
 
-def from_biff(lines: list[str]) -> XlmReport | None:
+def from_biff(lines: list[str], cells: bytes = b"") -> XlmReport | None:
+    """`lines` from oledump's plugin_biff; `cells` the Workbook stream (its strings)."""
     collector = Collector("biff")
+    collector.cell_text(cells)
     for line in lines:
         sheet = _BOUNDSHEET.search(line)
         if sheet:
