@@ -12,7 +12,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-BINARY_EXTS = _words(".exe .dll .scr .com .pif .cpl")
+BINARY_EXTS = _words(".exe .dll .scr .com .pif .cpl .xll")  # .xll: a DLL Excel loads
 INSTALLER_EXTS = _words(".msi .msp")
 SCRIPT_EXTS = _words(".js .jse .vbs .vbe .vb .wsf .wsh .hta .bat .cmd .ps1 .psm1 .msc .sct .wsc")
 EXECUTABLE_EXTS = BINARY_EXTS | INSTALLER_EXTS | SCRIPT_EXTS
@@ -22,6 +22,17 @@ ARCHIVE_EXTS = _words(".zip .rar .7z .gz .tgz .bz2 .xz .tar .cab .arj .ace .lzh"
 ONENOTE_EXTS = _words(".one .onepkg")
 # Office formats whose name says "macros inside".
 MACRO_DOCUMENT_EXTS = _words(".docm .dotm .xlsm .xltm .xlam .xlsb .pptm .potm .ppam .ppsm .sldm")
+# Files that run code though their names do not say so, by what opens them: legacy binary
+# Office documents (they hold macros as .docm does), Office add-ins, OneNote notebooks, help
+# files, Excel web queries; and Java archives, which Java runs like a program.
+CODE_FILE_KINDS = {
+    **dict.fromkeys(_words(".doc .dot .xls .xlt .ppt .pot .pps"), "Office document"),
+    **dict.fromkeys(_words(".xla .ppa .wll"), "add-in"),
+    **dict.fromkeys(ONENOTE_EXTS, "OneNote notebook"),
+    **dict.fromkeys(_words(".chm .hlp"), "help file"),
+    **dict.fromkeys(_words(".iqy .slk"), "web query"),
+}
+JAVA_EXTS = _words(".jar")
 
 
 def real_extension(filename: str) -> str:
@@ -33,9 +44,9 @@ def real_extension(filename: str) -> str:
 
 def claimed_kind(filename: str) -> str:
     """What the name alone says a file is: program, shortcut, disk image, macro document,
-    or "" for anything else."""
+    one of the `CODE_FILE_KINDS`, or "" for anything else."""
     ext = real_extension(filename)
-    if ext in EXECUTABLE_EXTS:
+    if ext in EXECUTABLE_EXTS or ext in JAVA_EXTS:
         return "program"
     if ext in SHORTCUT_EXTS:
         return "shortcut"
@@ -43,4 +54,4 @@ def claimed_kind(filename: str) -> str:
         return "disk image"
     if ext in MACRO_DOCUMENT_EXTS:
         return "macro document"
-    return ""
+    return CODE_FILE_KINDS.get(ext, "")

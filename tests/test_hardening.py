@@ -244,11 +244,40 @@ def test_a_locked_program_is_evidence_by_its_name(name: str) -> None:
     assert result.verdict.incomplete
 
 
-def test_a_locked_macro_document_is_weaker_evidence() -> None:
-    archive = zipcrypto_zip([("見積書.xlsm", b"PK\x03\x04")], "not-in-the-mail")
-    result = scan_bytes(with_attachment(archive, "mitsumori.zip", ZIP, text="PW は別送します\r\n"))
-    assert "attachment.encrypted_macro_document" in {f.id for f in result.findings}
-    assert result.verdict.label == "clean"  # PPAP of a macro workbook: evidence, not a verdict
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("見積書.xlsm", "macro document"),
+        ("請求書.xls", "Office document"),
+        ("invoice.doc", "Office document"),
+        ("slides.ppt", "Office document"),
+        ("notes.one", "OneNote notebook"),
+        ("tools.xla", "add-in"),
+        ("manual.chm", "help file"),
+        ("prices.iqy", "web query"),
+    ],
+)
+def test_a_locked_document_that_runs_code_is_suspicious(name: str, kind: str) -> None:
+    # Locked, cannot be checked, and of a kind that runs code: never clean; with a display
+    # name holding another organisation's address, malicious.
+    archive = zipcrypto_zip([(name, b"PK\x03\x04")], "not-in-the-mail")
+    for text in ("PW は別送します\r\n", "The password follows in a separate mail.\r\n"):
+        result = scan_bytes(with_attachment(archive, "files.zip", ZIP, text=text))
+        finding = next(f for f in result.findings if f.id == "attachment.encrypted_macro_document")
+        assert f"{name} ({kind})" in finding.facts()["names"]
+        assert result.verdict.label == "suspicious"
+    spoofed = with_attachment(
+        archive, "files.zip", ZIP, 'From: "tanaka@partner.example.jp" <x@hacked.example>'
+    )
+    assert scan_bytes(spoofed).verdict.label == "malicious"
+
+
+@pytest.mark.parametrize("name", ["addin.xll", "tool.jar"])
+def test_a_locked_add_in_or_java_archive_runs_like_a_program(name: str) -> None:
+    archive = zipcrypto_zip([(name, b"PK\x03\x04")], "not-in-the-mail")
+    result = scan_bytes(with_attachment(archive, "files.zip", ZIP, text="PW は別送します\r\n"))
+    assert "attachment.encrypted_program" in {f.id for f in result.findings}
+    assert result.verdict.label == "malicious"
 
 
 def test_a_locked_7z_lists_its_program_too() -> None:
@@ -256,11 +285,15 @@ def test_a_locked_7z_lists_its_program_too() -> None:
     assert "attachment.encrypted_program" in ids(with_attachment(archive, "a.7z", "x/y"))
 
 
-def test_locked_documents_stay_as_they_were() -> None:
-    archive = zipcrypto_zip([("invoice.pdf", b"%PDF-1.4\n")], "not-in-the-mail")
-    found = ids(with_attachment(archive, "invoice.zip", ZIP, text="PW は別送します\r\n"))
+@pytest.mark.parametrize("name", ["invoice.pdf", "見積書.xlsx", "contract.docx", "photo.jpg"])
+def test_locked_documents_that_run_no_code_stay_as_they_were(name: str) -> None:
+    # Japanese PPAP as businesses send it: a PDF or a macro-free workbook, password later.
+    archive = zipcrypto_zip([(name, b"%PDF-1.4\n")], "not-in-the-mail")
+    result = scan_bytes(with_attachment(archive, "invoice.zip", ZIP, text="PW は別送します\r\n"))
+    found = {f.id for f in result.findings}
     assert "attachment.encrypted_archive" in found
     assert not found & {"attachment.encrypted_program", "attachment.encrypted_macro_document"}
+    assert result.verdict.label == "clean"
 
 
 # --- names that are not UTF-8 -------------------------------------------------------------------

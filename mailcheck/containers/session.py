@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable
 
 from ..model import AttachmentStatus, Evidence, Hit
-from ..names import claimed_kind
+from ..names import CODE_FILE_KINDS, claimed_kind
 from ..records import record
 from .interface import Member, Opened, OpenRequest
 
@@ -38,7 +38,10 @@ _SHOWN = 5  # names listed in one finding's evidence
 # Locked members whose names alone are evidence, and the finding each kind of name gives.
 _LOCKED_BY_NAME = (
     ("attachment.encrypted_program", frozenset({"program", "shortcut", "disk image"})),
-    ("attachment.encrypted_macro_document", frozenset({"macro document"})),
+    (
+        "attachment.encrypted_macro_document",
+        frozenset({"macro document", *CODE_FILE_KINDS.values()}),
+    ),
 )
 _STATUS_RANK: dict[AttachmentStatus, int] = {
     "ok": 0,
