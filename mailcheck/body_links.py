@@ -23,6 +23,31 @@ from .records import record
 _SCHEME_URL = r"(?:h[tx]{2}ps?|f[tx]p)(?:://|\[:\]//|\[://\]|\[:/\]/)[!#-&(-;=?-~]+"
 _WWW_URL = r"(?<![\w@.\-/\[])www(?:\.|\[\.\]|\(\.\)|\[dot\])[a-z0-9\-]+[!#-&(-;=?-~]*"
 URL_PATTERN = re.compile(f"{_SCHEME_URL}|{_WWW_URL}", re.IGNORECASE)
+# Links a click hands to Windows rather than to a browser: the search and app-installer
+# handlers, Office's own URI schemes, the diagnostics tool (CVE-2022-30190), file:// and
+# UNC or WebDAV paths (\\host\share, \\host@SSL\DavWWWRoot\...).
+HANDLER_SCHEMES = (
+    "search-ms",
+    "search",
+    "ms-appinstaller",
+    "ms-msdt",
+    "ms-officecmd",
+    "ms-word",
+    "ms-excel",
+    "ms-powerpoint",
+    "ms-visio",
+    "ms-access",
+    "ms-publisher",
+    "ms-project",
+    "ms-spd",
+    "ms-infopath",
+    "file",
+)
+_HANDLER_URL = (
+    r"(?<![\w.\-])(?:" + "|".join(re.escape(s) for s in HANDLER_SCHEMES) + r"):[!#-&(-;=?-~\\|]+"
+)
+_UNC_PATH = r"(?<![\w\\/])\\\\[A-Za-z0-9._\-]+(?:@(?:SSL|\d+))*\\[^\s<>\"'、。」』）]+"
+_OTHER_LINK = re.compile(f"{_HANDLER_URL}|{_UNC_PATH}", re.IGNORECASE)
 # Defanging written into a URL, and what it stands for.
 _FANGS = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[://\]|\[:/\]", re.IGNORECASE)
 _UNFANG = {
@@ -79,12 +104,36 @@ def refang(text: str) -> tuple[str, bool]:
 
 
 def urls_in_text(text: str) -> Iterator[tuple[str, bool]]:
-    """(url, was defanged) for each URL written in `text`, in order."""
+    """(url, was defanged) for each URL written in `text`, in order; then the handler links
+    and UNC paths (`HANDLER_SCHEMES`) written in it."""
     for match in URL_PATTERN.finditer(text):
         raw = _strip_trailing(match.group(0)[:_MAX_URL_CHARS])
         url, defanged = refang(raw)
         if "." in url.partition("://")[2].partition("/")[0]:
             yield url, defanged
+    if ":" in text or "\\\\" in text:  # most bodies have neither handler links nor UNC paths
+        for match in _OTHER_LINK.finditer(text):
+            yield _strip_trailing(match.group(0)[:_MAX_URL_CHARS]), False
+
+
+# UNC hosts reachable from the Internet: dotted names or addresses, SSL/WebDAV suffixes.
+_INTERNET_UNC = re.compile(r"^\s*(?:\\\\|//)[^\\/]*(?:\.|@ssl|@\d+)|davwwwroot", re.I)
+
+
+def on_file_share(target: str) -> bool:
+    """A local path or a LAN share (NetBIOS name), as opposed to a host on the Internet."""
+    unc = target.strip()
+    if unc.lower().startswith("file:"):
+        rest = unc[5:].replace("\\", "/")
+        if not rest.startswith("//") or re.match(r"/*[a-z]:", rest, re.I):
+            return True  # file:/C:/..., file:///C:/...: this computer
+        unc = "//" + rest.lstrip("/")
+    return unc.startswith(("\\\\", "//")) and not _INTERNET_UNC.search(unc)
+
+
+def is_handler_link(url: str) -> bool:
+    """A link Windows hands to a handler or the file system (`HANDLER_SCHEMES`, UNC)."""
+    return url.startswith("\\\\") or url.partition(":")[0].lower() in HANDLER_SCHEMES
 
 
 class _Anchors(HTMLParser):
@@ -135,7 +184,7 @@ class _Anchors(HTMLParser):
 def _drain(parser: _Anchors) -> Iterator[tuple[str, str, bool]]:
     for href, shown in parser.found:
         url, defanged = refang(href)
-        if URL_PATTERN.match(url):
+        if URL_PATTERN.match(url) or _OTHER_LINK.match(url):
             yield url, shown, defanged
     parser.found.clear()
     text = "".join(parser.text)

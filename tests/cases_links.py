@@ -66,4 +66,12 @@ CASES: dict[str, Case] = {
         DEFAULT,
     ),
     "limit.max_urls": lambda: (many_urls(DEFAULT.max_urls + 10), DEFAULT),
+    # A Windows search window over a WebDAV share: the 2023 way to show a remote shortcut.
+    "link.handler": lambda: (
+        html_mail(
+            '<p>請求書はこちらです: <a href="search-ms:query=invoice&amp;crumb=location:'
+            '\\\\files.hacked-shop.example@SSL\\DavWWWRoot\\docs">請求書フォルダー</a></p>'
+        ),
+        DEFAULT,
+    ),
 }

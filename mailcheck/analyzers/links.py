@@ -16,10 +16,11 @@ defanged (`hxxps://`, `[.]`) cannot be clicked as it stands, so it is at most a 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ..body_links import URL_PATTERN, Link, find_links, refang
+from ..body_links import URL_PATTERN, Link, find_links, is_handler_link, on_file_share, refang
 from ..model import Evidence
 from ..names import (
     ARCHIVE_EXTS,
@@ -202,6 +203,25 @@ def _evidence(ctx: MessageContext, link: Link, *facts: tuple[str, str]) -> Evide
     )
 
 
+_INNER_TARGET = re.compile(r"(?:https?://|\\\\|//)[^\s&|\"'<>]+", re.I)
+
+
+def handler_target(url: str) -> str:
+    """Where a click on a handler link or UNC path reaches out to, when that is a share on
+    the Internet, WebDAV or a web address ("" for local paths and LAN shares): what makes
+    it dangerous. ms-msdt and ms-officecmd are dangerous whatever they name (CVE-2022-30190
+    runs the link's own arguments)."""
+    scheme = url.partition(":")[0].lower()
+    if url.startswith("\\\\") or scheme == "file":
+        return "" if on_file_share(url) else url
+    if scheme in ("ms-msdt", "ms-officecmd"):
+        return url
+    for inner in _INNER_TARGET.findall(unquote(url)):
+        if inner.lower().startswith("http") or not on_file_share(inner):
+            return str(inner)
+    return ""
+
+
 def check_links(ctx: MessageContext) -> Iterator[Hit]:
     message = ctx.message
     bodies = (
@@ -214,6 +234,15 @@ def check_links(ctx: MessageContext) -> Iterator[Hit]:
     sender_org = ", ".join(sorted(sender.orgs)) or "-"
     by_id: dict[str, list[Evidence]] = {}
     for link in found.links:
+        if is_handler_link(link.url):
+            reached = handler_target(link.url)
+            if reached and not link.defanged:
+                scheme = "UNC" if link.url.startswith("\\\\") else link.url.partition(":")[0]
+                evidence = _evidence(
+                    ctx, link, ("scheme", scheme.lower()), ("target", _show(reached))
+                )
+                by_id.setdefault("link.handler", []).append(evidence)
+            continue
         outer_host = _host(link.url)
         shown = _mismatch(link, outer_host) if link.shown and outer_host else ""
         reported = False
@@ -272,6 +301,7 @@ ANALYZERS = (
     MessageAnalyzer(
         name="links.payload",
         emits=(
+            "link.handler",
             "link.payload",
             "link.payload_suspicious_host",
             "link.anchor_mismatch",

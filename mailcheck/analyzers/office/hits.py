@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ...body_links import on_file_share
 from ...model import Evidence, Hit
 from ...text import defang
 from .inspection import DdeField, ExternalTarget, OfficeReport, VbaReport, XlmReport, clip
@@ -37,8 +38,6 @@ _SHELL = re.compile(
     r"|bitsadmin|msiexec|msexcel)(?:\.exe)?\b",
     re.I,
 )
-# UNC hosts reachable from the Internet: dotted names or addresses, SSL/WebDAV suffixes.
-_INTERNET_UNC = re.compile(r"^\s*(?:\\\\|//)[^\\/]*(?:\.|@ssl|@\d+)|davwwwroot", re.I)
 
 
 def _evidence(where: str, excerpt: str, **facts: str) -> tuple[Evidence, ...]:
@@ -133,17 +132,6 @@ def xlm_hits(report: XlmReport, location: str, attachment: str) -> Iterator[Hit]
             urls=", ".join(defang(url) for url in report.urls) or "-",
         ),
     )
-
-
-def on_file_share(target: str) -> bool:
-    """A local path or a LAN share (NetBIOS name), as opposed to a host on the Internet."""
-    unc = target.strip()
-    if unc.lower().startswith("file:"):
-        rest = unc[5:].replace("\\", "/")
-        if not rest.startswith("//") or re.match(r"/*[a-z]:", rest, re.I):
-            return True  # file:/C:/..., file:///C:/...: this computer
-        unc = "//" + rest.lstrip("/")
-    return unc.startswith(("\\\\", "//")) and not _INTERNET_UNC.search(unc)
 
 
 def external_hit(target: ExternalTarget, location: str, attachment: str) -> Hit:
