@@ -2,10 +2,15 @@
 
 Emotet and Japanese PPAP mail put the password right next to a keyword: "パスワード：Ab12",
 "Password: sa", "解凍パスワードは「xy#9」です", "pwd=xyz", or alone on the line after
-"パスワード". Only text anchored to such a keyword becomes a candidate, so ordinary words of a
-message are never tried. Keywords and separators are matched on the NFKC form of a line
-(full-width "ＰＷ：" is "PW:"), and a password typed in full-width characters is kept both
-normalised ("AB12") and as written ("ＡＢ１２"), because archivers hash whatever was typed.
+"パスワード"; other languages write "Kennwort:", "mot de passe :", "contraseña:",
+"senha:", "wachtwoord:", "密码：", "비밀번호:", and short forms "PW:", "PIN:",
+"Archive code:". An HTML body is read as a mail client shows it: tags gone, `<br>` and
+blocks as line breaks, entities decoded, a picture's `alt` and `title` text kept.
+
+Only text anchored to such a keyword becomes a candidate, so ordinary words of a message
+are never tried. Keywords and separators are matched on the NFKC form of a line (full-width
+"ＰＷ：" is "PW:"), and a password typed in full-width characters is kept both normalised
+("AB12") and as written ("ＡＢ１２"), because archivers hash whatever was typed.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from html.parser import HTMLParser
 
 # Candidates harvested per message: the tries are bounded separately (max_password_tries),
 # and candidates left untried are reported as a limit, never dropped in silence.
@@ -22,11 +28,15 @@ _MAX_LEN = 64
 _MAX_HITS_PER_LINE = 4
 
 _KEYWORD = re.compile(
-    r"パスワード|暗証番号"
+    r"パスワード|暗証番号|解凍キー|解凍コード|密码|密碼|口令|비밀번호|암호"
     r"|(?<![ァ-ヴー])パス(?=\s*(?:[:=]|は))"  # "パス：" but not コンパス or パスポート
-    r"|(?<![A-Za-z])(?:pass\s?word|passwd|passcode|pwd|pw|pass)(?![A-Za-z])",
+    r"|(?<![A-Za-z])(?:pass\s?word|passwd|passcode|pwd|pw|pass"
+    r"|(?:datei|zip|archiv)?(?:passwort|kennwort)|mot\s+de\s+passe|contrase[ñn]a|senha"
+    r"|wachtwoord|parola\s+d'ordine|(?:archive|zip|file|unzip|access)\s+code|pin)(?![A-Za-z])",
     re.IGNORECASE,
 )
+# Keywords that are words of prose too ("pin", "pass"): a value counts only after ":" or "=".
+_COLON_ONLY = frozenset({"pass", "pin"})
 # Remarks between the keyword and the value: "(半角英数字)", "【ZIP】", "for the attached file".
 _REMARK = re.compile(r"\s*(?:\([^()]{0,30}\)|【[^】]{0,30}】|\[[^\]]{0,30}\])")
 _PHRASE = re.compile(r"\s+(?:for|to|of)\s+[^:=\n]{1,40}?(?=\s*(?:[:=]|\bis\b))", re.IGNORECASE)
@@ -189,8 +199,8 @@ def _scan(text: str, order: int, names: Sequence[str]) -> Iterator[tuple[Key, st
             if hits >= _MAX_HITS_PER_LINE:
                 break
             tail = line[keyword.end() :]
-            if keyword.group().lower() == "pass" and not _COLON.match(tail):
-                continue  # without "pass:" or "pass=", "pass" is the English verb
+            if keyword.group().lower() in _COLON_ONLY and not _COLON.match(tail):
+                continue  # without "pass:" or "pin=", "pass" is the English verb
             values, tier, announces = _values(tail)
             source = raw
             if not values and announces:
@@ -214,6 +224,62 @@ def candidates(subject: str, texts: Sequence[str], names: Sequence[str] = ()) ->
     found: list[tuple[Key, str]] = []
     for order, text in enumerate([subject, *texts]):
         if text:
-            found.extend(_scan(text, order, names))
+            found.extend(_scan(readable(text) if _HTML.search(text) else text, order, names))
     found.sort(key=lambda item: item[0])
     return tuple(dict.fromkeys(value for _key, value in found))[:MAX_CANDIDATES]
+
+
+_HTML = re.compile(r"<(?:html|body|br|p|div|td|span|img|font|table)\b", re.IGNORECASE)
+_BLOCKS = frozenset(
+    {"br", "p", "div", "tr", "td", "th", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
+    | {"table", "blockquote", "pre", "hr", "dd", "dt"}
+)
+_HIDDEN = frozenset({"script", "style", "head", "title"})
+_BLANK_LINES = re.compile(r"\n[ \t\r\xa0]*(?:\n[ \t\r\xa0]*)+")
+
+
+class _Readable(HTMLParser):
+    """The text of an HTML body as a mail client shows it, line breaks where blocks end."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.size = 0
+        self.hidden = 0
+
+    def _add(self, text: str) -> None:
+        if self.size < _MAX_TEXT:
+            self.parts.append(text)
+            self.size += len(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BLOCKS:
+            self._add("\n")
+        elif tag == "img":  # a password shown as a picture is often spelt out in its alt
+            shown = " ".join(v for k, v in attrs if k in ("alt", "title") and v)
+            if shown:
+                self._add(f"\n{shown}\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCKS:
+            self._add("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self._add(data)
+
+
+def readable(markup: str) -> str:
+    """`markup` (an HTML body) as text a reader sees, bounded."""
+    parser = _Readable()
+    try:
+        parser.feed(markup[: _MAX_TEXT * 4])
+        parser.close()
+    except Exception:  # malformed beyond what the parser forgives: what was read stays
+        pass
+    # Blocks nest (a cell in a row in a table): one line break between them, as shown.
+    return _BLANK_LINES.sub("\n", "".join(parser.parts))

@@ -1,0 +1,127 @@
+"""Passwords as a person reads them (issue: payloads that slip past): from HTML-only mail (tags,
+`<br>`, entities, a picture's alt text), in the languages and short forms senders use, and a
+locked archive behind more decoys than the tries is never a silent clean."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cases import with_attachment  # noqa: F401  (loads the case modules in their order)
+from cases_containers import tiny_exe, zipcrypto_zip
+from conftest import eml
+
+from mailcheck.api import scan_bytes
+from mailcheck.containers.passwords import candidates, readable
+
+PASSWORD = "Kx82Lm"
+
+
+def html_with_zip(html: str, archive: bytes, name: str = "invoice.zip") -> bytes:
+    """An HTML-only message (no text part) with `archive` attached."""
+    encoded = base64.encodebytes(archive).decode().replace("\n", "\r\n")
+    body = (
+        "--B\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        f"<html><body>{html}</body></html>\r\n--B\r\n"
+        f'Content-Type: application/zip; name="{name}"\r\nContent-Transfer-Encoding: base64\r\n'
+        f'Content-Disposition: attachment; filename="{name}"\r\n\r\n{encoded}--B--\r\n'
+    )
+    return eml(
+        "From: Billing <billing@vendor.example>",
+        "To: user@corp.example.com",
+        "Subject: Invoice",
+        "MIME-Version: 1.0",
+        body=body,
+        content_type='multipart/mixed; boundary="B"',
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f"<p>添付ファイルのパスワード：{PASSWORD}<br>よろしくお願いいたします。</p>",
+        f"<p>Password: {PASSWORD}</p><p>Regards</p>",
+        f"<div>ZIP password&nbsp;:&nbsp;<b>{PASSWORD}</b></div>",
+        f'<p>The file is attached.</p><img src="cid:pw" alt="Password: {PASSWORD}">',
+        f"<table><tr><td>Passwort</td></tr><tr><td>{PASSWORD}</td></tr></table>",
+    ],
+)
+def test_a_password_in_html_only_mail_opens_the_archive(html: str) -> None:
+    archive = zipcrypto_zip([("invoice.exe", tiny_exe())], PASSWORD)
+    result = scan_bytes(html_with_zip(html, archive))
+    ids = {f.id for f in result.findings}
+    assert "attachment.archive_password_in_body" in ids
+    assert "attachment.executable" in ids and result.verdict.label == "malicious"
+
+
+def test_a_benign_archive_with_its_password_in_html_stays_clean() -> None:
+    archive = zipcrypto_zip([("見積書.pdf", b"%PDF-1.4\n%%EOF\n")], PASSWORD)
+    html = f"<p>お見積書を送付いたします。<br>パスワード：{PASSWORD}</p>"
+    result = scan_bytes(html_with_zip(html, archive, "mitsumori.zip"))
+    assert "attachment.archive_password_in_body" in {f.id for f in result.findings}
+    assert result.verdict.label == "clean"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"Dateipasswort: {PASSWORD}",
+        f"Kennwort: {PASSWORD}",
+        f"Mot de passe : {PASSWORD}",
+        f"Contraseña: {PASSWORD}",
+        f"Senha: {PASSWORD}",
+        f"Wachtwoord: {PASSWORD}",
+        f"密码：{PASSWORD}",
+        f"비밀번호: {PASSWORD}",
+        f"Archive code: {PASSWORD}",
+        f"PW: {PASSWORD}",
+        f"PIN: {PASSWORD}",
+        f"解凍キー：{PASSWORD}",
+    ],
+)
+def test_password_wordings_in_other_languages_and_short_forms(line: str) -> None:
+    assert candidates("", [f"Hello,\n{line}\nRegards\n"])[:1] == (PASSWORD,)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Please pin this to the board; we pass the salt.",
+        "The access code of the building is on the badge.",  # no separator after the words
+        "<p>Your <b>password</b> was changed yesterday.</p>",
+    ],
+)
+def test_prose_that_mentions_the_words_gives_no_candidate(prose: str) -> None:
+    assert candidates("", [prose]) == ()
+
+
+def test_html_reads_as_a_client_shows_it() -> None:
+    text = readable(
+        "<style>p{x:1}</style><p>A&amp;B<br>C</p><script>var p='Password: no'</script>"
+        '<img alt="alt text" src="x">'
+    )
+    assert text.split() == ["A&B", "C", "alt", "text"]
+
+
+def test_decoys_past_the_tries_never_leave_a_locked_archive_clean() -> None:
+    decoys = "".join(f"ZIP password: Decoy{n:02d}x\n" for n in range(24))
+    archive = zipcrypto_zip([("invoice.doc", b"\xd0\xcf\x11\xe0")], "Real-Pass9")
+    body = decoys + "ZIP password: Real-Pass9\n"
+    encoded = base64.encodebytes(archive).decode().replace("\n", "\r\n")
+    mime = (
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + body.replace("\n", "\r\n")
+        + "--B\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n"
+        + f'Content-Disposition: attachment; filename="files.zip"\r\n\r\n{encoded}--B--\r\n'
+    )
+    data = eml(
+        "From: a@vendor.example",
+        "Subject: files",
+        "MIME-Version: 1.0",
+        body=mime,
+        content_type='multipart/mixed; boundary="B"',
+    )
+    result = scan_bytes(data)
+    ids = {f.id for f in result.findings}
+    assert "limit.max_password_tries" in ids or "attachment.archive_password_in_body" in ids
+    assert result.verdict.label != "clean"
