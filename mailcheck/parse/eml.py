@@ -18,6 +18,7 @@ from email.parser import BytesParser
 from ..limits import Budget
 from .charset import decode_bytes, decode_header_value, decode_name
 from .headers import assemble, read_headers, summarise
+from .inline_files import inline_files
 from .structure import Prepared, prepare, transfer_encoding
 from .types import Defect, Leaf, ParsedMessage, TextBody
 
@@ -195,6 +196,23 @@ class _Walker:
                 truncated=truncated,
             )
         )
+        if role == "body" and content_type == "text/plain":
+            self.inline(data, path)
+
+    def inline(self, text: bytes, path: str) -> None:
+        """uuencoded and yEnc files in a text body: attachments as mail clients show them."""
+        for number, (name, data, kind) in enumerate(inline_files(text), start=1):
+            where = f"{self.location}part {path}.{kind}{number}"
+            if not self.budget.take_part(where) or not self.budget.take_bytes(len(data), where):
+                return
+            self.leaves.append(
+                Leaf(
+                    path=f"{path}.{kind}{number}",
+                    filename=name,
+                    declared_type="application/octet-stream",
+                    data=data,
+                )
+            )
 
     def body(self, part: email.message.Message, path: str, mime: str, data: bytes) -> None:
         where = f"{self.location}part {path}" if path else f"{self.location}message"

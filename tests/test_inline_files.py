@@ -1,0 +1,112 @@
+"""Files written inline in a text body (issue: payloads that slip past): a uuencoded or yEnc
+block is shown as an attachment by Outlook and Thunderbird, so it is unpacked and judged like
+one; ordinary text that merely starts with "begin" stays text."""
+
+from __future__ import annotations
+
+import binascii
+
+import pytest
+from cases import with_attachment  # noqa: F401  (loads the case modules in their order)
+from cases_containers import tiny_exe
+from conftest import eml
+
+from mailcheck.api import scan_bytes
+from mailcheck.parse.inline_files import inline_files
+
+
+def uuencode(name: str, data: bytes) -> str:
+    lines = [f"begin 644 {name}"]
+    for start in range(0, len(data), 45):
+        lines.append(binascii.b2a_uu(data[start : start + 45]).decode().rstrip("\n"))
+    lines += ["`", "end"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def yencode(name: str, data: bytes) -> str:
+    out = bytearray()
+    for byte in data:
+        value = (byte + 42) & 0xFF
+        if value in (0x00, 0x0A, 0x0D, 0x3D):
+            out += bytes((0x3D, (value + 64) & 0xFF))
+        else:
+            out.append(value)
+    body = b"\r\n".join(out[i : i + 128] for i in range(0, len(out), 128))
+    head = f"=ybegin line=128 size={len(data)} name={name}\r\n".encode()
+    tail = f"\r\n=yend size={len(data)}\r\n".encode()
+    return (head + body + tail).decode("latin-1")
+
+
+def text_mail(body: str, charset: str = "utf-8") -> bytes:
+    return eml(
+        "From: Accounts <accounts@vendor.example>",
+        "To: user@corp.example.com",
+        "Subject: Re: 請求書の件",
+        body=body,
+        content_type=f"text/plain; charset={charset}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (
+            "ご確認ください。\r\n\r\n"
+            + uuencode("請求書.exe", tiny_exe())
+            + "\r\nよろしくお願いします。\r\n",
+            "uuencode",
+        ),
+        ("Please see the invoice.\r\n\r\n" + uuencode("invoice.scr", tiny_exe()), "uuencode"),
+    ],
+)
+def test_a_uuencoded_program_in_the_body_is_an_attachment(body: str, kind: str) -> None:
+    result = scan_bytes(text_mail(body))
+    found = [f for f in result.findings if f.id == "attachment.executable"]
+    assert found, [f.id for f in result.findings]
+    assert f".{kind}1/" in found[0].evidence[0].location
+    assert result.verdict.label == "malicious"
+
+
+def test_a_yenc_program_in_the_body_is_an_attachment() -> None:
+    body = "See attached.\r\n" + yencode("invoice.exe", tiny_exe())
+    # yEnc is 8-bit: the body travels as latin-1 so every byte survives.
+    result = scan_bytes(
+        text_mail(body, "iso-8859-1").replace(body.encode("utf-8"), body.encode("latin-1"))
+    )
+    found = [f for f in result.findings if f.id == "attachment.executable"]
+    assert found and ".yenc1/invoice.exe" in found[0].evidence[0].location
+    assert result.verdict.label == "malicious"
+
+
+def test_blocks_decode_to_the_original_bytes() -> None:
+    data = bytes(range(256)) * 3
+    text = ("x\r\n" + uuencode("a.bin", data) + "y\r\n").encode() + yencode("b.bin", data).encode(
+        "latin-1"
+    )
+    files = list(inline_files(text))
+    assert [(name, kind) for name, _, kind in files] == [("a.bin", "uuencode"), ("b.bin", "yenc")]
+    assert all(blob == data for _, blob, _ in files)
+
+
+def test_a_uuencoded_text_file_stays_clean() -> None:
+    body = "議事録を送ります。\r\n" + uuencode("minutes.txt", "会議の議事録です。\n".encode())
+    result = scan_bytes(text_mail(body))
+    assert result.verdict.label == "clean", [f.id for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "begin 644 is how the old tools started a block, without an end line\r\nthanks\r\n",
+        "Let's begin the meeting at 10.\r\nend of notes\r\n",
+        "=ybegin without a name\r\n=yend\r\n",
+    ],
+)
+def test_text_that_only_looks_like_a_block_stays_text(body: str) -> None:
+    assert list(inline_files(body.encode())) == []
+    assert scan_bytes(text_mail(body)).verdict.label == "clean"
+
+
+def test_blocks_per_body_are_bounded() -> None:
+    body = "".join(uuencode(f"f{n}.txt", b"hello\n") for n in range(40))
+    assert len(list(inline_files(body.encode()))) == 16
