@@ -65,4 +65,9 @@ CASES: dict[str, Case] = {
         with_attachment(build_pe_stub(), "invoice.pdf.exe", OCTET),
         DEFAULT,
     ),
+    # Content-Type says a script, Content-Disposition says text.
+    "attachment.name_conflict": lambda: (
+        with_attachment(b"WScript.Echo(1)\r\n", "readme.txt", 'text/plain; name="readme.js"'),
+        DEFAULT,
+    ),
 }

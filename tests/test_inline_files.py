@@ -4,6 +4,7 @@ one; ordinary text that merely starts with "begin" stays text."""
 
 from __future__ import annotations
 
+import base64
 import binascii
 
 import pytest
@@ -110,3 +111,52 @@ def test_text_that_only_looks_like_a_block_stays_text(body: str) -> None:
 def test_blocks_per_body_are_bounded() -> None:
     body = "".join(uuencode(f"f{n}.txt", b"hello\n") for n in range(40))
     assert len(list(inline_files(body.encode()))) == 16
+
+
+def two_names(type_name: str, file_name: str, data: bytes, text: str = "See attached.") -> bytes:
+    """A message whose attachment has `name=` and `filename=` as given."""
+    encoded = base64.encodebytes(data).decode().replace("\n", "\r\n")
+    body = (
+        f"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+        f'--B\r\nContent-Type: application/octet-stream; name="{type_name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: attachment; filename="{file_name}"\r\n\r\n{encoded}--B--\r\n'
+    )
+    return text_mail(body).replace(
+        b"text/plain; charset=utf-8\r\n\r\n--B", b'multipart/mixed; boundary="B"\r\n\r\n--B', 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("type_name", "file_name", "judged"),
+    [
+        ("請求書.js", "請求書.txt", "請求書.js"),  # the script hides behind the disposition
+        ("invoice.txt", "invoice.exe", "invoice.exe"),  # judged by its bytes: a program
+        ("scan.pdf", "scan.vbs", "scan.vbs"),
+    ],
+)
+def test_a_part_named_two_ways_is_judged_by_the_name_that_runs(
+    type_name: str, file_name: str, judged: str
+) -> None:
+    data = tiny_exe() if judged.endswith(".exe") else b"WScript.Echo(1)\r\n"
+    result = scan_bytes(two_names(type_name, file_name, data))
+    conflict = [f for f in result.findings if f.id == "attachment.name_conflict"]
+    assert conflict, [f.id for f in result.findings]
+    facts = conflict[0].facts()
+    assert facts["filename"] == judged
+    assert {facts["filename"], facts["other_name"]} == {type_name, file_name}
+    assert conflict[0].evidence[0].location == "part 2"
+    assert result.verdict.label == "malicious"
+
+
+def test_two_names_that_differ_only_in_case_are_one_name() -> None:
+    result = scan_bytes(two_names("Report.PDF", "Report.pdf", b"%PDF-1.4\n%%EOF\n"))
+    assert "attachment.name_conflict" not in {f.id for f in result.findings}
+    assert result.verdict.label == "clean"
+
+
+def test_two_harmless_names_are_no_conflict() -> None:
+    # A text file called .txt by one header and .csv by the other runs nothing either way.
+    result = scan_bytes(two_names("notes.txt", "notes.csv", b"a,b\n1,2\n"))
+    assert "attachment.name_conflict" not in {f.id for f in result.findings}
+    assert result.verdict.label == "clean"

@@ -1,4 +1,5 @@
-"""Parse problems as findings: malformed structure and missing transport headers."""
+"""Parse problems as findings: malformed structure, missing transport headers, and a part
+named two ways."""
 
 from __future__ import annotations
 
@@ -24,7 +25,23 @@ def parse_defects(ctx: MessageContext) -> Iterator[Hit]:
                 ),
             ),
         )
-    others = [d for d in defects if d.code != "no_transport_headers"]
+    for conflict in (d for d in defects if d.code == "name_conflict"):
+        judged, other = conflict.detail.split("\n", 1)
+        yield Hit(
+            id="attachment.name_conflict",
+            evidence=(
+                Evidence(
+                    location=conflict.location,
+                    excerpt=f"{judged} / {other}",
+                    facts=(
+                        ("location", conflict.location),
+                        ("filename", judged),
+                        ("other_name", other),
+                    ),
+                ),
+            ),
+        )
+    others = [d for d in defects if d.code not in ("no_transport_headers", "name_conflict")]
     if not others:
         return
     codes = ", ".join(dict.fromkeys(d.code for d in others))
@@ -38,7 +55,7 @@ def parse_defects(ctx: MessageContext) -> Iterator[Hit]:
 ANALYZERS = (
     MessageAnalyzer(
         name="parse.defects",
-        emits=("parse.defect", "parse.no_transport_headers"),
+        emits=("parse.defect", "parse.no_transport_headers", "attachment.name_conflict"),
         run=parse_defects,
     ),
 )

@@ -16,6 +16,7 @@ from email._policybase import Compat32, compat32
 from email.parser import BytesParser
 
 from ..limits import Budget
+from ..names import claimed_kind, real_extension
 from .charset import decode_bytes, decode_header_value, decode_name
 from .headers import assemble, read_headers, summarise
 from .inline_files import inline_files
@@ -72,6 +73,22 @@ def _param(part: email.message.Message, name: str, header: str) -> str:
             return decode_name(value.encode("ascii", "surrogateescape"))
     text, _problems = decode_header_value(value)
     return text
+
+
+def _file_name(part: email.message.Message) -> tuple[str, str]:
+    """The part's file name and, when `filename=` and `name=` claim different kinds of file
+    (a program, a shortcut, a macro document...: `names.claimed_kind`), the other one.
+
+    Mail clients differ in which of the two they show and save, and a filter that reads the
+    harmless one passes what a reader's client runs: the one that runs code is judged."""
+    disposed = _param(part, "filename", "content-disposition")
+    typed = _param(part, "name", "content-type")
+    if not disposed or not typed or real_extension(disposed) == real_extension(typed):
+        return disposed or typed, ""
+    typed_kind, disposed_kind = claimed_kind(typed), claimed_kind(disposed)
+    if typed_kind == disposed_kind:  # e.g. .txt and .csv, or RISC OS's "clock.bmp,69c"
+        return disposed, ""
+    return (typed, disposed) if typed_kind and not disposed_kind else (disposed, typed)
 
 
 _MIME_TYPE = re.compile(r"[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*")
@@ -163,9 +180,11 @@ class _Walker:
             return
         content_type = _content_type(part)
         disposition = _disposition(part)
-        filename = _param(part, "filename", "content-disposition") or _param(
-            part, "name", "content-type"
-        )
+        filename, other_name = _file_name(part)
+        if other_name:
+            self.defects.append(
+                Defect(code="name_conflict", location=where, detail=f"{filename}\n{other_name}")
+            )
         moved = self.prepared.moved_body(part)
         try:
             if moved is not None:
