@@ -160,3 +160,35 @@ def test_two_harmless_names_are_no_conflict() -> None:
     result = scan_bytes(two_names("notes.txt", "notes.csv", b"a,b\n1,2\n"))
     assert "attachment.name_conflict" not in {f.id for f in result.findings}
     assert result.verdict.label == "clean"
+
+
+def two_encodings(first: str, second: str, payload: str, name: str = "invoice.exe") -> bytes:
+    """An attachment with two Content-Transfer-Encoding headers, in the order given."""
+    body = (
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n添付をご確認ください。\r\n"
+        f'--B\r\nContent-Type: application/octet-stream; name="{name}"\r\n'
+        f"Content-Transfer-Encoding: {first}\r\nContent-Transfer-Encoding: {second}\r\n"
+        f'Content-Disposition: attachment; filename="{name}"\r\n\r\n{payload}--B--\r\n'
+    )
+    return text_mail(body).replace(
+        b"text/plain; charset=utf-8\r\n\r\n--B", b'multipart/mixed; boundary="B"\r\n\r\n--B', 1
+    )
+
+
+@pytest.mark.parametrize(("first", "second"), [("7bit", "base64"), ("base64", "7bit")])
+def test_two_transfer_encodings_are_read_both_ways(first: str, second: str) -> None:
+    payload = base64.encodebytes(tiny_exe()).decode().replace("\n", "\r\n")
+    result = scan_bytes(two_encodings(first, second, payload))
+    defects = [f for f in result.findings if f.id == "parse.defect"]
+    assert any(e.fact("code") == "cte_duplicate" for f in defects for e in f.evidence)
+    found = [f for f in result.findings if f.id == "attachment.executable"]
+    assert found, [f.id for f in result.findings]
+    expected = "attachment 2/" if first == "base64" else "attachment 2.base64/"
+    assert found[0].evidence[0].location.startswith(expected)
+    assert result.verdict.label == "malicious"
+
+
+def test_a_harmless_part_with_two_encodings_stays_clean() -> None:
+    payload = base64.encodebytes("議事録です。\n".encode()).decode().replace("\n", "\r\n")
+    result = scan_bytes(two_encodings("base64", "7bit", payload, "minutes.txt"))
+    assert result.verdict.label == "clean", [f.id for f in result.findings]

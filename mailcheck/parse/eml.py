@@ -20,7 +20,7 @@ from ..names import claimed_kind, real_extension
 from .charset import decode_bytes, decode_header_value, decode_name
 from .headers import assemble, read_headers, summarise
 from .inline_files import inline_files
-from .structure import Prepared, prepare, transfer_encoding
+from .structure import Moved, Prepared, prepare, transfer_encoding
 from .types import Defect, Leaf, ParsedMessage, TextBody
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -217,6 +217,50 @@ class _Walker:
         )
         if role == "body" and content_type == "text/plain":
             self.inline(data, path)
+        if len(part.get_all("Content-Transfer-Encoding") or ()) > 1:
+            self.readings(part, moved, path, filename, content_type, data)
+
+    def readings(
+        self,
+        part: email.message.Message,
+        moved: Moved | None,
+        path: str,
+        filename: str,
+        content_type: str,
+        first: bytes,
+    ) -> None:
+        """A part with two Content-Transfer-Encoding headers: clients disagree on which one
+        counts, so each other reading is analysed too, as an attachment of its own."""
+        where = f"{self.location}part {path}"
+        declared = [str(value).strip() for value in part.get_all("Content-Transfer-Encoding", [])]
+        detail = ", ".join(declared)
+        self.defects.append(Defect(code="cte_duplicate", location=where, detail=detail))
+        for encoding in list(dict.fromkeys(map(transfer_encoding, declared)))[1:]:
+            try:
+                if moved is not None:
+                    data, _problems = self.prepared.body(Moved(moved.start, moved.end, encoding))
+                else:
+                    raw = part.get_payload()
+                    if not isinstance(raw, str):
+                        continue
+                    other = email.message.Message(compat32)
+                    other["Content-Transfer-Encoding"] = encoding or "7bit"
+                    other.set_payload(raw)
+                    data = _payload_bytes(other)
+            except Exception:  # this reading does not decode: the first one stands
+                continue
+            if not data or data == first:
+                continue
+            if not self.budget.take_part(where) or not self.budget.take_bytes(len(data), where):
+                return
+            self.leaves.append(
+                Leaf(
+                    path=f"{path}.{encoding or 'raw'}",
+                    filename=filename,
+                    declared_type=content_type,
+                    data=data,
+                )
+            )
 
     def inline(self, text: bytes, path: str) -> None:
         """uuencoded and yEnc files in a text body: attachments as mail clients show them."""
