@@ -1,4 +1,5 @@
-"""Deterministic payload files for tests: shortcuts, OneNote sections, cabinets, PE stubs.
+"""Deterministic payload files for tests: shortcuts, OneNote sections, cabinets, RAR and LHA
+archives, PE stubs.
 
 Each builder writes the smallest structure the format's specification ([MS-SHLLINK],
 [MS-ONESTORE], [MS-CAB], PE/COFF) allows and that the parsers mailcheck uses accept.
@@ -154,6 +155,56 @@ def build_cab(members: list[tuple[str, bytes]], compression: str = "mszip") -> b
     )
     folder = struct.pack("<IHH", data_at, len(blocks), COMPRESSION[compression])
     return header + folder + entries + body
+
+
+def _rar_block(kind: int, flags: int, body: bytes) -> bytes:
+    """A RAR 4 block: CRC16 (low half of CRC32 over the rest), type, flags, size, body."""
+    rest = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+    return struct.pack("<H", zlib.crc32(rest) & 0xFFFF) + rest
+
+
+def build_rar(members: list[tuple[str, bytes]]) -> bytes:
+    """A RAR 4 archive with stored (method 0x30) members, as RAR 2.9+ writes with -m0."""
+    out = b"Rar!\x1a\x07\x00" + _rar_block(0x73, 0, bytes(6))
+    for name, data in members:
+        raw = name.encode("ascii")
+        head = struct.pack(
+            "<IIBIIBBHI",
+            len(data),
+            len(data),
+            2,
+            zlib.crc32(data),
+            0x5421_4800,
+            20,
+            0x30,
+            len(raw),
+            0x20,
+        )
+        out += _rar_block(0x74, 0x8000, head + raw) + data
+    return out + _rar_block(0x7B, 0x4000, b"")
+
+
+def _crc16(data: bytes) -> int:
+    """CRC-16/ARC, the checksum LHA keeps of each member."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def build_lzh(members: list[tuple[str, bytes]]) -> bytes:
+    """An LHA archive of stored (-lh0-) members with level-0 headers."""
+    out = b""
+    for name, data in members:
+        raw = name.encode("ascii")
+        head = b"-lh0-" + struct.pack(
+            "<IIIBBB", len(data), len(data), 0x5421_4800, 0x20, 0, len(raw)
+        )
+        head += raw + struct.pack("<H", _crc16(data))
+        out += bytes((len(head), sum(head) & 0xFF)) + head + data
+    return out + b"\x00"
 
 
 # --- disk images ----------------------------------------------------------------------------

@@ -56,7 +56,8 @@ OPENERS: dict[str, Opener] = {
         (("gzip", "bzip2", "xz"), _lazy("compressed_stream", "open_stream")),
         (("tnef",), _lazy("tnef", "open_tnef")),
         (("iso", "img"), _lazy("disk_image", "open_image")),
-        (("rar", "cab"), _lazy("unsupported", "open_unsupported")),
+        (("rar", "cab", "tar", "lzh"), _lazy("libarchive_formats", "open_libarchive")),
+        (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
     )

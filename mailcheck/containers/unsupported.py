@@ -6,8 +6,7 @@ from .interface import Opened, OpenRequest
 from .session import Session
 
 _REASONS = {
-    "rar": "RAR archives cannot be opened (no RAR decoder is available)",
-    "cab": "Cabinet archives cannot be opened (no CAB decoder is available)",
+    "ace": "ACE archives cannot be opened (no maintained ACE decoder exists)",
 }
 
 

@@ -158,6 +158,12 @@ def _sniff_binary(data: bytes) -> Sniffed | None:
         return _mk("macho")
     if head[:3] == b"BZh" and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
         return _mk("bzip2")
+    if data[257:262] == b"ustar":
+        return _mk("tar")
+    if (head[2:5] == b"-lh" and head[6:7] == b"-") or head[2:7] in (b"-lzs-", b"-lz5-"):
+        return _mk("lzh")
+    if head[7:14] == b"**ACE**":
+        return _mk("ace")
     offsets = (0x8001, 0x8801, 0x9001)
     if any(data[o : o + 5] == b"CD001" for o in offsets):
         return _mk("iso")

@@ -69,6 +69,9 @@ gzip|application/gzip|.gz .tgz .gzip|application/x-gzip application/x-gunzip
 bzip2|application/x-bzip2|.bz2 .tbz2 .tbz|application/x-bzip
 xz|application/x-xz|.xz .txz|
 cab|application/vnd.ms-cab-compressed|.cab|application/x-cab
+tar|application/x-tar|.tar|application/x-gtar application/x-ustar application/x-compressed
+lzh|application/x-lzh-compressed|.lzh .lha|application/x-lha application/x-lzh
+ace|application/x-ace-compressed|.ace|application/x-ace application/x-compressed
 tnef|application/ms-tnef|.dat|application/vnd.ms-tnef
 iso|application/x-iso9660-image|.iso .img|@disk
 img|application/x-raw-disk-image|.img .iso .udf .vhd .vhdx|@disk
