@@ -118,6 +118,8 @@ class Worker:
 
     def call(self, func: Callable[..., T], *args: Any, timeout: float) -> T:
         """Run `func(*args)` in the worker; it must be importable by module and name."""
+        if timeout <= 0:  # no time at all: a busy machine could otherwise still answer
+            raise WorkerTimeout(f"no answer within {timeout:g} s")
         with self._lock:
             conn = self._conn if self._conn is not None else self._start()
             try:
