@@ -65,6 +65,10 @@ CASES: dict[str, Case] = {
         with_attachment(build_pe_stub(), "invoice.pdf.exe", OCTET),
         DEFAULT,
     ),
+    "attachment.code_file": lambda: (
+        with_attachment(b"WEB\r\n1\r\nhttps://files.example/q.php?id=1\r\n", "report.iqy", OCTET),
+        DEFAULT,
+    ),
     # Content-Type says a script, Content-Disposition says text.
     "attachment.name_conflict": lambda: (
         with_attachment(b"WScript.Echo(1)\r\n", "readme.txt", 'text/plain; name="readme.js"'),

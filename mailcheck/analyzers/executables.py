@@ -53,6 +53,20 @@ _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2
 _BLANK_RUN = re.compile(r"\s{3,}")
 
 
+# Files Windows hands to something that runs or installs code on a double-click, with what
+# sniff may call their bytes: Java runs a .jar, App Installer installs packages, a .reg is
+# imported into the registry, a .settingcontent-ms runs its DeepLink command.
+_RUNNABLE_BY_HANDLER = {
+    ".jar": (frozenset({"zip"}), "Java archive"),
+    **dict.fromkeys(
+        _words(".appx .msix .appxbundle .msixbundle"), (frozenset({"zip"}), "app package")
+    ),
+    ".appinstaller": (frozenset({"xml", "text"}), "App Installer file"),
+    ".reg": (frozenset({"text", "unknown"}), "registry file"),
+    ".settingcontent-ms": (frozenset({"xml", "text"}), "settings shortcut"),
+}
+
+
 def _script_language(sniffed: Sniffed) -> str:
     if sniffed.kind != "script" or not sniffed.extensions:
         return ""
@@ -73,6 +87,9 @@ def executable_kind(filename: str, sniffed: Sniffed) -> str:
     language = _script_language(sniffed)
     if ext in _SCRIPT_EXTS and sniffed.kind in _RUNS_AS_SCRIPT:
         return f"{ext} ({language})" if language else ext
+    kinds, label = _RUNNABLE_BY_HANDLER.get(ext, (frozenset(), ""))
+    if sniffed.kind in kinds:
+        return f"{ext} ({label})"
     if not ext and language:  # an archive member without a name extension, say
         return language
     return ""
@@ -134,6 +151,31 @@ def executables(ctx: AttachmentContext) -> Iterator[Hit]:
     )
 
 
+# Files that fetch or run content through an Office or Windows component when opened, but
+# that some businesses do exchange (a vendor's help file): suspicious, not malicious alone.
+_CODE_FILES = {
+    ".chm": (frozenset({"chm", "unknown"}), "compiled HTML help"),
+    ".iqy": (frozenset({"text", "unknown"}), "Excel web query"),
+}
+
+
+def code_files(ctx: AttachmentContext) -> Iterator[Hit]:
+    item = ctx.item
+    kinds, label = _CODE_FILES.get(real_extension(item.filename), (frozenset(), ""))
+    if item.role == "body" or not item.data or item.sniffed.kind not in kinds:
+        return
+    yield Hit(
+        id="attachment.code_file",
+        evidence=(
+            Evidence(
+                location=item.location,
+                excerpt=f"{visible(item.filename)}: {label}",
+                facts=(*_base_facts(item), ("kind", label)),
+            ),
+        ),
+    )
+
+
 def double_extensions(ctx: AttachmentContext) -> Iterator[Hit]:
     item = ctx.item
     if item.role == "body" or not item.filename:
@@ -165,6 +207,11 @@ ANALYZERS = (
         name="payload.executable",
         emits=("attachment.executable",),
         run=executables,
+    ),
+    AttachmentAnalyzer(
+        name="payload.code_file",
+        emits=("attachment.code_file",),
+        run=code_files,
     ),
     AttachmentAnalyzer(
         name="payload.double_extension",

@@ -42,6 +42,7 @@ _PREFIXES: tuple[tuple[bytes, str], ...] = (
     (b"\xce\xfa\xed\xfe", "macho"),
     (b"\xcf\xfa\xed\xfe", "macho"),
     (b"vhdxfile", "img"),
+    (b"ITSF\x03\x00\x00\x00", "chm"),  # compiled HTML help
     (b"conectix", "img"),
 )
 _HEIF = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"})

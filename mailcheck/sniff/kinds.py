@@ -73,6 +73,7 @@ tar|application/x-tar|.tar|application/x-gtar application/x-ustar application/x-
 lzh|application/x-lzh-compressed|.lzh .lha|application/x-lha application/x-lzh
 ace|application/x-ace-compressed|.ace|application/x-ace application/x-compressed
 tnef|application/ms-tnef|.dat|application/vnd.ms-tnef
+chm|application/vnd.ms-htmlhelp|.chm|application/x-chm application/x-msdownload
 iso|application/x-iso9660-image|.iso .img|@disk
 img|application/x-raw-disk-image|.img .iso .udf .vhd .vhdx|@disk
 pdf|application/pdf|.pdf|application/x-pdf application/acrobat applications/vnd.pdf

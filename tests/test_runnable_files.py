@@ -1,0 +1,136 @@
+"""Files that run code through the program Windows hands them to (issue: payloads that slip
+past): a Java archive, an app package or App Installer file, a registry file, a settings
+shortcut. Each is judged by its name and its bytes together, like a script."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from cases import with_attachment
+
+from mailcheck.api import scan_bytes
+from mailcheck.model import ScanResult
+
+OCTET = "application/octet-stream"
+JA = "お世話になっております。\r\n資料を送付いたします。\r\n"
+EN = "Hello,\r\nthe tool you asked for is attached.\r\n"
+
+
+def zipped(members: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+JAR = zipped(
+    [
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\nMain-Class: a.Main\r\n"),
+        ("a/Main.class", b"\xca\xfe\xba\xbe" + bytes(40)),
+    ]
+)
+MSIX = zipped([("AppxManifest.xml", b"<Package/>"), ("app/run.exe", b"placeholder")])
+REG = (
+    b"Windows Registry Editor Version 5.00\r\n\r\n"
+    b"[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
+    b'"upd"="C:\\\\Users\\\\Public\\\\a.exe"\r\n'
+)
+APPINSTALLER = (
+    b'<?xml version="1.0" encoding="utf-8"?>\r\n<AppInstaller Version="1.0.0.0" '
+    b'Uri="https://files.example/a.appinstaller" '
+    b'xmlns="http://schemas.microsoft.com/appx/appinstaller/2018">'
+    b'<MainPackage Name="A" Version="1.0.0.0" Uri="https://files.example/a.msix"/></AppInstaller>'
+)
+SETTING = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\r\n<PCSettings><SearchableContent '
+    b'xmlns="http://schemas.microsoft.com/Search/2013/SettingContent"><ApplicationInformation>'
+    b"<DeepLink>%windir%\\system32\\cmd.exe /c calc.exe</DeepLink>"
+    b"</ApplicationInformation></SearchableContent></PCSettings>"
+)
+
+
+def ids(result: ScanResult) -> set[str]:
+    return {f.id for f in result.findings}
+
+
+@pytest.mark.parametrize("text", [JA, EN], ids=["ja", "en"])
+@pytest.mark.parametrize(
+    ("name", "data", "label"),
+    [
+        ("tool.jar", JAR, "Java archive"),
+        ("viewer.msix", MSIX, "app package"),
+        ("viewer.appinstaller", APPINSTALLER, "App Installer file"),
+        ("fix.reg", REG, "registry file"),
+        ("display.settingcontent-ms", SETTING, "settings shortcut"),
+    ],
+)
+def test_a_file_handed_to_a_runner_is_an_executable(
+    name: str, data: bytes, label: str, text: str
+) -> None:
+    result = scan_bytes(with_attachment(data, name, OCTET, text=text))
+    found = [f for f in result.findings if f.id == "attachment.executable"]
+    assert found, ids(result)
+    assert found[0].evidence[0].location == f"attachment 2/{name}"
+    assert label in found[0].facts()["kind"]
+    assert result.verdict.label == "malicious"
+
+
+def test_a_jar_inside_a_zip_is_found() -> None:
+    result = scan_bytes(with_attachment(zipped([("tool.jar", JAR)]), "tool.zip", OCTET, text=EN))
+    found = [f for f in result.findings if f.id == "attachment.executable"]
+    assert found and found[0].evidence[0].location == "attachment 2/tool.zip/tool.jar"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("classes.zip", JAR),  # a Java archive under a .zip name opens as a folder
+        ("settings.txt", REG),  # a .reg text under .txt opens in Notepad
+        ("release.docx.xml", APPINSTALLER),
+    ],
+)
+def test_the_same_bytes_under_a_harmless_name_stay_clean(name: str, data: bytes) -> None:
+    result = scan_bytes(with_attachment(data, name, OCTET, text=EN))
+    assert "attachment.executable" not in ids(result)
+    assert result.verdict.label == "clean", ids(result)
+
+
+def test_a_zip_called_jar_is_not_a_program_by_bytes_alone() -> None:
+    # The name is what Windows acts on: an image called .jar is not handed to Java.
+    result = scan_bytes(with_attachment(b"\x89PNG\r\n\x1a\n" + bytes(40), "logo.jar", OCTET))
+    assert "attachment.executable" not in ids(result)
+
+
+CHM = b"ITSF\x03\x00\x00\x00\x60\x00\x00\x00\x01\x00\x00\x00" + bytes(200)
+IQY = b"WEB\r\n1\r\nhttps://files.example/q.php?id=1\r\n"
+
+
+@pytest.mark.parametrize("text", [JA, EN], ids=["ja", "en"])
+@pytest.mark.parametrize(
+    ("name", "data", "label"),
+    [("manual.chm", CHM, "compiled HTML help"), ("report.iqy", IQY, "Excel web query")],
+)
+def test_a_help_file_or_web_query_is_suspicious_not_malicious(
+    name: str, data: bytes, label: str, text: str
+) -> None:
+    # A vendor's help file is a real business attachment: a warning, never proof alone.
+    result = scan_bytes(with_attachment(data, name, OCTET, text=text))
+    found = [f for f in result.findings if f.id == "attachment.code_file"]
+    assert found, ids(result)
+    assert found[0].facts()["kind"] == label
+    assert found[0].evidence[0].location == f"attachment 2/{name}"
+    assert result.verdict.label == "suspicious"
+
+
+def test_a_help_file_inside_a_zip_is_found() -> None:
+    result = scan_bytes(with_attachment(zipped([("manual.chm", CHM)]), "docs.zip", OCTET))
+    found = [f for f in result.findings if f.id == "attachment.code_file"]
+    assert found and found[0].evidence[0].location == "attachment 2/docs.zip/manual.chm"
+
+
+def test_a_web_query_saved_as_text_stays_clean() -> None:
+    result = scan_bytes(with_attachment(IQY, "query-notes.txt", OCTET, text=EN))
+    assert result.verdict.label == "clean", ids(result)
