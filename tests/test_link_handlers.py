@@ -88,3 +88,41 @@ def test_handler_links_are_found_in_text_and_html() -> None:
         "ms-msdt:/id",
         "search-ms:query=a&crumb=location:\\\\x.example",
     ]
+
+
+# --- links to files business mail has no reason to link to -----------------------------------
+
+VENDOR = ("From: Accounts <ap@vendor.example>", "To: user@corp.example.com")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "請求書はこちらからダウンロードしてください。\nhttps://files.example.org/share/%E8%AB%8B%E6%B1%82%E6%9B%B8.one\n",
+        "Please open the statement:\nhttps://cdn.example.net/d/Statement_0312.js\n",
+        "Shortcut to the shared folder:\nhttps://files.example.org/s/Invoice.lnk\n",
+    ],
+)
+def test_a_link_to_a_notebook_script_or_shortcut_elsewhere_is_suspicious(body: str) -> None:
+    result = scan_bytes(text_mail(body, *VENDOR))
+    found = [f for f in result.findings if f.id == "link.payload_suspicious_host"]
+    assert found, [f.id for f in result.findings]
+    assert found[0].facts()["tricks"].endswith(" file")
+    assert result.verdict.label == "suspicious"
+
+
+@pytest.mark.parametrize(
+    ("body", "sender"),
+    [
+        # The sender's own server: a vendor sharing its own notebook.
+        ("https://files.vendor.example/share/manual.one\n", VENDOR),
+        # A disk image from a software vendor: downloads are published this way.
+        ("https://downloads.example.org/releases/installer-2.1.iso\n", VENDOR),
+    ],
+)
+def test_the_sender_s_own_files_and_disk_image_downloads_stay_notes(
+    body: str, sender: tuple[str, str]
+) -> None:
+    result = scan_bytes(text_mail(body, *sender))
+    assert "link.payload_suspicious_host" not in {f.id for f in result.findings}
+    assert result.verdict.label == "clean"

@@ -30,6 +30,7 @@ from mailcheck.body_links import find_links, refang, urls_in_text
 from mailcheck.config import Config
 from mailcheck.limits import DEFAULT
 from mailcheck.model import Finding, ScanResult
+from mailcheck.names import ONENOTE_EXTS, SCRIPT_EXTS, SHORTCUT_EXTS
 from mailcheck.score import MALICIOUS_SCORE
 
 LINK_IDS = ("link.payload", "link.payload_suspicious_host", "link.anchor_mismatch")
@@ -137,7 +138,10 @@ def test_extraction_is_bounded_by_count_and_text() -> None:
 def test_every_payload_type_is_reported(ext: str) -> None:
     url = f"https://files.toolvendor.example/dl/setup{ext}"
     result = scan_bytes(text_mail(f"{EN}{url}\n", "From: Dana <dana@contoso.example.org>", TO))
-    assert link_ids(result) == {"link.payload"}, ext
+    # Notebooks, scripts and shortcuts on another organisation's server are a trick of
+    # their own (tests/test_link_handlers.py); every other type is a note.
+    rare = ext in ONENOTE_EXTS | SCRIPT_EXTS | SHORTCUT_EXTS
+    assert link_ids(result) == {"link.payload_suspicious_host" if rare else "link.payload"}, ext
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ text is judged, never fetched. A payload link alone is a weak note (`link.payloa
 `link.payload_suspicious_host` when its host is unrelated to the sender's organisation and
 the link shows one of the tricks such links used: link text showing another host than the
 real one, a bare IP address, or a path in a content-management system's own folders
-(`/wp-content/`, `/wp-includes/`, `/wp-admin/`, `/cgi-bin/`, `/.well-known/`). A displayed
+(`/wp-content/`, `/wp-includes/`, `/wp-admin/`, `/cgi-bin/`, `/.well-known/`), or a file type
+business mail does not link to (a notebook, a script, a shortcut). A displayed
 URL whose host differs from the real one is `link.anchor_mismatch` even without a payload.
 One finding per trick; the other tricks of the same link are its facts. A link written
 defanged (`hxxps://`, `[.]`) cannot be clicked as it stands, so it is at most a note.
@@ -58,6 +59,10 @@ _PAYLOAD = frozenset(PAYLOAD_EXTENSIONS)
 # Folders of a content-management system's own code and uploads: files there were dropped
 # on compromised sites far more often than published on purpose.
 CMS_FOLDERS = ("/wp-content/", "/wp-includes/", "/wp-admin/", "/cgi-bin/", "/.well-known/")
+# File types a business mail has no reason to link to from another organisation's server:
+# OneNote notebooks, scripts and shortcuts (2022-2023 campaigns linked them once Office
+# blocked macros). Disk images are left out: software vendors link .iso downloads.
+_RARELY_LINKED = ONENOTE_EXTS | SCRIPT_EXTS | SHORTCUT_EXTS
 _MAX_EVIDENCE = 5  # links shown per finding; the rest are counted
 _MAX_QUERY_PARAMS = 50
 _MAX_EMBEDDED = 3  # URLs inside a link's query (redirectors, Safe Links) that are judged
@@ -192,6 +197,9 @@ def _tricks(link: Link, target: _Target, shown: str) -> list[str]:
         tricks.append("IP address")
     path = urlsplit(target.url).path.lower()
     tricks.extend(folder for folder in CMS_FOLDERS if folder in path)
+    ext = real_extension(target.name)
+    if ext in _RARELY_LINKED:
+        tricks.append(f"{ext} file")
     return tricks
 
 
