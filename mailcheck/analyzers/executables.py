@@ -67,6 +67,14 @@ _RUNNABLE_BY_HANDLER = {
 }
 
 
+def _handled_as(
+    table: dict[str, tuple[frozenset[str], str]], filename: str, sniffed: Sniffed
+) -> str:
+    """The label `table` gives the file's extension when its bytes are of a kind listed."""
+    kinds, label = table.get(real_extension(filename), (frozenset(), ""))
+    return label if sniffed.kind in kinds else ""
+
+
 def _script_language(sniffed: Sniffed) -> str:
     if sniffed.kind != "script" or not sniffed.extensions:
         return ""
@@ -87,9 +95,9 @@ def executable_kind(filename: str, sniffed: Sniffed) -> str:
     language = _script_language(sniffed)
     if ext in _SCRIPT_EXTS and sniffed.kind in _RUNS_AS_SCRIPT:
         return f"{ext} ({language})" if language else ext
-    kinds, label = _RUNNABLE_BY_HANDLER.get(ext, (frozenset(), ""))
-    if sniffed.kind in kinds:
-        return f"{ext} ({label})"
+    handler = _handled_as(_RUNNABLE_BY_HANDLER, filename, sniffed)
+    if handler:
+        return f"{ext} ({handler})"
     if not ext and language:  # an archive member without a name extension, say
         return language
     return ""
@@ -161,8 +169,8 @@ _CODE_FILES = {
 
 def code_files(ctx: AttachmentContext) -> Iterator[Hit]:
     item = ctx.item
-    kinds, label = _CODE_FILES.get(real_extension(item.filename), (frozenset(), ""))
-    if item.role == "body" or not item.data or item.sniffed.kind not in kinds:
+    label = _handled_as(_CODE_FILES, item.filename, item.sniffed)
+    if item.role == "body" or not item.data or not label:
         return
     yield Hit(
         id="attachment.code_file",

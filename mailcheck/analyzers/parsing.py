@@ -25,23 +25,20 @@ def parse_defects(ctx: MessageContext) -> Iterator[Hit]:
                 ),
             ),
         )
-    for conflict in (d for d in defects if d.code == "name_conflict"):
-        judged, other = conflict.detail.split("\n", 1)
-        yield Hit(
-            id="attachment.name_conflict",
-            evidence=(
-                Evidence(
-                    location=conflict.location,
-                    excerpt=f"{judged} / {other}",
-                    facts=(
-                        ("location", conflict.location),
-                        ("filename", judged),
-                        ("other_name", other),
-                    ),
-                ),
-            ),
-        )
-    others = [d for d in defects if d.code not in ("no_transport_headers", "name_conflict")]
+    for leaf in ctx.message.leaves:
+        if leaf.other_name:
+            location = f"{ctx.prefix}part {leaf.path}"
+            facts = (
+                ("location", location),
+                ("filename", leaf.filename),
+                ("other_name", leaf.other_name),
+            )
+            excerpt = f"{leaf.filename} / {leaf.other_name}"
+            yield Hit(
+                id="attachment.name_conflict",
+                evidence=(Evidence(location=location, excerpt=excerpt, facts=facts),),
+            )
+    others = [d for d in defects if d.code != "no_transport_headers"]
     if not others:
         return
     codes = ", ".join(dict.fromkeys(d.code for d in others))

@@ -129,9 +129,16 @@ def _payload_bytes(part: email.message.Message) -> bytes:
     if declared is not None and str(declared).lower() != encoding and isinstance(payload, str):
         # The stdlib only decodes an exact lower-case token; mail clients are not so strict
         # (" Base64", "base64 (comment)"), and a payload left encoded would go unanalysed.
-        part = email.message.Message(compat32)
-        part["Content-Transfer-Encoding"] = encoding
-        part.set_payload(payload)
+        return _decoded_as(payload, encoding)
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
+
+
+def _decoded_as(payload: str, encoding: str) -> bytes:
+    """A leaf's payload text decoded under the Content-Transfer-Encoding token given."""
+    part = email.message.Message(compat32)
+    part["Content-Transfer-Encoding"] = encoding or "7bit"
+    part.set_payload(payload)
     decoded = part.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else b""
 
@@ -181,10 +188,6 @@ class _Walker:
         content_type = _content_type(part)
         disposition = _disposition(part)
         filename, other_name = _file_name(part)
-        if other_name:
-            self.defects.append(
-                Defect(code="name_conflict", location=where, detail=f"{filename}\n{other_name}")
-            )
         moved = self.prepared.moved_body(part)
         try:
             if moved is not None:
@@ -213,6 +216,7 @@ class _Walker:
                 disposition=role,
                 is_message=content_type in _MESSAGE_TYPES,
                 truncated=truncated,
+                other_name=other_name,
             )
         )
         if role == "body" and content_type == "text/plain":
@@ -243,10 +247,7 @@ class _Walker:
                     raw = part.get_payload()
                     if not isinstance(raw, str):
                         continue
-                    other = email.message.Message(compat32)
-                    other["Content-Transfer-Encoding"] = encoding or "7bit"
-                    other.set_payload(raw)
-                    data = _payload_bytes(other)
+                    data = _decoded_as(raw, encoding)
             except Exception:  # this reading does not decode: the first one stands
                 continue
             if not data or data == first:

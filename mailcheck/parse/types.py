@@ -49,6 +49,9 @@ class Leaf:
     disposition: str = "attachment"  # body, inline or attachment
     is_message: bool = False  # message/rfc822, or an attached .msg / .eml
     truncated: bool = False
+    # The part's other name when Content-Type name= and Content-Disposition filename=
+    # claim different kinds of file; `filename` is the one judged (see eml._file_name).
+    other_name: str = ""
 
 
 @record
