@@ -151,8 +151,8 @@ class Pool:
     of its own; every one is bounded like the Office worker, so that one hostile message
     cannot exhaust the host."""
 
-    def __init__(self, size: int, *, memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
-        self.workers = [Worker(memory_bytes=memory_bytes, daemon=False) for _ in range(size)]
+    def __init__(self, size: int) -> None:
+        self.workers = [Worker(daemon=False) for _ in range(size)]
         self._idle: queue.Queue[Worker] = queue.Queue()
         for worker in self.workers:
             self._idle.put(worker)

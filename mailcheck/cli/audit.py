@@ -5,15 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 from types import FrameType
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import click
 
 # The scanning pipeline, the catalog and the report renderers are imported by the commands
 # that use them: `mailcheck --help` and a scan of plain mail load only what they need.
-if TYPE_CHECKING:
-    from ..model import VerdictLabel
-
 from ..exits import (
     BY_VERDICT,
     EXIT_CLEAN,
@@ -161,7 +158,7 @@ def audit(
         _abandon_stdout()
     if signals:
         sys.exit(EXIT_INTERRUPTED if signals[0] == signal.SIGINT else EXIT_TERMINATED)
-    status = BY_VERDICT.get(cast("VerdictLabel", built.worst), EXIT_CLEAN)
+    status = BY_VERDICT.get(built.worst, EXIT_CLEAN)
     if built.errors and status != EXIT_MALICIOUS:
         status = max(status, EXIT_ERROR)
     sys.exit(status)

@@ -5,15 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 # The scanning pipeline, the catalog and the report renderers are imported by the commands
 # that use them: `mailcheck --help` and a scan of plain mail load only what they need.
-if TYPE_CHECKING:
-    pass
-
 from ..exits import EX_TEMPFAIL, EXIT_ERROR
 from .app import (
     _CONFIG_HELP,
@@ -164,9 +160,7 @@ def milter(
 
     def settings() -> adapter.Settings:
         loaded = load_settings(config_path)
-        return adapter.Settings(
-            limits=PRESETS[preset], config=loaded.config, policy=loaded.gateway
-        )
+        return adapter.Settings(limits=PRESETS[preset], config=loaded.config, policy=loaded.gateway)
 
     try:
         first = settings()

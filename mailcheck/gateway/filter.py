@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO
 
-from ..exits import BY_VERDICT, EX_TEMPFAIL
+from ..exits import BY_VERDICT, EX_TEMPFAIL, EXIT_CLEAN
 from .headers import result_headers, rewrite_header_block
 from .scanning import ScanFailure, Scanner
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..limits import Limits
 
-EX_OK = 0
 _READ = 1024 * 1024
 
 
@@ -54,7 +53,7 @@ def run_filter(
         _write(output, data)
         return EX_TEMPFAIL, ScanFailure(reason="error", detail=str(exc)[:200])
     _write(output, filtered)
-    return (EX_OK if sysexits else BY_VERDICT[outcome.verdict.label]), None
+    return (EXIT_CLEAN if sysexits else BY_VERDICT[outcome.verdict.label]), None
 
 
 def _write(output: BinaryIO, data: bytes) -> None:

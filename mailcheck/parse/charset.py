@@ -305,7 +305,6 @@ _BLANK = re.compile(r"[ \t\r\n]*+")
 _B64_JUNK = re.compile(r"[^A-Za-z0-9+/]")
 _QP_BAD = re.compile(r"=(?![0-9A-Fa-f]{2})")
 _BAD_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _PROBLEMS = "encoded_word_invalid charset_unknown charset_mislabelled raw_8bit undecodable"
 
 

@@ -252,31 +252,26 @@ class _Walker:
                 continue
             if not data or data == first:
                 continue
-            if not self.budget.take_part(where) or not self.budget.take_bytes(len(data), where):
+            if not self.extra_leaf(f"{path}.{encoding or 'raw'}", filename, content_type, data):
                 return
-            self.leaves.append(
-                Leaf(
-                    path=f"{path}.{encoding or 'raw'}",
-                    filename=filename,
-                    declared_type=content_type,
-                    data=data,
-                )
-            )
 
     def inline(self, text: bytes, path: str) -> None:
         """uuencoded and yEnc files in a text body: attachments as mail clients show them."""
         for number, (name, data, kind) in enumerate(inline_files(text), start=1):
-            where = f"{self.location}part {path}.{kind}{number}"
-            if not self.budget.take_part(where) or not self.budget.take_bytes(len(data), where):
+            if not self.extra_leaf(
+                f"{path}.{kind}{number}", name, "application/octet-stream", data
+            ):
                 return
-            self.leaves.append(
-                Leaf(
-                    path=f"{path}.{kind}{number}",
-                    filename=name,
-                    declared_type="application/octet-stream",
-                    data=data,
-                )
-            )
+
+    def extra_leaf(self, path: str, filename: str, declared_type: str, data: bytes) -> bool:
+        """A file found inside a part (another reading, an inline block), within the budget."""
+        where = f"{self.location}part {path}"
+        if not self.budget.take_part(where) or not self.budget.take_bytes(len(data), where):
+            return False
+        self.leaves.append(
+            Leaf(path=path, filename=filename, declared_type=declared_type, data=data)
+        )
+        return True
 
     def body(self, part: email.message.Message, path: str, mime: str, data: bytes) -> None:
         where = f"{self.location}part {path}" if path else f"{self.location}message"
