@@ -220,7 +220,7 @@ def test_recursion_and_endless_loops_end_within_the_bounds() -> None:
     started = time.monotonic()
     result = folded(code)
     assert time.monotonic() - started < 20  # a hang guard; bounded by steps and calls
-    assert isinstance(result.strings, tuple)
+    assert result.code_lines >= 15  # it came back having looked at every statement
 
 
 # --- traits of what the macro does as a whole ------------------------------------------------

@@ -49,22 +49,20 @@ def text_mail(body: str, charset: str = "utf-8") -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("body", "kind"),
+    "body",
     [
-        (
-            "ご確認ください。\r\n\r\n"
-            + uuencode("請求書.exe", tiny_exe())
-            + "\r\nよろしくお願いします。\r\n",
-            "uuencode",
-        ),
-        ("Please see the invoice.\r\n\r\n" + uuencode("invoice.scr", tiny_exe()), "uuencode"),
+        "ご確認ください。\r\n\r\n"
+        + uuencode("請求書.exe", tiny_exe())
+        + "\r\nよろしくお願いします。\r\n",
+        "Please see the invoice.\r\n\r\n" + uuencode("invoice.scr", tiny_exe()),
     ],
+    ids=["ja", "en"],
 )
-def test_a_uuencoded_program_in_the_body_is_an_attachment(body: str, kind: str) -> None:
+def test_a_uuencoded_program_in_the_body_is_an_attachment(body: str) -> None:
     result = scan_bytes(text_mail(body))
     found = [f for f in result.findings if f.id == "attachment.executable"]
     assert found, [f.id for f in result.findings]
-    assert f".{kind}1/" in found[0].evidence[0].location
+    assert ".uuencode1/" in found[0].evidence[0].location
     assert result.verdict.label == "malicious"
 
 
@@ -93,6 +91,8 @@ def test_a_uuencoded_text_file_stays_clean() -> None:
     body = "議事録を送ります。\r\n" + uuencode("minutes.txt", "会議の議事録です。\n".encode())
     result = scan_bytes(text_mail(body))
     assert result.verdict.label == "clean", [f.id for f in result.findings]
+    nodes = {n.path: n for top in result.attachments for n in top.walk()}
+    assert "1.uuencode1/minutes.txt" in nodes  # unpacked and judged, not skipped
 
 
 @pytest.mark.parametrize(
@@ -160,6 +160,8 @@ def test_two_harmless_names_are_no_conflict() -> None:
     result = scan_bytes(two_names("notes.txt", "notes.csv", b"a,b\n1,2\n"))
     assert "attachment.name_conflict" not in {f.id for f in result.findings}
     assert result.verdict.label == "clean"
+    # Judged under the Content-Disposition name, as before the two names were compared.
+    assert {n.path for top in result.attachments for n in top.walk()} >= {"2/notes.csv"}
 
 
 def two_encodings(first: str, second: str, payload: str, name: str = "invoice.exe") -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from cases import with_attachment  # noqa: F401  (loads the case modules in their order)
+from cases import with_attachment
 from cases_containers import tiny_exe, zipcrypto_zip
 from conftest import eml
 
@@ -104,24 +104,12 @@ def test_html_reads_as_a_client_shows_it() -> None:
 
 
 def test_decoys_past_the_tries_never_leave_a_locked_archive_clean() -> None:
-    decoys = "".join(f"ZIP password: Decoy{n:02d}x\n" for n in range(24))
-    archive = zipcrypto_zip([("invoice.doc", b"\xd0\xcf\x11\xe0")], "Real-Pass9")
-    body = decoys + "ZIP password: Real-Pass9\n"
-    encoded = base64.encodebytes(archive).decode().replace("\n", "\r\n")
-    mime = (
-        "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        + body.replace("\n", "\r\n")
-        + "--B\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n"
-        + f'Content-Disposition: attachment; filename="files.zip"\r\n\r\n{encoded}--B--\r\n'
-    )
-    data = eml(
-        "From: a@vendor.example",
-        "Subject: files",
-        "MIME-Version: 1.0",
-        body=mime,
-        content_type='multipart/mixed; boundary="B"',
-    )
-    result = scan_bytes(data)
+    # A harmless member name: only the bound on tries can keep this from a silent clean.
+    decoys = "".join(f"ZIP password: Decoy{n:02d}x\r\n" for n in range(24))
+    archive = zipcrypto_zip([("notes.txt", b"hello")], "Real-Pass9")
+    text = decoys + "ZIP password: Real-Pass9\r\n"
+    result = scan_bytes(with_attachment(archive, "files.zip", "application/zip", text=text))
     ids = {f.id for f in result.findings}
-    assert "limit.max_password_tries" in ids or "attachment.archive_password_in_body" in ids
-    assert result.verdict.label != "clean"
+    assert "limit.max_password_tries" in ids
+    assert "attachment.encrypted_macro_document" not in ids
+    assert result.verdict.label == "suspicious" and result.verdict.incomplete

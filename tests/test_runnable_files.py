@@ -4,11 +4,9 @@ shortcut. Each is judged by its name and its bytes together, like a script."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 from cases import with_attachment
+from cases_containers import plain_zip
 
 from mailcheck.api import scan_bytes
 from mailcheck.model import ScanResult
@@ -18,21 +16,13 @@ JA = "お世話になっております。\r\n資料を送付いたします。\
 EN = "Hello,\r\nthe tool you asked for is attached.\r\n"
 
 
-def zipped(members: list[tuple[str, bytes]]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members:
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-JAR = zipped(
+JAR = plain_zip(
     [
         ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\nMain-Class: a.Main\r\n"),
         ("a/Main.class", b"\xca\xfe\xba\xbe" + bytes(40)),
     ]
 )
-MSIX = zipped([("AppxManifest.xml", b"<Package/>"), ("app/run.exe", b"placeholder")])
+MSIX = plain_zip([("AppxManifest.xml", b"<Package/>"), ("app/run.exe", b"placeholder")])
 REG = (
     b"Windows Registry Editor Version 5.00\r\n\r\n"
     b"[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
@@ -79,7 +69,7 @@ def test_a_file_handed_to_a_runner_is_an_executable(
 
 
 def test_a_jar_inside_a_zip_is_found() -> None:
-    result = scan_bytes(with_attachment(zipped([("tool.jar", JAR)]), "tool.zip", OCTET, text=EN))
+    result = scan_bytes(with_attachment(plain_zip([("tool.jar", JAR)]), "tool.zip", OCTET, text=EN))
     found = [f for f in result.findings if f.id == "attachment.executable"]
     assert found and found[0].evidence[0].location == "attachment 2/tool.zip/tool.jar"
 
@@ -98,10 +88,11 @@ def test_the_same_bytes_under_a_harmless_name_stay_clean(name: str, data: bytes)
     assert result.verdict.label == "clean", ids(result)
 
 
-def test_a_zip_called_jar_is_not_a_program_by_bytes_alone() -> None:
-    # The name is what Windows acts on: an image called .jar is not handed to Java.
+def test_a_name_alone_is_not_a_program() -> None:
+    # Java would refuse a picture called .jar: a name without bytes to match is a mismatch.
     result = scan_bytes(with_attachment(b"\x89PNG\r\n\x1a\n" + bytes(40), "logo.jar", OCTET))
     assert "attachment.executable" not in ids(result)
+    assert "attachment.type_mismatch" in ids(result)
 
 
 CHM = b"ITSF\x03\x00\x00\x00\x60\x00\x00\x00\x01\x00\x00\x00" + bytes(200)
@@ -126,7 +117,7 @@ def test_a_help_file_or_web_query_is_suspicious_not_malicious(
 
 
 def test_a_help_file_inside_a_zip_is_found() -> None:
-    result = scan_bytes(with_attachment(zipped([("manual.chm", CHM)]), "docs.zip", OCTET))
+    result = scan_bytes(with_attachment(plain_zip([("manual.chm", CHM)]), "docs.zip", OCTET))
     found = [f for f in result.findings if f.id == "attachment.code_file"]
     assert found and found[0].evidence[0].location == "attachment 2/docs.zip/manual.chm"
 
