@@ -5,6 +5,7 @@ locked archive behind more decoys than the tries is never a silent clean."""
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 from cases import with_attachment
@@ -113,3 +114,12 @@ def test_decoys_past_the_tries_never_leave_a_locked_archive_clean() -> None:
     assert "limit.max_password_tries" in ids
     assert "attachment.encrypted_macro_document" not in ids
     assert result.verdict.label == "suspicious" and result.verdict.incomplete
+
+
+def test_unclosed_tags_cannot_stall_the_harvest() -> None:
+    # "<a<a<a…" made the HTML parser rescan to the end from every "<": seconds per message.
+    markup = "<p>Password: Kx82Lm</p><p>" + "<a" * 100_000
+    started = time.monotonic()
+    found = candidates("", [markup])
+    assert time.monotonic() - started < 5  # a hang guard, not a speed target
+    assert "Kx82Lm" in found

@@ -379,3 +379,31 @@ def test_corpus_fixtures() -> None:
         assert extension_matches(path.name, got), path.name
         checked += 1
     assert checked >= 20
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?XML version="1.0"?>\r\n<scriptlet>\r\n<registration progid="x"/>\r\n'
+        b'<script language="JScript"><![CDATA[ new ActiveXObject("WScript.Shell") ]]></script>'
+        b"\r\n</scriptlet>\r\n",
+        b"<component id='a'>\n" + b"#$%&*(" * 5000 + b'\n<script language="VBScript">x</script>',
+    ],
+)
+def test_a_script_component_is_a_script_even_behind_padding(data: bytes) -> None:
+    found = sniff(data)
+    assert (found.kind, found.extensions[0]) == ("script", ".sct")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<html><body><script language=javascript>var a = 1;</script></body></html>",
+        b"<component>" * 20_000,  # repeated elements once cost the square of their size
+    ],
+)
+def test_pages_and_stray_elements_are_not_script_components(data: bytes) -> None:
+    started = time.monotonic()
+    found = sniff(data)
+    assert time.monotonic() - started < 5  # a hang guard, not a speed target
+    assert found.extensions[:1] != (".sct",)

@@ -273,11 +273,16 @@ class _Readable(HTMLParser):
             self._add(data)
 
 
+# A "<" that does not open a complete tag within reach: the stdlib parser rescans from each
+# unclosed "<" to the end, so hostile markup ("<a<a<a...") would cost the square of its size.
+_NOT_A_TAG = re.compile(r"<(?![a-zA-Z/!?][^<>]{0,2000}>)")
+
+
 def readable(markup: str) -> str:
     """`markup` (an HTML body) as text a reader sees, bounded."""
     parser = _Readable()
     try:
-        parser.feed(markup[: _MAX_TEXT * 4])
+        parser.feed(_NOT_A_TAG.sub("&lt;", markup[: _MAX_TEXT * 4]))
         parser.close()
     except Exception:  # malformed beyond what the parser forgives: what was read stays
         pass

@@ -196,7 +196,7 @@ def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
         return found
     if "<hta:application" in low:
         return _script(".hta")
-    if _SCRIPTLET.search(data, 0, _PADDING_SCAN):  # behind any padding: regsvr32 runs it
+    if _is_scriptlet(data):  # behind any padding: regsvr32 runs it
         return _script(".sct")
     if re.match(r"(?:<\?xml[^>]*>\s*)?<(?:package|job)\b", low) and "<script" in low:
         return _script(".wsf")
@@ -235,9 +235,23 @@ def _sniff_text(data: bytes, scripts: bool) -> Sniffed | None:
 
 # A Windows Script Component (.sct/.wsc): a <scriptlet> or <component> element holding a
 # <script language=...>; droppers pad the file with lines of symbols before it.
-_SCRIPTLET = re.compile(
-    rb"<\s*(?:scriptlet|component)\b[^<]{0,400}>.{0,65536}?<\s*script\s+language\s*=", re.I | re.S
-)
+# Found script tag first, then the element looked for in the 64 KiB before it: a lazy
+# `<component>.{0,65536}?<script` costs the square of the input on repeated elements.
+_SCRIPT_LANGUAGE = re.compile(rb"<\s*script\s+language\s*=", re.I)
+_COMPONENT = re.compile(rb"<\s*(?:scriptlet|component)\b[^<]{0,400}>", re.I)
+_COMPONENT_REACH = 65536 + 400
+_SCRIPT_TAGS = 16  # script tags looked behind
+
+
+def _is_scriptlet(data: bytes) -> bool:
+    for number, tag in enumerate(_SCRIPT_LANGUAGE.finditer(data, 0, _PADDING_SCAN)):
+        if number >= _SCRIPT_TAGS:
+            return False
+        if _COMPONENT.search(data, max(0, tag.start() - _COMPONENT_REACH), tag.start()):
+            return True
+    return False
+
+
 # Comment lines of batch (::, rem), VBScript ('), JScript and PowerShell (//, #).
 _COMMENT_LINE = re.compile(r"^[ \t]*(?:::|@?rem\b|'|//|#)[^\n]*$", re.I | re.M)
 # A line that is neither blank nor a comment: found by the regex engine, so a head of a
