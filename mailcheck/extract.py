@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .containers import OPENERS, PAGE_KINDS, Member, OpenRequest
-from .containers.session import display_name
+from .containers.session import display_name, passed_payloads
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
+from .names import claimed_kind
 from .parse import NotAMessageError, parse_message
 from .parse.types import Leaf, ParsedMessage
 from .records import record
@@ -81,10 +82,22 @@ class _Extractor:
             own = candidates(message.subject, texts, names)
             return tuple(dict.fromkeys((*self.extra_passwords, *own)))
 
-        return [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
+        nodes = [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
+        self.passed(message, parent)
+        return nodes
+
+    def passed(self, message: ParsedMessage, parent: str) -> None:
+        """Parts past the part bound were only listed: say so if their names run code."""
+        names = [leaf.filename for leaf in message.leaves if leaf.skipped]
+        where = f"attachment {parent}" if parent else "message"
+        hit = passed_payloads(where, parent or "message", names, len(names))
+        if hit is not None:
+            self.out.hits.append(hit)
 
     def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: Passwords) -> Attachment:
         path = _node_path(parent, leaf)
+        if leaf.skipped:
+            return _listed(path, leaf.filename, leaf.declared_type, depth)
         return self.node(
             path=path,
             filename=leaf.filename,
@@ -129,6 +142,7 @@ class _Extractor:
         if (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
             if not self.budget.depth_ok(depth + 1, item.location):
                 status = "skipped"
+                children = self.beyond(data, path, depth + 1)
             else:
                 nested = self.nested(data, path, depth)
                 if nested is None:
@@ -166,6 +180,8 @@ class _Extractor:
         )
 
     def member(self, member: Member, parent: str, depth: int, passwords: Passwords) -> Attachment:
+        if member.skipped:  # a bound kept it closed: listed, not analysed
+            return _listed(f"{parent}/{display_name(member.name)}", member.name, "", depth)
         return self.node(
             path=f"{parent}/{display_name(member.name)}",
             filename=member.name,
@@ -176,6 +192,62 @@ class _Extractor:
             truncated=member.truncated,
             is_message=False,
             passwords=passwords,
+        )
+
+    def beyond(self, data: bytes, path: str, depth: int) -> list[Attachment]:
+        """A message nested deeper than `max_depth`: its files are listed by name (down to
+        twice that depth), and those whose names run code are analysed all the same
+        (`Budget.rescue`), never opened further: ten forwarded layers must not hide one."""
+        if depth > 2 * self.budget.limits.max_depth:
+            return []
+        try:
+            parsed = parse_message(data, self.budget, f"attachment {path}: ")
+        except NotAMessageError:
+            return []
+        nodes: list[Attachment] = []
+        passed: list[str] = []
+        for leaf in parsed.leaves:
+            if leaf.disposition == "body":
+                continue
+            child = _node_path(path, leaf)
+            if leaf.is_message or sniff(leaf.data).kind in ("eml", "msg"):
+                below = self.beyond(leaf.data, child, depth + 1) if leaf.data else []
+                nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth, below))
+            elif leaf.data and self.budget.rescue(claimed_kind(leaf.filename)):
+                nodes.append(self.rescued(leaf, child, depth))
+            else:
+                passed.append(leaf.filename)
+                nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth))
+        hit = passed_payloads(f"attachment {path}", path, passed, len(passed))
+        if hit is not None:
+            self.out.hits.append(hit)
+        return nodes
+
+    def rescued(self, leaf: Leaf, path: str, depth: int) -> Attachment:
+        """A file past the depth bound analysed as it is: no archive of it is opened."""
+        sniffed = sniff(leaf.data)
+        digest = hashlib.sha256(leaf.data).hexdigest()
+        self.out.items.append(
+            Item(
+                path=path,
+                filename=leaf.filename,
+                declared_type=leaf.declared_type,
+                sniffed=sniffed,
+                data=leaf.data,
+                sha256=digest,
+                depth=depth,
+                role=leaf.disposition,
+            )
+        )
+        return Attachment(
+            path=path,
+            filename=leaf.filename,
+            declared_type=leaf.declared_type,
+            sniffed_type=sniffed.mime,
+            size=len(leaf.data),
+            sha256=digest,
+            depth=depth,
+            status="skipped" if OPENERS.get(sniffed.kind) else "ok",
         )
 
     def nested(self, data: bytes, path: str, depth: int) -> ParsedMessage | None:
@@ -193,6 +265,23 @@ class _Extractor:
             return None
         self.out.messages.append(NestedMessage(prefix=prefix, message=parsed, depth=depth + 1))
         return parsed
+
+
+def _listed(
+    path: str, filename: str, declared_type: str, depth: int, children: Sequence[Attachment] = ()
+) -> Attachment:
+    """A file a bound kept closed: in the tree by name and declared type, never analysed."""
+    return Attachment(
+        path=path,
+        filename=filename,
+        declared_type=declared_type,
+        sniffed_type="",
+        size=0,
+        sha256="",
+        depth=depth,
+        status="skipped",
+        children=tuple(children),
+    )
 
 
 def extract(message: ParsedMessage, budget: Budget, passwords: tuple[str, ...] = ()) -> Extraction:

@@ -53,6 +53,8 @@ FORENSIC = Limits(
     scan_timeout=900.0,
 )
 DEFAULT = Limits()
+# Files per scan opened past a count or depth bound because their names say they run code.
+RESCUE_LIMIT = 16
 
 PRESETS: dict[str, Limits] = {"default": DEFAULT, "gateway": GATEWAY, "forensic": FORENSIC}
 
@@ -73,6 +75,9 @@ class Budget:
     parts: int = 0
     total_bytes: int = 0
     hits: list[LimitHit] = field(default_factory=list)
+    # Files that run code by their names, opened although a count or depth bound had
+    # stopped the walk before them (`rescue`): a limit must not hide the payload.
+    rescued: int = 0
 
     def hit(self, name: str, location: str, **facts: str) -> None:
         evidence = Evidence(location=location, facts=tuple(sorted(facts.items())))
@@ -84,6 +89,15 @@ class Budget:
         if self.parts == self.limits.max_parts + 1:
             self.hit("max_parts", location, limit=str(self.limits.max_parts))
         return self.parts <= self.limits.max_parts
+
+    def rescue(self, claimed: str) -> bool:
+        """Whether a file past a count or depth bound is opened all the same: only when its
+        name claims a kind that runs code (`claimed`, from `names.claimed_kind`), and only
+        so many per scan, so that padding cannot turn the rescue into the work itself."""
+        if not claimed or self.rescued >= RESCUE_LIMIT:
+            return False
+        self.rescued += 1
+        return True
 
     def take_bytes(self, size: int, location: str) -> bool:
         """Account for decoded bytes kept in memory; False once over the total bound."""

@@ -55,3 +55,19 @@ def claimed_kind(filename: str) -> str:
     if ext in MACRO_DOCUMENT_EXTS:
         return "macro document"
     return CODE_FILE_KINDS.get(ext, "")
+
+
+# Names that may carry such files inside them, opened before plain documents and data.
+_CARRIER_EXTS = (
+    ARCHIVE_EXTS
+    | DISK_IMAGE_EXTS
+    | _words(".eml .msg .docx .xlsx .pptx .ppsx .rtf .pdf .htm .html .svg .xht .xhtml")
+)
+
+
+def open_order(filename: str) -> int:
+    """Which files to open first when a limit will stop the walk before the end: 0 for a
+    name that runs code, 1 for one that can carry such a file, 2 for anything else."""
+    if claimed_kind(filename):
+        return 0
+    return 1 if real_extension(filename) in _CARRIER_EXTS else 2

@@ -265,6 +265,11 @@ CASES: dict[str, Case] = {
         with_attachment(plain_zip([(f"{i}.txt", b"x") for i in range(3)]), "a.zip", ZIP),
         limits(max_archive_members=2),
     ),
+    # More files that run code past the bound than the scan opens all the same.
+    "attachment.payload_past_limit": lambda: (
+        with_attachment(plain_zip([(f"{i}.js", b"x") for i in range(40)]), "a.zip", ZIP),
+        limits(max_archive_members=2),
+    ),
     "limit.max_member_bytes": lambda: (
         with_attachment(plain_zip([("a.bin", random_bytes(3000))]), "a.zip", ZIP),
         limits(max_member_bytes=1000),

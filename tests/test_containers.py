@@ -309,8 +309,13 @@ def test_too_many_members_stop_at_the_bound() -> None:
     data = plain_zip([(f"{i}.txt", b"x") for i in range(50)])
     result = scan(with_attachment(data, "many.zip", ZIP), limits(max_archive_members=10))
     assert "limit.max_archive_members" in ids(result)
-    assert len(result.attachments[1].children) == 10
+    children = result.attachments[1].children
+    # Ten opened; past the bound names are listed (as many again), never read.
+    assert [c.status for c in children] == ["ok"] * 10 + ["skipped"] * 10
+    assert [c.filename for c in children[10:]] == [f"{i}.txt" for i in range(10, 20)]
+    assert all(c.size == 0 for c in children[10:])
     assert nodes(result)["2/many.zip"] == "truncated"
+    assert "attachment.payload_past_limit" not in ids(result)  # harmless names only
 
 
 def test_thousand_member_zip_is_fast() -> None:

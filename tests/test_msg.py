@@ -233,7 +233,14 @@ def test_budget_parts_and_bytes_are_respected() -> None:
     data = build(attachments=tuple((f"{i}.txt", "text/plain", b"x" * 100) for i in range(5)))
     budget = Budget(dataclasses.replace(DEFAULT, max_parts=3))
     parsed = parse(data, budget)
-    assert [leaf.path for leaf in parsed.leaves] == ["body", "1", "2"]
+    assert [leaf.path for leaf in parsed.leaves if not leaf.skipped] == ["body", "1", "2"]
+    # Past the bound the files are listed by name, never read.
+    listed = [leaf for leaf in parsed.leaves if leaf.skipped]
+    assert [(leaf.path, leaf.filename, leaf.data) for leaf in listed] == [
+        ("3", "2.txt", b""),
+        ("4", "3.txt", b""),
+        ("5", "4.txt", b""),
+    ]
     assert [hit.name for hit in budget.hits] == ["max_parts"]
 
     budget = Budget(dataclasses.replace(DEFAULT, max_total_bytes=150))

@@ -74,6 +74,7 @@ EMITS: tuple[str, ...] = (
     "attachment.encrypted_archive",
     "attachment.encrypted_program",
     "attachment.encrypted_macro_document",
+    "attachment.payload_past_limit",
     "attachment.archive_unsupported",
     "attachment.archive_path_traversal",
     "attachment.archive_symlink",

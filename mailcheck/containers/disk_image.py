@@ -53,12 +53,13 @@ def open_image(request: OpenRequest) -> Opened:
         facade = _facade(image)
         for path, shown in _files(image, facade):
             if not session.admit(shown):
+                if session.listing:
+                    continue
                 break
             with image.open_file_from_iso(**{facade: path}) as handle:
                 claimed = int(handle.length())
                 drained = session.drain(handle.read, packed=claimed, claimed=claimed)
-            if not session.add(shown, drained, packed=claimed, claimed=claimed):
-                break
+            session.add(shown, drained, packed=claimed, claimed=claimed)
     except Exception as exc:  # a damaged directory: keep the files read so far
         session.unreadable(request.kind, f"damaged image ({type(exc).__name__}: {exc})"[:200])
     finally:

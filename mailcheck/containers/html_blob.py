@@ -24,6 +24,8 @@ def open_page(request: OpenRequest) -> Opened:
         session.mark("truncated")
     for name, blob in member_names(page):
         if not session.admit(name):
+            if session.listing:
+                continue
             break
         drained = Drained(
             data=blob.data,
@@ -32,6 +34,5 @@ def open_page(request: OpenRequest) -> Opened:
             finished=True,
             ratio_cut=False,
         )
-        if not session.add(name, drained, packed=blob.size, claimed=-1):
-            break
+        session.add(name, drained, packed=blob.size, claimed=-1)
     return session.opened()

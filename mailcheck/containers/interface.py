@@ -28,6 +28,7 @@ class Member:
     name: str  # as stored in the container: display only, never a file-system path
     data: bytes  # read with a bound; never more than the budget allowed
     truncated: bool = False  # the read stopped at a bound
+    skipped: bool = False  # a bound kept it closed: listed by name, never read
 
 
 @record

@@ -41,6 +41,8 @@ def open_libarchive(request: OpenRequest) -> Opened:
                     continue
                 names.append(name)
                 if not session.admit(name):
+                    if session.listing:
+                        continue  # libarchive skips the data of an entry not read
                     break
                 claimed = entry.size if entry.size is not None else -1
                 packed = len(request.data)  # solid and compressed streams hide per-member sizes
@@ -50,8 +52,7 @@ def open_libarchive(request: OpenRequest) -> Opened:
                 if drained.error:
                     failed.append(name)  # encrypted (RAR) or damaged: the name still counts
                     continue
-                if not session.add(name, drained, packed=packed, claimed=claimed):
-                    break
+                session.add(name, drained, packed=packed, claimed=claimed)
     except ArchiveError as exc:
         message = str(exc).split(" (errno", 1)[0]
         if "ncrypt" in message and not session.members and not failed:

@@ -35,6 +35,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SHOWN = 5  # names listed in one finding's evidence
+# Past the member bound, names are still read up to this many times the bound (headers
+# only, cheap), though only as many again as the bound are kept for the report.
+NAME_WALK_FACTOR = 100
 # Locked members whose names alone are evidence, and the finding each kind of name gives.
 _LOCKED_BY_NAME = (
     ("attachment.encrypted_program", frozenset({"program", "shortcut", "disk image"})),
@@ -60,6 +63,26 @@ def display_name(name: str) -> str:
 def shown_name(name: str) -> str:
     """A member name for evidence text: separators kept (they are the point), controls not."""
     return _CONTROL.sub("?", name)[:200]
+
+
+def passed_payloads(
+    location: str, container: str, names: list[str], passed: int, count: int = -1
+) -> Hit | None:
+    """Names that run code among the files a bound kept closed (`count` of them, if more
+    than `names` holds): padding a container with harmless files, or nesting it deeper
+    than the scan goes, must not hide the payload."""
+    named = [(n, kind) for n in names if (kind := claimed_kind(n))]
+    if not named:
+        return None
+    shown = ", ".join(f"{shown_name(n)} ({kind})" for n, kind in named[:_SHOWN])
+    facts = (
+        ("attachment", container),
+        ("names", shown),
+        ("count", str(max(count, len(named)))),
+        ("passed", str(passed)),
+    )
+    evidence = Evidence(location=location, excerpt=shown[:300], facts=facts)
+    return Hit(id="attachment.payload_past_limit", evidence=(evidence,))
 
 
 def escapes_root(name: str) -> bool:
@@ -147,6 +170,12 @@ class Session:
         self.status: AttachmentStatus = "ok"
         self.admitted = 0
         self.stopped = False
+        self.full = False  # the scan's byte bound is spent: nothing more can be kept
+        # Members a bound kept closed: listed by name (cheap), never silently dropped.
+        self.passed: list[str] = []
+        self.passed_count = 0
+        self.passed_code: list[str] = []  # the first few passed names that run code
+        self.passed_code_count = 0
         self._timed_out = False
 
     # --- bookkeeping -----------------------------------------------------------------
@@ -177,18 +206,48 @@ class Session:
         return True
 
     def admit(self, name: str) -> bool:
-        """Account for one more member; False once a bound says to stop the archive."""
-        if self.stopped or self.out_of_time():
+        """Account for one more member: True to open it. Past a count bound only a name
+        that runs code is still opened (`Budget.rescue`); every other name is listed
+        as passed over. Openers keep walking names while `listing` says so."""
+        if self.out_of_time():
+            self._pass(name)
             return False
-        if self.admitted >= self.limits.max_archive_members:
-            self.budget.hit(
-                "max_archive_members", self.location, limit=str(self.limits.max_archive_members)
-            )
-            return self._stop()
-        self.admitted += 1
-        if not self.budget.take_part(f"attachment {self.member_path(name)}"):
-            return self._stop()
-        return True
+        if not self.stopped:
+            if self.admitted >= self.limits.max_archive_members:
+                self.budget.hit(
+                    "max_archive_members",
+                    self.location,
+                    limit=str(self.limits.max_archive_members),
+                )
+                self._stop()
+            else:
+                self.admitted += 1
+                if self.budget.take_part(f"attachment {self.member_path(name)}"):
+                    return True
+                self._stop()
+        return self._rescue(name)
+
+    def _rescue(self, name: str) -> bool:
+        if not self.full and self.budget.rescue(claimed_kind(name)):
+            return True
+        self._pass(name)
+        return False
+
+    def _pass(self, name: str) -> None:
+        self.passed_count += 1
+        if len(self.passed) < self.limits.max_archive_members:
+            self.passed.append(name)
+        if claimed_kind(name):
+            self.passed_code_count += 1
+            if len(self.passed_code) < _SHOWN:
+                self.passed_code.append(name)
+
+    @property
+    def listing(self) -> bool:
+        """Whether names past a bound are still worth reading: a name costs a header read,
+        and one that runs code is still opened or reported; not once time is up."""
+        bound = NAME_WALK_FACTOR * self.limits.max_archive_members
+        return not self._timed_out and self.passed_count < bound
 
     def _stop(self) -> bool:
         self.stopped = True
@@ -349,9 +408,26 @@ class Session:
         elif truncated:
             self.mark("truncated")
         if not self.budget.take_bytes(len(drained.data), location):
+            self.full = True
+            self._pass(name)
             return self._stop()
         self.members.append(Member(name=name, data=drained.data, truncated=truncated))
         return True
 
     def opened(self) -> Opened:
-        return Opened(status=self.status, members=tuple(self.members), hits=tuple(self.hits))
+        self._passed_payloads()
+        listed = tuple(Member(name=name, data=b"", skipped=True) for name in self.passed)
+        return Opened(
+            status=self.status, members=(*self.members, *listed), hits=tuple(self.hits)
+        )
+
+    def _passed_payloads(self) -> None:
+        hit = passed_payloads(
+            self.location,
+            self.request.path,
+            self.passed_code,
+            self.passed_count,
+            self.passed_code_count,
+        )
+        if hit is not None:
+            self.hits.append(hit)

@@ -160,7 +160,7 @@ def _extract(session: Session, archive: py7zr.SevenZipFile) -> None:
             links.append((name, "?"))
         elif session.admit(name):
             claimed[name] = info.uncompressed
-        else:
+        elif not session.listing:
             break
     session.traversal(traversal)
     session.symlinks(links)

@@ -126,8 +126,9 @@ def open_tnef(request: OpenRequest) -> Opened:
         if not payload:
             continue
         if not session.admit(name):
+            if session.listing:
+                continue
             break
         drained = session.drain(io.BytesIO(payload).read, packed=len(payload), claimed=len(payload))
-        if not session.add(name, drained, packed=len(payload), claimed=len(payload)):
-            break
+        session.add(name, drained, packed=len(payload), claimed=len(payload))
     return session.opened()

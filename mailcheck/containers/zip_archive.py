@@ -18,6 +18,7 @@ from typing import Any
 
 import pyzipper  # type: ignore[import-untyped, unused-ignore]
 
+from ..names import open_order
 from ..records import replace
 from . import decoders
 from .interface import Opened, OpenRequest
@@ -217,6 +218,17 @@ class _ZipReader:
             )
 
 
+def _in_order(session: Session, infos: list[zipfile.ZipInfo]) -> list[tuple[int, zipfile.ZipInfo]]:
+    """Members in stored order, or, when a bound will stop the walk before the end, those
+    whose names run code first: a thousand padding files must not push the payload out."""
+    order = list(enumerate(infos))
+    budget = session.budget
+    room = min(session.limits.max_archive_members, session.limits.max_parts - budget.parts)
+    if len(order) > room:
+        order.sort(key=lambda pair: open_order(member_name(pair[1])))
+    return order
+
+
 def open_zip(request: OpenRequest) -> Opened:
     session = Session(request)
     try:
@@ -228,11 +240,13 @@ def open_zip(request: OpenRequest) -> Opened:
     session.traversal([i.orig_filename for i in infos if escapes_root(i.orig_filename)])
     reader = _ZipReader(session, archive)
     with archive:
-        for index, info in enumerate(infos):
+        for index, info in _in_order(session, infos):
             if info.filename.endswith("/"):  # a folder (ZipInfo.is_dir fails on empty names)
                 continue
             name = member_name(info) or f"member-{index + 1}"
             if not session.admit(name):
+                if session.listing:
+                    continue
                 break
             if stat.S_ISLNK(info.external_attr >> 16):
                 reader.symlink(info, name)

@@ -157,10 +157,9 @@ class _Walker:
         self.leaves: list[Leaf] = []
         self.defects: list[Defect] = []
         self.stopped = False
+        self.listed = 0  # parts past the part bound listed by name
 
     def walk(self, part: email.message.Message, path: str, depth: int) -> None:
-        if self.stopped:
-            return
         where = f"{self.location}part {path}" if path else f"{self.location}message"
         self.defects.extend(
             Defect(code=_defect_code(d), location=where) for d in getattr(part, "defects", [])
@@ -182,12 +181,29 @@ class _Walker:
 
     def leaf(self, part: email.message.Message, path: str) -> None:
         where = f"{self.location}part {path}" if path else f"{self.location}message"
-        if not self.budget.take_part(where):
+        if not self.stopped and not self.budget.take_part(where):
             self.stopped = True
-            return
         content_type = _content_type(part)
         disposition = _disposition(part)
         filename, other_name = _file_name(part)
+        if self.stopped and not self.budget.rescue(claimed_kind(filename)):
+            # Past the bound a file is only listed (the tree is already in memory; the
+            # pre-pass bounds its size): its name may be the payload the padding hides.
+            if not self.listable(filename, content_type):
+                return
+            self.listed += 1
+            self.leaves.append(
+                Leaf(
+                    path=path,
+                    filename=filename,
+                    declared_type=content_type,
+                    data=b"",
+                    disposition="inline" if disposition == "inline" else "attachment",
+                    is_message=content_type in _MESSAGE_TYPES,
+                    skipped=True,
+                )
+            )
+            return
         moved = self.prepared.moved_body(part)
         try:
             if moved is not None:
@@ -223,6 +239,13 @@ class _Walker:
             self.inline(data, path)
         if len(part.get_all("Content-Transfer-Encoding") or ()) > 1:
             self.readings(part, moved, path, filename, content_type, data)
+
+    def listable(self, filename: str, content_type: str) -> bool:
+        """Whether a part past the bound is worth a line: files, not text, up to as many
+        again as the bound."""
+        if self.listed >= self.budget.limits.max_parts:
+            return False
+        return bool(filename) or not content_type.startswith("text/")
 
     def readings(
         self,

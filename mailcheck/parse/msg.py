@@ -26,6 +26,7 @@ import extract_msg
 from extract_msg.enums import DeencapType, ErrorBehavior
 
 from ..limits import Budget
+from ..names import claimed_kind
 from ..quiet import silenced_logging
 from ..sniff import OLE_MAGIC, sniff
 from .charset import decode_bytes
@@ -92,6 +93,7 @@ class _Reader:
         self.bodies: list[TextBody] = []
         self.leaves: list[Leaf] = []
         self.stopped = False
+        self.listed = 0  # attachments past the part bound listed by name
         self.unwrapped = True  # signed bodies (extract-msg's signedBody) may be used
 
     def defect(self, code: str, where: str, detail: object = "") -> None:
@@ -141,8 +143,12 @@ class _Reader:
 
     def add_leaf(self, path: str, data: bytes, truncated: bool = False, **fields: Any) -> None:
         where = f"{self.location}part {path}"
-        if self.stopped or not self.budget.take_part(where):
+        if not self.stopped and not self.budget.take_part(where):
             self.stopped = True
+        if self.stopped and not self.budget.rescue(claimed_kind(str(fields.get("filename", "")))):
+            if self.listed < self.budget.limits.max_parts:  # past the bound: named, not read
+                self.listed += 1
+                self.leaves.append(Leaf(path=path, data=b"", skipped=True, **fields))
             return
         if not self.budget.take_bytes(len(data), where):
             data, truncated = b"", True
@@ -312,8 +318,6 @@ def _parse_msg(data: bytes, budget: Budget, location: str) -> ParsedMessage:
             except Exception as exc:
                 reader.defect("msg_unparsable", where, exc)
         for index, att in enumerate(attachments, start=1):
-            if reader.stopped:
-                break
             try:
                 reader.attachment(index, att)
             except Exception as exc:

@@ -52,6 +52,7 @@ class Leaf:
     # The part's other name when Content-Type name= and Content-Disposition filename=
     # claim different kinds of file; `filename` is the one judged (see eml._file_name).
     other_name: str = ""
+    skipped: bool = False  # past the part bound: listed by name and type, never read
 
 
 @record
