@@ -39,6 +39,7 @@ from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-unt
 )
 from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
+from ...containers import flat_opc
 from ...quiet import silenced_logging
 from ...records import replace
 from ...sniff import OLE_MAGIC
@@ -504,6 +505,15 @@ def _rtf_template(data: bytes) -> tuple[ExternalTarget, ...]:
     return tuple(found[:MAX_ITEMS])
 
 
+# --- Flat OPC ---------------------------------------------------------------------------------
+
+
+def _flat_opc(data: bytes, options: Options) -> flat_opc.Rebuilt | None:
+    return flat_opc.rebuild(
+        data, max_parts=options.max_parts, max_part_bytes=options.max_part_bytes
+    )
+
+
 # --- entry point ----------------------------------------------------------------------------------
 
 
@@ -514,6 +524,13 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
     xlm_report: XlmReport | None = None
     external: tuple[ExternalTarget, ...] | None = ()
     objects: tuple[EmbeddedObject, ...] | None = ()
+    skipped: list[str] = []
+    if kind == "xml":  # Flat OPC is read as the package it stands for
+        rebuilt = checks.run("flat-opc", lambda: _flat_opc(data, options))
+        if rebuilt is not None:
+            data, kind, skipped = rebuilt.zip, rebuilt.kind, rebuilt.skipped
+            if rebuilt.damaged:
+                checks.errors.append(("flat-opc", clip(rebuilt.damaged)))
     with _quiet():
         package = (
             checks.run("zip", lambda: ooxml.Package(data, options)) if kind in ZIP_KINDS else None
@@ -532,9 +549,12 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         if kind == "rtf":
             objects = checks.run("rtfobj", lambda: _rtf_objects(data))
             external = checks.run("rtf-template", lambda: _rtf_template(data))
+        if kind == "xml":
+            external = checks.run("word-xml", lambda: ooxml.wordml_targets(data))
         dde = checks.run("msodde", lambda: _dde_fields(data, kind, package))
     limits = tuple(
-        ("max_member_bytes", clip(name)) for name in (package.skipped if package else ())
+        ("max_member_bytes", clip(name))
+        for name in (*skipped, *(package.skipped if package else ()))
     )
     return OfficeReport(
         vba=vba,
