@@ -96,6 +96,18 @@ class EmbeddedObject:
 
 
 @record
+class PackagedFile:
+    """A file carried by an OLE Package object (Ole10Native): what double-clicking its icon
+    in the document saves and opens. The one record that carries bytes back: it becomes a
+    member of the document, analysed like an attachment."""
+
+    name: str  # the file name the object gives, as stored (display only)
+    source: str  # the path it was packaged from on the author's computer
+    data: bytes  # at most `Options.max_part_bytes`
+    size: int  # the size the object declares
+
+
+@record
 class OfficeReport:
     vba: VbaReport | None = None
     xlm: XlmReport | None = None

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import olefile  # type: ignore[import-untyped, unused-ignore]
-from oletools import msodde, oleform, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
+from oletools import msodde, oleform, oleobj, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
 from oletools.common.clsid import KNOWN_CLSIDS  # type: ignore[import-untyped, unused-ignore]
 from oletools.mraptor import MacroRaptor  # type: ignore[import-untyped, unused-ignore]
 from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
@@ -52,6 +53,7 @@ from .inspection import (
     ExternalTarget,
     OfficeReport,
     Options,
+    PackagedFile,
     Trait,
     VbaReport,
     XlmReport,
@@ -503,6 +505,69 @@ def _rtf_template(data: bytes) -> tuple[ExternalTarget, ...]:
         if ooxml.is_remote(target):
             found.append(ExternalTarget(relation="template", target=clip(target), part="rtf"))
     return tuple(found[:MAX_ITEMS])
+
+
+# --- files in OLE Package objects -----------------------------------------------------------------
+
+# The class of "Package" objects (packager.exe's): their native data is a file.
+_PACKAGE_CLSID = "0003000C-0000-0000-C000-000000000046"
+_NATIVE = "\x01Ole10Native"
+MAX_PACKAGES = 32  # Package objects read from one document
+
+
+def _package_file(native: Any, options: Options) -> PackagedFile | None:
+    if native.is_link or native.data is None:  # a link to a file elsewhere: no bytes here
+        return None
+    data = bytes(native.data[: options.max_part_bytes])
+    return PackagedFile(
+        name=clip(str(native.filename or ""), 200),
+        source=clip(str(native.src_path or "")),
+        data=data,
+        size=int(native.actual_size or len(data)),
+    )
+
+
+def _ole_packages(data: bytes, options: Options) -> Iterator[PackagedFile]:
+    """Package objects of an OLE file: `\x01Ole10Native` of the root (an OOXML
+    `oleObject*.bin`) or of any storage (`ObjectPool/_<id>/` in .doc, `MBD…/` in .xls)."""
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    try:
+        for entry in ole.listdir(streams=True, storages=False):
+            if entry[-1] != _NATIVE:
+                continue
+            storage = entry[:-1]
+            clsid = str(ole.getclsid(storage) if storage else ole.root.clsid or "").upper()
+            if clsid and clsid != _PACKAGE_CLSID:  # Equation Editor and others: not a file
+                continue
+            with ole.openstream(entry) as stream:
+                native = oleobj.OleNativeStream(stream.read(options.max_part_bytes + 4096))
+            found = _package_file(native, options)
+            if found is not None and found.name:
+                yield found
+    finally:
+        ole.close()
+
+
+def _rtf_packages(data: bytes, options: Options) -> Iterator[PackagedFile]:
+    parser = rtfobj.RtfObjParser(data)
+    parser.parse()
+    for obj in parser.objects:
+        if obj.is_ole and obj.is_package and obj.olepkgdata is not None:
+            yield PackagedFile(
+                name=clip(str(obj.filename or ""), 200),
+                source=clip(str(obj.src_path or "")),
+                data=bytes(obj.olepkgdata[: options.max_part_bytes]),
+                size=len(obj.olepkgdata),
+            )
+
+
+def packaged_files(data: bytes, kind: str, options: Options) -> tuple[PackagedFile, ...]:
+    """The files carried by OLE Package objects in an RTF or OLE document (OOXML packages
+    keep theirs in OLE parts, `*/embeddings/oleObject*.bin`, each opened as a member).
+    Raises on a damaged document: the caller reports it."""
+    with _quiet():
+        found = _rtf_packages(data, options) if kind == "rtf" else _ole_packages(data, options)
+        return tuple(itertools.islice(found, MAX_PACKAGES))
 
 
 # --- Flat OPC ---------------------------------------------------------------------------------
