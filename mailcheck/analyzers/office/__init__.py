@@ -52,6 +52,7 @@ OTHER_IDS = (
     "attachment.xlm_macrosheet",
     "attachment.template_injection",
     "attachment.template_injection.file_share",
+    "attachment.slide_action",
     *DDE_IDS,
     "attachment.rtf_object",
     "attachment.rtf_object.exploit",

@@ -82,6 +82,16 @@ class ExternalTarget:
 
 
 @record
+class SlideAction:
+    """A PowerPoint action setting that starts a program (see slides.py)."""
+
+    trigger: str  # click, mouse-over
+    action: str  # ppaction://program, or "" for a plain hyperlink
+    target: str  # what it runs or opens
+    part: str  # the slide, e.g. ppt/slides/slide1.xml
+
+
+@record
 class DdeField:
     command: str
     source: str  # docx, xlsx, rtf, doc, xls
@@ -114,6 +124,7 @@ class OfficeReport:
     external: tuple[ExternalTarget, ...] = ()
     dde: tuple[DdeField, ...] = ()
     objects: tuple[EmbeddedObject, ...] = ()
+    actions: tuple[SlideAction, ...] = ()
     # (check, error) for each part of the inspection that raised on this input.
     errors: tuple[tuple[str, str], ...] = ()
     # (bound, detail) for each part that was cut or skipped at a bound.

@@ -44,7 +44,7 @@ from ...containers import flat_opc
 from ...quiet import silenced_logging
 from ...records import replace
 from ...sniff import OLE_MAGIC
-from . import doc_stores, ooxml, vba_fold, vba_traits, xlm
+from . import doc_stores, ooxml, slides, vba_fold, vba_traits, xlm
 from .codepage import AS_REPLACED, decode_like_windows
 from .inspection import (
     MAX_ITEMS,
@@ -54,6 +54,7 @@ from .inspection import (
     OfficeReport,
     Options,
     PackagedFile,
+    SlideAction,
     Trait,
     VbaReport,
     XlmReport,
@@ -589,6 +590,7 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
     xlm_report: XlmReport | None = None
     external: tuple[ExternalTarget, ...] | None = ()
     objects: tuple[EmbeddedObject, ...] | None = ()
+    actions: tuple[SlideAction, ...] | None = ()
     skipped: list[str] = []
     if kind == "xml":  # Flat OPC is read as the package it stands for
         rebuilt = checks.run("flat-opc", lambda: _flat_opc(data, options))
@@ -611,6 +613,7 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         if package is not None:
             xlm_report = checks.run("macrosheets", lambda: ooxml.macrosheets(package))
             external = checks.run("relationships", lambda: ooxml.external_targets(package))
+            actions = checks.run("slides", lambda: slides.slide_actions(package))
         if kind == "rtf":
             objects = checks.run("rtfobj", lambda: _rtf_objects(data))
             external = checks.run("rtf-template", lambda: _rtf_template(data))
@@ -627,6 +630,7 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         external=external or (),
         dde=dde or (),
         objects=objects or (),
+        actions=actions or (),
         errors=tuple(checks.errors),
         limits=limits[:MAX_ITEMS],
     )

@@ -82,6 +82,11 @@ def _attr(element: ET.Element, name: str) -> str:
     return ""
 
 
+# For the other package readers (slides.py): names compared without their namespace.
+attr_of = _attr
+iter_local = _iter
+
+
 # --- external targets -------------------------------------------------------------------------
 
 # Relationship types whose external target Office loads on opening, without a click.
