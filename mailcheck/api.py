@@ -16,6 +16,7 @@ from typing import BinaryIO
 from . import __version__
 from .advice import advise
 from .analyzers.interface import Hit
+from .analyzers.office.embedded import openers as office_openers
 from .analyzers.runner import Runner
 from .catalog import Catalog, load, to_finding
 from .config import DEFAULT_CONFIG, Config
@@ -153,9 +154,10 @@ def _scan(
         budget.hit("max_input_bytes", "message", limit=str(limits.max_input_bytes))
     message = parse_message(data, budget, as_mail=as_mail)
     parsed_at = time.monotonic()
-    extraction = extract(message, budget, passwords)
+    engine = engine or default_engine()
+    extraction = extract(message, budget, passwords, office_openers(engine))
     extracted_at = time.monotonic()
-    runner = Runner(catalog, config, budget, started, engine or default_engine())
+    runner = Runner(catalog, config, budget, started, engine)
     runner.run(message, extraction)
     analysed_at = time.monotonic()
     findings = list(runner.findings)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .containers import OPENERS, PAGE_KINDS, Member, OpenRequest
+from .containers import OPENERS, PAGE_KINDS, Member, Opener, OpenRequest
 from .containers.session import display_name, passed_payloads
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
@@ -64,9 +64,12 @@ def _node_path(parent: str, leaf: Leaf) -> str:
 
 
 class _Extractor:
-    def __init__(self, budget: Budget, passwords: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, budget: Budget, passwords: tuple[str, ...], openers: Mapping[str, Opener]
+    ) -> None:
         self.budget = budget
         self.extra_passwords = passwords  # from elsewhere (an audit), tried first
+        self.openers = openers
         self.out = Extraction()
 
     def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
@@ -138,7 +141,7 @@ class _Extractor:
             role=role,
         )
         self.out.items.append(item)
-        opener = OPENERS.get(sniffed.kind)
+        opener = self.openers.get(sniffed.kind)
         if (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
             if not self.budget.depth_ok(depth + 1, item.location):
                 status = "skipped"
@@ -247,7 +250,7 @@ class _Extractor:
             size=len(leaf.data),
             sha256=digest,
             depth=depth,
-            status="skipped" if OPENERS.get(sniffed.kind) else "ok",
+            status="skipped" if self.openers.get(sniffed.kind) else "ok",
         )
 
     def nested(self, data: bytes, path: str, depth: int) -> ParsedMessage | None:
@@ -284,9 +287,15 @@ def _listed(
     )
 
 
-def extract(message: ParsedMessage, budget: Budget, passwords: tuple[str, ...] = ()) -> Extraction:
+def extract(
+    message: ParsedMessage,
+    budget: Budget,
+    passwords: tuple[str, ...] = (),
+    openers: Mapping[str, Opener] = OPENERS,
+) -> Extraction:
     """The whole attachment tree of `message`, bounded by `budget`; `passwords` are tried on
-    encrypted containers before the candidates the message itself offers."""
-    extractor = _Extractor(budget, passwords)
+    encrypted containers before the candidates the message itself offers. `openers` by
+    sniffed kind: the API adds those that need the Office worker (OLE Package objects)."""
+    extractor = _Extractor(budget, passwords, openers)
     extractor.out.attachments = extractor.message(message, "", 0)
     return extractor.out

@@ -282,6 +282,61 @@ def build_docx(
     return _zip(parts)
 
 
+_PML_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
+_DML_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def build_pptx(
+    links: list[tuple[str, str, str]] | None = None,
+    *,
+    show: bool = False,
+) -> bytes:
+    """A one-slide presentation whose title shape carries each (trigger, action, target):
+    trigger `hlinkClick` or `hlinkMouseOver`, action e.g. `ppaction://program` or "" (a
+    plain hyperlink). `show`: a .ppsx (opens as a slide show)."""
+    kind = "slideshow" if show else "presentation"
+    main_type = f"application/vnd.openxmlformats-officedocument.presentationml.{kind}.main+xml"
+    slide_type = "application/vnd.openxmlformats-officedocument.presentationml.slide+xml"
+    runs = "".join(
+        f'<a:r><a:rPr lang="ja-JP"><a:{trigger} r:id="rId{n}"'
+        + (f' action="{action}"' if action else "")
+        + f"/></a:rPr><a:t>Link {n}</a:t></a:r>"
+        for n, (trigger, action, _target) in enumerate(links or [], 1)
+    )
+    slide = (
+        _CT + f'<p:sld xmlns:p="{_PML_NS}" xmlns:a="{_DML_NS}" xmlns:r="{_REL_NS}"><p:cSld>'
+        '<p:spTree><p:sp><p:nvSpPr><p:cNvPr id="2" name="Title 1"/><p:cNvSpPr/><p:nvPr/>'
+        f"</p:nvSpPr><p:txBody><a:p><a:r><a:t>Quarterly results</a:t></a:r>{runs}</a:p>"
+        "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+    )
+    hyperlink = f"{_DOC_REL}/hyperlink"
+    presentation = (
+        _CT + f'<p:presentation xmlns:p="{_PML_NS}" xmlns:r="{_REL_NS}">'
+        '<p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>'
+    )
+    return _zip(
+        [
+            (
+                "[Content_Types].xml",
+                _content_types(
+                    [("ppt/presentation.xml", main_type), ("ppt/slides/slide1.xml", slide_type)]
+                ),
+            ),
+            ("_rels/.rels", _rels(f"{_DOC_REL}/officeDocument", "ppt/presentation.xml")),
+            ("ppt/presentation.xml", presentation.encode()),
+            (
+                "ppt/_rels/presentation.xml.rels",
+                _relationships([(f"{_DOC_REL}/slide", "slides/slide1.xml", False)]),
+            ),
+            ("ppt/slides/slide1.xml", slide.encode()),
+            (
+                "ppt/slides/_rels/slide1.xml.rels",
+                _relationships([(hyperlink, target, True) for _t, _a, target in links or []]),
+            ),
+        ]
+    )
+
+
 def build_template_docx(target: str) -> bytes:
     """A .docx that loads its template from `target` when opened (template injection)."""
     return build_docx(
@@ -461,6 +516,52 @@ def ole_package(filename: str, payload: bytes) -> bytes:
     return body  # a Package's native data has no size prefix of its own
 
 
+def package_ole(filename: str, payload: bytes) -> bytes:
+    """An OLE Package object as OOXML embeds it (`oleObject1.bin`): class Package, the
+    file in its `\x01Ole10Native` stream (size-prefixed)."""
+    from extract_msg.ole_writer import OleWriter
+
+    native = ole_package(filename, payload)
+    clsid = uuid.UUID("0003000C-0000-0000-C000-000000000046").bytes_le
+    writer = OleWriter(rootClsid=clsid)
+    writer.addEntry(["\x01Ole10Native"], data=len(native).to_bytes(4, "little") + native)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def embedded_excel_ole() -> bytes:
+    """An embedded Excel 97 sheet as OOXML keeps it (`oleObject1.bin`): not a Package."""
+    from extract_msg.ole_writer import OleWriter
+
+    clsid = uuid.UUID("00020820-0000-0000-C000-000000000046").bytes_le
+    writer = OleWriter(rootClsid=clsid)
+    writer.addEntry(["\x01Ole"], data=b"\x01\x00\x00\x02" + bytes(16))
+    bof = _biff(_BOF, (0x0600).to_bytes(2, "little") + (0x0005).to_bytes(2, "little") + bytes(12))
+    writer.addEntry(["Workbook"], data=bof + _biff(_EOF, b""))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def build_docx_with_object(ole_object: bytes, name: str = "oleObject1.bin") -> bytes:
+    """A .docx with `ole_object` embedded (as an icon) in its body, the way Word keeps an
+    inserted object: `word/embeddings/<name>` and an oleObject relationship."""
+    rel = f"{_DOC_REL}/oleObject"
+    body = (
+        '<w:p><w:r><w:object><o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'Type="Embed" ProgID="Package" ShapeID="_x0000_i1025" DrawAspect="Icon" '
+        'ObjectID="_1700000000" r:id="rId2"/></w:object></w:r></w:p>'
+    )
+    docx = build_docx(body, document_rels=[(rel, f"embeddings/{name}", False)])
+    buffer = io.BytesIO(docx)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        info = zipfile.ZipInfo(f"word/embeddings/{name}", date_time=_FIXED_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, ole_object)
+    return buffer.getvalue()
+
+
 def equation_ole() -> bytes:
     """An OLE file with the Equation Editor 3.0 CLSID (the CVE-2017-11882 carrier)."""
     from extract_msg.ole_writer import OleWriter
@@ -619,6 +720,50 @@ def build_flat_opc(vba_project: bytes) -> bytes:
         + base64.b64encode(vba_project).decode("ascii")
         + "</pkg:binaryData></pkg:part></pkg:package>\n"
     ).encode("ascii")
+
+
+def flat_opc_of(package: bytes) -> bytes:
+    """The OOXML `package` saved as one XML file ("Flat OPC", as Word's "Word XML Document"
+    writes it): XML parts inline, the other parts in base64."""
+    import base64
+
+    pkg = "http://schemas.microsoft.com/office/2006/xmlPackage"
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        for name in archive.namelist():
+            if name == "[Content_Types].xml":
+                continue
+            data = archive.read(name)
+            if name.endswith((".xml", ".rels")):
+                content_type = (
+                    "application/vnd.openxmlformats-package.relationships+xml"
+                    if name.endswith(".rels")
+                    else "application/xml"
+                )
+                xml = data.decode("utf-8").split("?>", 1)[-1].strip()
+                body = f"<pkg:xmlData>{xml}</pkg:xmlData>"
+            else:
+                content_type = "application/octet-stream"
+                body = f"<pkg:binaryData>{base64.b64encode(data).decode('ascii')}</pkg:binaryData>"
+            parts.append(
+                f'<pkg:part pkg:name="/{name}" pkg:contentType="{content_type}">{body}</pkg:part>'
+            )
+    return (
+        '<?xml version="1.0" standalone="yes"?>\n'
+        '<?mso-application progid="Word.Document"?>\n'
+        f'<pkg:package xmlns:pkg="{pkg}">' + "".join(parts) + "</pkg:package>\n"
+    ).encode("utf-8")
+
+
+def build_word2003_xml(*, template: str = "", text: str = "Invoice") -> bytes:
+    """A Word 2003 XML document (`w:wordDocument`), its template named in `w:docPr`."""
+    docpr = f'<w:docPr><w:attachedTemplate w:val="{template}"/></w:docPr>' if template else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<?mso-application progid="Word.Document"?>\n'
+        '<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml">'
+        f"{docpr}<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:wordDocument>\n"
+    ).encode()
 
 
 # --- a binary Word document (.doc) with its text in a piece table ------------------------------

@@ -11,6 +11,7 @@ from testkit.office import (
     build_docm,
     build_docx,
     build_encrypted_ooxml,
+    build_pptx,
     build_rtf,
     build_stomped_vba_project,
     build_template_docx,
@@ -95,6 +96,17 @@ CASES: dict[str, Case] = {
     "attachment.template_injection.file_share": lambda: (
         with_attachment(
             build_template_docx("\\\\fileserver\\templates\\letter.dotx"), "letter.docx", DOCX
+        ),
+        DEFAULT,
+    ),
+    "attachment.slide_action": lambda: (
+        with_attachment(
+            build_pptx(
+                [("hlinkMouseOver", "ppaction://program", "powershell.exe -w hidden -c calc")],
+                show=True,
+            ),
+            "results.ppsx",
+            OCTET,
         ),
         DEFAULT,
     ),

@@ -47,6 +47,9 @@ def _guarded(opener: Opener) -> Opener:
 # Web pages: opened only as attachments. A message's own HTML body is shown by the mail
 # client, never saved and opened in a browser, so nothing its scripts build is a member.
 PAGE_KINDS = frozenset({"html", "svg"})
+# OOXML packages (and Flat OPC XML): what they embed (office_embeddings; the module is
+# light, its kinds are named here so that importing it is left to the first document).
+OOXML_KINDS = ("docx", "docm", "xlsx", "xlsm", "xlsb", "pptx", "pptm", "ooxml", "xml")
 
 OPENERS: dict[str, Opener] = {
     kind: _guarded(opener)
@@ -60,14 +63,18 @@ OPENERS: dict[str, Opener] = {
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
+        (OOXML_KINDS, _lazy("office_embeddings", "open_embeddings")),
     )
     for kind in kinds
 }
 
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
-# decrypted copy of an encrypted document, so a plain .doc is still one file to analyse.
-# Web pages (html_blob) only yield what their scripts would decode; the page stays a file.
-ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - PAGE_KINDS
+# decrypted copy of an encrypted document or what it embeds, so a plain .doc or .docx is
+# still one file to analyse. Web pages (html_blob) only yield what their scripts would
+# decode; the page stays a file.
+ARCHIVE_KINDS = (
+    frozenset(OPENERS) - frozenset(office_crypto.KINDS) - frozenset(OOXML_KINDS) - PAGE_KINDS
+)
 
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",

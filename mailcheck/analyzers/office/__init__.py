@@ -16,7 +16,7 @@ from ..interface import AttachmentAnalyzer, AttachmentContext, Hit, deferred
 
 if TYPE_CHECKING:  # the records load with the first Office attachment
     from ...limits import Limits
-    from .inspection import OfficeReport, Options
+    from .inspection import OfficeReport, Options, PackagedFile
 
 OFFICE_KINDS = frozenset(
     {
@@ -52,6 +52,7 @@ OTHER_IDS = (
     "attachment.xlm_macrosheet",
     "attachment.template_injection",
     "attachment.template_injection.file_share",
+    "attachment.slide_action",
     *DDE_IDS,
     "attachment.rtf_object",
     "attachment.rtf_object.exploit",
@@ -70,6 +71,13 @@ def run_in_worker(data: bytes, kind: str, options: Options) -> OfficeReport:
 
 # A module attribute so that tests can substitute a slow one.
 inspect = run_in_worker
+
+
+def packages_in_worker(data: bytes, kind: str, options: Options) -> tuple[PackagedFile, ...]:
+    """The worker entry point for the files in OLE Package objects (see embedded.py)."""
+    from .oletools_adapter import packaged_files
+
+    return packaged_files(data, kind, options)
 
 
 def options_for(limits: Limits) -> Options:

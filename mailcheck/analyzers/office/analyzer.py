@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from ...containers import flat_opc
 from ...engine import WorkerFailed, WorkerTimeout
 from ...model import Evidence, Hit
 from ..interface import AttachmentContext
 from . import csv_dde, hits, options_for
 from .inspection import DdeField, OfficeReport, Options
 
-_OFFICE_XML = (b"schemas.microsoft.com/office/word/2003/wordml", b"<pkg:package")
+_OFFICE_XML = (b"schemas.microsoft.com/office/word/2003/wordml", flat_opc.NAMESPACE)
 _NAME = "office"
 
 

@@ -16,6 +16,9 @@
   file server by NetBIOS name or this computer `attachment.template_injection.file_share`
   (high): company templates live on such shares, but the fetch also leaks the reader's
   Windows credentials. Hyperlinks are not findings: they need a click.
+- PowerPoint action settings that run a program on a click or a mouse-over (a
+  `ppaction://program` action, a hyperlink to a program, script or shortcut):
+  `attachment.slide_action` (critical).
 - DDE: `attachment.dde` (high), `attachment.dde.command` (critical) when it starts a shell.
 - RTF objects: `attachment.rtf_object` (high), `attachment.rtf_object.exploit` (critical) for
   known exploit carriers (Equation Editor, OLE2Link) and packaged executables.
@@ -166,6 +169,18 @@ def report_hits(
         yield external_hit(target, location, attachment)
     for field in report.dde:
         yield dde_hit(field, location, attachment)
+    for action in report.actions:
+        yield Hit(
+            id="attachment.slide_action",
+            evidence=_evidence(
+                f"{location}: {action.part}",
+                defang(f"{action.trigger}: {action.action or 'hyperlink'} -> {action.target}"),
+                attachment=attachment,
+                trigger=action.trigger,
+                action=action.action or "hyperlink",
+                target=defang(action.target) or "-",
+            ),
+        )
     for obj in report.objects:
         yield Hit(
             id="attachment.rtf_object.exploit" if obj.exploit else "attachment.rtf_object",

@@ -82,6 +82,16 @@ class ExternalTarget:
 
 
 @record
+class SlideAction:
+    """A PowerPoint action setting that starts a program (see slides.py)."""
+
+    trigger: str  # click, mouse-over
+    action: str  # ppaction://program, or "" for a plain hyperlink
+    target: str  # what it runs or opens
+    part: str  # the slide, e.g. ppt/slides/slide1.xml
+
+
+@record
 class DdeField:
     command: str
     source: str  # docx, xlsx, rtf, doc, xls
@@ -96,12 +106,25 @@ class EmbeddedObject:
 
 
 @record
+class PackagedFile:
+    """A file carried by an OLE Package object (Ole10Native): what double-clicking its icon
+    in the document saves and opens. The one record that carries bytes back: it becomes a
+    member of the document, analysed like an attachment."""
+
+    name: str  # the file name the object gives, as stored (display only)
+    source: str  # the path it was packaged from on the author's computer
+    data: bytes  # at most `Options.max_part_bytes`
+    size: int  # the size the object declares
+
+
+@record
 class OfficeReport:
     vba: VbaReport | None = None
     xlm: XlmReport | None = None
     external: tuple[ExternalTarget, ...] = ()
     dde: tuple[DdeField, ...] = ()
     objects: tuple[EmbeddedObject, ...] = ()
+    actions: tuple[SlideAction, ...] = ()
     # (check, error) for each part of the inspection that raised on this input.
     errors: tuple[tuple[str, str], ...] = ()
     # (bound, detail) for each part that was cut or skipped at a bound.

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import olefile  # type: ignore[import-untyped, unused-ignore]
-from oletools import msodde, oleform, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
+from oletools import msodde, oleform, oleobj, rtfobj, xls_parser  # type: ignore[import-untyped, unused-ignore]
 from oletools.common.clsid import KNOWN_CLSIDS  # type: ignore[import-untyped, unused-ignore]
 from oletools.mraptor import MacroRaptor  # type: ignore[import-untyped, unused-ignore]
 from oletools.olevba import (  # type: ignore[import-untyped, unused-ignore]
@@ -39,10 +40,11 @@ from oletools.thirdparty.oledump.plugin_biff import (  # type: ignore[import-unt
 )
 from pcodedmp import pcodedmp  # type: ignore[import-untyped, unused-ignore]
 
+from ...containers import flat_opc
 from ...quiet import silenced_logging
 from ...records import replace
 from ...sniff import OLE_MAGIC
-from . import doc_stores, ooxml, vba_fold, vba_traits, xlm
+from . import doc_stores, ooxml, slides, vba_fold, vba_traits, xlm
 from .codepage import AS_REPLACED, decode_like_windows
 from .inspection import (
     MAX_ITEMS,
@@ -51,6 +53,8 @@ from .inspection import (
     ExternalTarget,
     OfficeReport,
     Options,
+    PackagedFile,
+    SlideAction,
     Trait,
     VbaReport,
     XlmReport,
@@ -504,6 +508,78 @@ def _rtf_template(data: bytes) -> tuple[ExternalTarget, ...]:
     return tuple(found[:MAX_ITEMS])
 
 
+# --- files in OLE Package objects -----------------------------------------------------------------
+
+# The class of "Package" objects (packager.exe's): their native data is a file.
+_PACKAGE_CLSID = "0003000C-0000-0000-C000-000000000046"
+_NATIVE = "\x01Ole10Native"
+MAX_PACKAGES = 32  # Package objects read from one document
+
+
+def _package_file(native: Any, options: Options) -> PackagedFile | None:
+    if native.is_link or native.data is None:  # a link to a file elsewhere: no bytes here
+        return None
+    data = bytes(native.data[: options.max_part_bytes])
+    return PackagedFile(
+        name=clip(str(native.filename or ""), 200),
+        source=clip(str(native.src_path or "")),
+        data=data,
+        size=int(native.actual_size or len(data)),
+    )
+
+
+def _ole_packages(data: bytes, options: Options) -> Iterator[PackagedFile]:
+    """Package objects of an OLE file: `\x01Ole10Native` of the root (an OOXML
+    `oleObject*.bin`) or of any storage (`ObjectPool/_<id>/` in .doc, `MBD…/` in .xls)."""
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    try:
+        for entry in ole.listdir(streams=True, storages=False):
+            if entry[-1] != _NATIVE:
+                continue
+            storage = entry[:-1]
+            clsid = str(ole.getclsid(storage) if storage else ole.root.clsid or "").upper()
+            if clsid and clsid != _PACKAGE_CLSID:  # Equation Editor and others: not a file
+                continue
+            with ole.openstream(entry) as stream:
+                native = oleobj.OleNativeStream(stream.read(options.max_part_bytes + 4096))
+            found = _package_file(native, options)
+            if found is not None and found.name:
+                yield found
+    finally:
+        ole.close()
+
+
+def _rtf_packages(data: bytes, options: Options) -> Iterator[PackagedFile]:
+    parser = rtfobj.RtfObjParser(data)
+    parser.parse()
+    for obj in parser.objects:
+        if obj.is_ole and obj.is_package and obj.olepkgdata is not None:
+            yield PackagedFile(
+                name=clip(str(obj.filename or ""), 200),
+                source=clip(str(obj.src_path or "")),
+                data=bytes(obj.olepkgdata[: options.max_part_bytes]),
+                size=len(obj.olepkgdata),
+            )
+
+
+def packaged_files(data: bytes, kind: str, options: Options) -> tuple[PackagedFile, ...]:
+    """The files carried by OLE Package objects in an RTF or OLE document (OOXML packages
+    keep theirs in OLE parts, `*/embeddings/oleObject*.bin`, each opened as a member).
+    Raises on a damaged document: the caller reports it."""
+    with _quiet():
+        found = _rtf_packages(data, options) if kind == "rtf" else _ole_packages(data, options)
+        return tuple(itertools.islice(found, MAX_PACKAGES))
+
+
+# --- Flat OPC ---------------------------------------------------------------------------------
+
+
+def _flat_opc(data: bytes, options: Options) -> flat_opc.Rebuilt | None:
+    return flat_opc.rebuild(
+        data, max_parts=options.max_parts, max_part_bytes=options.max_part_bytes
+    )
+
+
 # --- entry point ----------------------------------------------------------------------------------
 
 
@@ -514,6 +590,14 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
     xlm_report: XlmReport | None = None
     external: tuple[ExternalTarget, ...] | None = ()
     objects: tuple[EmbeddedObject, ...] | None = ()
+    actions: tuple[SlideAction, ...] | None = ()
+    skipped: list[str] = []
+    if kind == "xml":  # Flat OPC is read as the package it stands for
+        rebuilt = checks.run("flat-opc", lambda: _flat_opc(data, options))
+        if rebuilt is not None:
+            data, kind, skipped = rebuilt.zip, rebuilt.kind, rebuilt.skipped
+            if rebuilt.damaged:
+                checks.errors.append(("flat-opc", clip(rebuilt.damaged)))
     with _quiet():
         package = (
             checks.run("zip", lambda: ooxml.Package(data, options)) if kind in ZIP_KINDS else None
@@ -529,12 +613,16 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         if package is not None:
             xlm_report = checks.run("macrosheets", lambda: ooxml.macrosheets(package))
             external = checks.run("relationships", lambda: ooxml.external_targets(package))
+            actions = checks.run("slides", lambda: slides.slide_actions(package))
         if kind == "rtf":
             objects = checks.run("rtfobj", lambda: _rtf_objects(data))
             external = checks.run("rtf-template", lambda: _rtf_template(data))
+        if kind == "xml":
+            external = checks.run("word-xml", lambda: ooxml.wordml_targets(data))
         dde = checks.run("msodde", lambda: _dde_fields(data, kind, package))
     limits = tuple(
-        ("max_member_bytes", clip(name)) for name in (package.skipped if package else ())
+        ("max_member_bytes", clip(name))
+        for name in (*skipped, *(package.skipped if package else ()))
     )
     return OfficeReport(
         vba=vba,
@@ -542,6 +630,7 @@ def inspect_office(data: bytes, kind: str, options: Options) -> OfficeReport:
         external=external or (),
         dde=dde or (),
         objects=objects or (),
+        actions=actions or (),
         errors=tuple(checks.errors),
         limits=limits[:MAX_ITEMS],
     )

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 
+from ...containers.flat_opc import has_dtd
 from .inspection import MAX_ITEMS, ExternalTarget, Options, XlmReport, clip
 from .xlm import Collector
 
@@ -56,7 +57,7 @@ class Package:
 
     def xml(self, name: str) -> ET.Element | None:
         data = self.read(name)
-        if data is None or b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        if data is None or has_dtd(data):
             return None
         try:
             return ET.fromstring(data)
@@ -79,6 +80,11 @@ def _attr(element: ET.Element, name: str) -> str:
         if _local(key) == name:
             return value
     return ""
+
+
+# For the other package readers (slides.py): names compared without their namespace.
+attr_of = _attr
+iter_local = _iter
 
 
 # --- external targets -------------------------------------------------------------------------
@@ -112,6 +118,35 @@ def external_targets(package: Package) -> tuple[ExternalTarget, ...]:
                 found.append(ExternalTarget(relation=relation, target=clip(target), part=name))
                 if len(found) >= MAX_ITEMS:
                     return tuple(found)
+    return tuple(found)
+
+
+_WORDML = b"schemas.microsoft.com/office/word/2003/wordml"
+
+
+def wordml_targets(data: bytes) -> tuple[ExternalTarget, ...]:
+    """The remote template of a Word 2003 XML document (`w:docPr/w:attachedTemplate/@w:val`):
+    that format has no relationships, the template is named in place. Streamed; a DTD is
+    refused, so no entity expands."""
+    if _WORDML not in data[:4096] or has_dtd(data):
+        return ()
+    found: list[ExternalTarget] = []
+    try:
+        for _event, element in ET.iterparse(io.BytesIO(data), events=("end",)):
+            if _local(element.tag) == "attachedTemplate":
+                target = _attr(element, "val")
+                if is_remote(target):
+                    found.append(
+                        ExternalTarget(
+                            relation="attachedTemplate", target=clip(target), part="w:docPr"
+                        )
+                    )
+            elif _local(element.tag) in ("binData", "body"):
+                element.clear()  # pictures and text: nothing to keep
+            if len(found) >= MAX_ITEMS:
+                break
+    except ET.ParseError:
+        pass  # a damaged tail: what was read before it stands
     return tuple(found)
 
 
