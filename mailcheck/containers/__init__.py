@@ -56,6 +56,7 @@ OPENERS: dict[str, Opener] = {
         (("gzip", "bzip2", "xz"), _lazy("compressed_stream", "open_stream")),
         (("tnef",), _lazy("tnef", "open_tnef")),
         (("iso", "img"), _lazy("disk_image", "open_image")),
+        (("vhd", "vhdx"), _lazy("virtual_disk", "open_virtual_disk")),
         (("rar", "cab", "tar", "lzh"), _lazy("libarchive_formats", "open_libarchive")),
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
