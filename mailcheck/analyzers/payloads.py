@@ -42,7 +42,6 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         emits=(
             "attachment.onenote_embedded",
             "attachment.onenote_files",
-            "attachment.onenote_unchecked",
         ),
         run=deferred("mailcheck.analyzers.onenote", "notebooks"),
         kinds=frozenset({"onenote"}),

@@ -58,6 +58,7 @@ OPENERS: dict[str, Opener] = {
         (("iso", "img"), _lazy("disk_image", "open_image")),
         (("vhd", "vhdx"), _lazy("virtual_disk", "open_virtual_disk")),
         (("rar", "cab", "tar", "lzh"), _lazy("libarchive_formats", "open_libarchive")),
+        (("onenote",), _lazy("libarchive_formats", "open_onenote_package")),
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
@@ -68,7 +69,8 @@ OPENERS: dict[str, Opener] = {
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
 # decrypted copy of an encrypted document, so a plain .doc is still one file to analyse.
 # Web pages (html_blob) only yield what their scripts would decode; the page stays a file.
-ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - PAGE_KINDS
+# A OneNote section is a file too; only a package (.onepkg, a cabinet) has members.
+ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - PAGE_KINDS - {"onenote"}
 
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",
@@ -79,6 +81,7 @@ EMITS: tuple[str, ...] = (
     "attachment.archive_path_traversal",
     "attachment.archive_symlink",
     "attachment.inflated",
+    "attachment.onenote_unchecked",
     # Through the scan's Budget:
     "limit.max_archive_members",
     "limit.max_member_bytes",
