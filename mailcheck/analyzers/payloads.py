@@ -61,6 +61,13 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         run=deferred("mailcheck.analyzers.smuggling", "pages"),
         kinds=frozenset({"html", "svg", "text", "xml", "unknown"}),
     ),
+    # A DLL that Excel loads as an add-in; pefile loads only when a PE arrives.
+    AttachmentAnalyzer(
+        name="payload.xll",
+        emits=("attachment.xll_addin",),
+        run=deferred("mailcheck.analyzers.xll", "addins"),
+        kinds=frozenset({"pe"}),
+    ),
     *executables.ANALYZERS,
     *padding.ANALYZERS,
 )
