@@ -94,6 +94,52 @@ def build_pe_stub() -> bytes:
     return bytes(dos) + b"PE\x00\x00" + coff
 
 
+def build_dll(exports: tuple[str, ...] = ("xlAutoOpen",), dll_name: str = "addin.xll") -> bytes:
+    """A 32-bit PE DLL with one section holding an export directory that names `exports`,
+    each pointing at a `ret`: what Excel loads as an add-in (XLL) when it exports xlAutoOpen."""
+    rva, raw_at, align = 0x1000, 0x200, 0x200
+    count = len(exports)
+    functions = rva + 40  # export directory, then the arrays and strings
+    names = functions + 4 * count
+    ordinals = names + 4 * count
+    strings = ordinals + 2 * count
+    text = dll_name.encode("ascii") + b"\x00"
+    name_rvas = []
+    for export in exports:
+        name_rvas.append(strings + len(text))
+        text += export.encode("ascii") + b"\x00"
+    code = strings + len(text)
+    directory = struct.pack(
+        "<IIHHIIIIIII", 0, 0x6500_0000, 0, 0, strings, 1, count, count, functions, names, ordinals
+    )
+    body = (
+        directory
+        + struct.pack(f"<{count}I", *([code] * count))
+        + struct.pack(f"<{count}I", *name_rvas)
+        + struct.pack(f"<{count}H", *range(count))
+        + text
+        + b"\xc3"
+    )
+    size = len(body)
+    body = body.ljust(-(-size // align) * align, b"\x00")
+    dos = bytearray(0x40)
+    dos[0:2] = b"MZ"
+    dos[0x3C:0x40] = struct.pack("<I", 0x40)
+    coff = struct.pack("<HHIIIHH", 0x14C, 1, 0x6500_0000, 0, 0, 0xE0, 0x2102)  # DLL, 32-bit
+    optional = struct.pack(
+        "<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII",
+        0x10B, 14, 0, len(body), 0, 0, 0, rva, rva, 0x1000_0000, 0x1000, align,
+        6, 0, 0, 0, 6, 0, 0, rva + 0x1000, raw_at, 0, 2, 0x0140,
+        0x10_0000, 0x1000, 0x10_0000, 0x1000, 0, 16,
+    )  # fmt: skip
+    directories = struct.pack("<II", rva, size) + bytes(15 * 8)  # only the export table
+    section = struct.pack(
+        "<8sIIIIIIHHI", b".edata", size, rva, len(body), raw_at, 0, 0, 0, 0, 0x6000_0020
+    )
+    headers = bytes(dos) + b"PE\x00\x00" + coff + optional + directories + section
+    return headers.ljust(raw_at, b"\x00") + body
+
+
 # --- [MS-ONESTORE] sections ------------------------------------------------------------------
 
 # GUIDs in their on-disk (little-endian) layout.

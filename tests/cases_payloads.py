@@ -11,6 +11,7 @@ from testkit.payloads import (
     HTA,
     JSCRIPT,
     build_cab,
+    build_dll,
     build_lnk,
     build_one,
     build_pe_stub,
@@ -60,6 +61,8 @@ CASES: dict[str, Case] = {
         with_attachment(build_cab([("a.one", build_one(HTA))], "lzx"), "nb.onepkg", OCTET),
         DEFAULT,
     ),
+    # A DLL exporting xlAutoOpen, renamed: Excel loads it as an add-in whatever its name.
+    "attachment.xll_addin": lambda: (with_attachment(build_dll(), "report.dat", OCTET), DEFAULT),
     "attachment.executable": lambda: (with_attachment(JSCRIPT, "invoice.js", OCTET), DEFAULT),
     "attachment.double_extension": lambda: (
         with_attachment(build_pe_stub(), "invoice.pdf.exe", OCTET),

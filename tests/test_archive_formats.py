@@ -120,3 +120,16 @@ def test_a_rar_with_locked_names_is_reported() -> None:
     data = (corpus_dir(*FIXTURES) / "test_password_encrypted_headers.rar").read_bytes()
     result = scan_bytes(with_attachment(data, "locked.rar", OCTET, text=EN))
     assert "attachment.archive_unsupported" in ids(result) and result.verdict.incomplete
+
+
+@pytest.mark.parametrize("text", [JA, EN], ids=["ja", "en"])
+def test_a_locked_rar_stays_locked_with_its_password_in_the_body(text: str) -> None:
+    # libarchive 3.6/3.7 cannot decrypt RAR 4 or 5 (given the right passphrase it reads the
+    # ciphertext as data and fails), so the body's password is not tried on a RAR: the names
+    # are judged as locked, the result is incomplete and no password is claimed to fit.
+    data = (corpus_dir(*FIXTURES) / "test_password.rar").read_bytes()
+    body = text + "パスワード: password\r\nPassword: password\r\n"
+    result = scan_bytes(with_attachment(data, "test_password.rar", OCTET, text=body))
+    locked = next(f for f in result.findings if f.id == "attachment.encrypted_archive")
+    assert locked.facts()["tried"] == "0" and result.verdict.incomplete
+    assert "attachment.archive_password_in_body" not in ids(result)

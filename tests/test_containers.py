@@ -44,6 +44,7 @@ from mailcheck.containers import (
     libarchive_formats,
     sevenzip,
     unsupported,
+    virtual_disk,
     zip_archive,
 )
 from mailcheck.containers import (
@@ -53,6 +54,7 @@ from mailcheck.containers.interface import Opened, OpenRequest
 from mailcheck.limits import DEFAULT, Budget, Limits
 from mailcheck.model import ATTACHMENT_STATUSES, Finding, ScanResult
 from mailcheck.sniff import sniff
+from testkit.disks import build_fat, build_vhd, build_vhdx, with_mbr
 from testkit.payloads import build_cab, build_lzh, build_rar
 
 IDENTITY = ('From: "taro@corp.example.co.jp" <x@hacked.example>', "Subject: Re: 請求書")
@@ -393,6 +395,8 @@ _MAGIC = {
     "tnef": b"\x78\x9f\x3e\x22",
     "iso": b"",
     "img": b"",
+    "vhd": b"conectix",
+    "vhdx": b"vhdxfile",
     "rar": b"Rar!\x1a\x07",
     "cab": b"MSCF\x00\x00\x00\x00",
     "tar": b"",
@@ -407,6 +411,9 @@ _RAW_OPENERS = {
     "xz": compressed_stream.open_stream,
     "tnef": tnef_opener.open_tnef,
     "iso": disk_image.open_image,
+    "img": disk_image.open_image,
+    "vhd": virtual_disk.open_virtual_disk,
+    "vhdx": virtual_disk.open_virtual_disk,
     "rar": libarchive_formats.open_libarchive,
     "cab": libarchive_formats.open_libarchive,
     "tar": libarchive_formats.open_libarchive,
@@ -421,6 +428,9 @@ _VALID = {
     "xz": lambda: lzma.compress(b"hello" * 50),
     "tnef": lambda: tnef([("a.txt", b"hello"), ("b.txt", b"x" * 99)], "body"),
     "iso": lambda: iso_image([("a.txt", b"hello"), ("b.txt", b"x")]),
+    "img": lambda: build_fat([("a.txt", b"hello" * 200), ("d/b.txt", b"x" * 99)], sectors=64),
+    "vhd": lambda: build_vhd(build_fat([("a.txt", b"hello"), ("d/b.txt", b"x")], sectors=64)),
+    "vhdx": lambda: build_vhdx(with_mbr(build_fat([("a.txt", b"hello")], sectors=64), start=8)),
     "rar": lambda: build_rar([("a.txt", b"hello" * 50), ("b.txt", b"x" * 99)]),
     "cab": lambda: build_cab([("a.txt", b"hello" * 50), ("b.txt", b"x" * 99)]),
     "lzh": lambda: build_lzh([("a.txt", b"hello" * 50), ("b.txt", b"x" * 99)]),

@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 
 from mailcheck import containers
 from mailcheck.analyzers import executables, onenote, padding, payloads, shortcut
-from mailcheck.analyzers.cabinet import read_cabinet
 from mailcheck.analyzers.interface import AttachmentContext, Hit
 from mailcheck.api import scan_bytes
 from mailcheck.catalog import load
 from mailcheck.config import DEFAULT_CONFIG
+from mailcheck.containers import OPENERS, OpenRequest
 from mailcheck.engine import Engine
 from mailcheck.extract import Item
-from mailcheck.limits import DEFAULT, Limits
+from mailcheck.limits import DEFAULT, Budget, Limits
 from mailcheck.model import Finding, ScanResult
 from mailcheck.sniff import sniff
 from testkit.payloads import (
@@ -45,6 +45,8 @@ from testkit.payloads import (
 
 # Warnings are how LnkParse3 reports damaged input; production code silences them per module.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:LnkParse3")
+JA = "お世話になっております。\r\nノートを送付いたします。ご確認ください。\r\n"
+EN = "Hello,\r\nplease find the notes attached.\r\n"
 ENGINE = Engine(cache=False)  # never started: these analyzers run in-process
 STRELKA = ("office", "strelka_fixtures", "src", "python", "strelka", "tests", "fixtures")
 
@@ -304,22 +306,41 @@ def test_onenote_object_count_is_bounded() -> None:
 def test_onenote_package_is_unpacked(compression: str) -> None:
     section = build_one(PNG_1PX, BATCH, bytes(70_000))  # spans several MSZIP blocks
     package = build_cab([("a.one", section), ("Open Notebook.onetoc2", b"toc")], compression)
-    assert read_cabinet(package, max_bytes=1 << 20).stream == section + b"toc"
     result = scan_bytes(with_attachment(package, "nb.onepkg", OCTET))
-    assert finding(result, "attachment.onenote_embedded").facts()["type"] == "batch"
+    embedded = finding(result, "attachment.onenote_embedded")
+    assert embedded.facts()["type"] == "batch"
+    # The package is opened as an archive: the section is a member, named where it sits.
+    assert embedded.evidence[0].location == "attachment 2/nb.onepkg/a.one"
 
 
-def test_onenote_package_in_lzx_is_named_unchecked() -> None:
-    package = build_cab([("a.one", build_one(HTA))], "lzx")
-    hits = list(onenote.notebooks(context(package, "nb.onepkg")))
-    assert [h.id for h in hits] == ["attachment.onenote_unchecked"]
-    assert facts(hits[0])["method"] == "LZX"
+@pytest.mark.parametrize("text", [JA, EN], ids=["ja", "en"])
+def test_onenote_package_with_a_script_is_malicious_and_its_twin_is_not(text: str) -> None:
+    bad = build_cab([("Notes.one", build_one(PNG_1PX, HTA)), ("Open Notebook.onetoc2", b"t")])
+    good = build_cab([("Notes.one", build_one(PNG_1PX)), ("Open Notebook.onetoc2", b"t")])
+    attack = scan_bytes(with_attachment(bad, "nb.onepkg", OCTET, text=text))
+    twin = scan_bytes(with_attachment(good, "nb.onepkg", OCTET, text=text))
+    embedded = finding(attack, "attachment.onenote_embedded")
+    assert embedded.evidence[0].location == "attachment 2/nb.onepkg/Notes.one"
+    assert embedded.facts()["type"] == "HTA"
+    assert attack.verdict.label == "malicious"
+    assert twin.verdict.label == "clean" and "attachment.onenote_embedded" not in ids(twin)
 
 
-def test_cabinet_output_is_bounded() -> None:
-    package = build_cab([("a.one", bytes(300_000))], "mszip")
-    cabinet = read_cabinet(package, max_bytes=100_000)
-    assert len(cabinet.stream) == 100_000 and cabinet.truncated
+def test_onenote_package_that_cannot_be_unpacked_is_named_unchecked() -> None:
+    package = build_cab([("a.one", build_one(HTA))], "lzx")  # labelled LZX, not LZX inside
+    result = scan_bytes(with_attachment(package, "nb.onepkg", OCTET))
+    unchecked = finding(result, "attachment.onenote_unchecked")
+    assert unchecked.facts()["method"] == "LZX" and unchecked.facts()["sections"] == "a.one"
+    assert unchecked.evidence[0].location == "attachment 2/nb.onepkg"
+    assert result.verdict.incomplete or result.verdict.label != "clean"
+
+
+def test_onenote_package_members_are_bounded() -> None:
+    package = build_cab([("a.one", random.Random(1).randbytes(300_000))], "mszip")
+    result = scan_bytes(
+        with_attachment(package, "nb.onepkg", OCTET), limits=limits(max_member_bytes=100_000)
+    )
+    assert "limit.max_member_bytes" in ids(result)
 
 
 # --- executables and disguised names ---------------------------------------------------------
@@ -508,7 +529,15 @@ def test_random_onenote_never_raises(parts: list[bytes]) -> None:
     data = b"".join(parts)
     for prefix in (ONE_SECTION_GUID, b""):
         list(onenote.notebooks(context(prefix + data, "x.one")))
-    read_cabinet(b"MSCF\x00\x00\x00\x00" + data, max_bytes=1 << 20)
+    request = OpenRequest(
+        data=b"MSCF\x00\x00\x00\x00" + data,
+        kind="onenote",
+        path="2/x.onepkg",
+        passwords=(),
+        budget=Budget(DEFAULT),
+        depth=0,
+    )
+    OPENERS["onenote"](request)
 
 
 @settings(max_examples=200, deadline=None)
@@ -550,7 +579,17 @@ def test_strelka_onenote_and_shortcut_fixtures() -> None:
     folder = corpus_dir(*STRELKA)
     one = _corpus_hits(folder / "test.one")
     assert one == ["attachment.onenote_files"]  # a .docx and a picture, nothing that runs
-    assert _corpus_hits(folder / "test.onepkg") == ["attachment.onenote_unchecked"]  # LZX
+    # An LZX package, unpacked by libarchive: one section embeds a program, one a .docx.
+    package = (folder / "test.onepkg").read_bytes()
+    result = scan_bytes(with_attachment(package, "test.onepkg", OCTET))
+    assert [e.location for e in finding(result, "attachment.onenote_embedded").evidence] == [
+        "attachment 2/test.onepkg/exe.one"
+    ]
+    assert finding(result, "attachment.onenote_embedded").facts()["type"] == "PE"
+    assert "attachment 2/test.onepkg/docx.one" in {
+        e.location for e in finding(result, "attachment.onenote_files").evidence
+    }
+    assert "attachment.onenote_unchecked" not in ids(result)
     assert _corpus_hits(folder / "test.lnk") == ["attachment.lnk_shortcut"]  # calc.exe
     for name in ("test.exe", "test_upx.exe", "test_xor.exe", "test.bat", "test.msi"):
         assert "attachment.executable" in _corpus_hits(folder / name), name

@@ -8,8 +8,10 @@ import pytest
 from cases import with_attachment
 from cases_containers import plain_zip
 
+from mailcheck.analyzers.xll import dll_exports
 from mailcheck.api import scan_bytes
 from mailcheck.model import ScanResult
+from testkit.payloads import build_dll
 
 OCTET = "application/octet-stream"
 JA = "お世話になっております。\r\n資料を送付いたします。\r\n"
@@ -125,3 +127,57 @@ def test_a_help_file_inside_a_zip_is_found() -> None:
 def test_a_web_query_saved_as_text_stays_clean() -> None:
     result = scan_bytes(with_attachment(IQY, "query-notes.txt", OCTET, text=EN))
     assert result.verdict.label == "clean", ids(result)
+
+
+# --- Excel add-ins (XLL) told by their bytes ---------------------------------------------------
+
+
+def _xll_located(result: ScanResult) -> list[str]:
+    return [
+        e.location for f in result.findings if f.id == "attachment.xll_addin" for e in f.evidence
+    ]
+
+
+@pytest.mark.parametrize("text", [JA, EN], ids=["ja", "en"])
+@pytest.mark.parametrize("name", ["report.xll", "report.dat", "invoice.pdf"])
+def test_a_dll_exporting_xlautoopen_is_an_excel_addin_whatever_its_name(
+    name: str, text: str
+) -> None:
+    dll = build_dll(("xlAutoOpen", "xlAutoClose", "Run"))
+    result = scan_bytes(with_attachment(dll, name, OCTET, text=text))
+    assert _xll_located(result) == [f"attachment 2/{name}"]
+    facts = next(f for f in result.findings if f.id == "attachment.xll_addin").facts()
+    assert facts["exports"] == "xlAutoOpen, xlAutoClose"
+    assert result.verdict.label == "malicious"
+
+
+@pytest.mark.parametrize("text", [JA, EN], ids=["ja", "en"])
+def test_a_renamed_addin_in_a_zip_is_found_and_a_plain_dll_keeps_todays_result(text: str) -> None:
+    addin = scan_bytes(
+        with_attachment(plain_zip([("data.dat", build_dll())]), "a.zip", OCTET, text=text)
+    )
+    plain = scan_bytes(
+        with_attachment(
+            plain_zip([("data.dat", build_dll(("DllMain", "xlAutoOpenX")))]),
+            "a.zip",
+            OCTET,
+            text=text,
+        )
+    )
+    assert _xll_located(addin) == ["attachment 2/a.zip/data.dat"]
+    assert "attachment.xll_addin" not in ids(plain)
+    # Without the export the DLL is what it was before: a program, malicious.
+    assert "attachment.executable" in ids(plain) and plain.verdict.label == "malicious"
+    assert ids(addin) - ids(plain) == {"attachment.xll_addin"}
+
+
+def test_damaged_dlls_are_never_addins_and_never_raise() -> None:
+    dll = build_dll()
+    assert dll_exports(dll) == ("xlAutoOpen",)
+    assert dll_exports(dll[:0x180]) is None or "xlAutoOpen" not in (dll_exports(dll[:0x180]) or ())
+    for cut in range(0, len(dll), 37):
+        dll_exports(dll[:cut])
+        dll_exports(dll[:cut] + bytes([cut % 256]) + dll[cut + 1 :])
+    exe = bytearray(dll)
+    exe[0x40 + 4 + 18 : 0x40 + 4 + 20] = (0x0102).to_bytes(2, "little")  # not a DLL
+    assert dll_exports(bytes(exe)) is None

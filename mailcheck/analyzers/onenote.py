@@ -1,4 +1,5 @@
-"""OneNote sections (.one) and packages (.onepkg) that carry embedded files.
+"""OneNote sections (.one) that carry embedded files; a package's (.onepkg) sections are
+opened by `containers.libarchive_formats` and come here one by one.
 
 From December 2022 Emotet, Qakbot and others mailed OneNote notebooks with a script,
 HTA, batch file or shortcut embedded behind a "double-click to view" picture. OneNote
@@ -17,7 +18,6 @@ from ..limits import Limits
 from ..model import Evidence
 from ..records import record
 from ..sniff import sniff
-from .cabinet import read_cabinet
 from .interface import AttachmentContext, Hit
 
 _HEADER_GUID = bytes.fromhex("e716e3bd65261145a4c48d4d0b7a9eac")  # {BDE316E7-2665-4511-...}
@@ -160,24 +160,8 @@ def notebooks(ctx: AttachmentContext) -> Iterator[Hit]:
     item = ctx.item
     data = item.data
     location = item.location
-    if data.startswith(b"MSCF"):  # a .onepkg: the sections are inside a cabinet
-        cabinet = read_cabinet(data, max_bytes=ctx.limits.max_member_bytes)
-        if cabinet.unsupported:
-            yield Hit(
-                id="attachment.onenote_unchecked",
-                evidence=(
-                    Evidence(
-                        location=location,
-                        excerpt=f"sections {', '.join(cabinet.names[:8])} are compressed",
-                        facts=(
-                            ("attachment", item.path),
-                            ("method", ", ".join(cabinet.unsupported)),
-                            ("sections", ", ".join(cabinet.names[:8]) or "-"),
-                        ),
-                    ),
-                ),
-            )
-        data = cabinet.stream
+    if data.startswith(b"MSCF"):  # a .onepkg: its sections are members, each analysed alone
+        return
     files, cut = embedded_files(data, ctx.limits)
     dangerous = [f for f in files if f.dangerous]
     if dangerous:

@@ -23,7 +23,9 @@ MIN_PADDING_SHARE = 0.5
 _SAMPLES = 32
 _SAMPLE_BYTES = 4096
 # Big and mostly one byte for honest reasons: blank images, silence, empty disk space.
-_NATURALLY_UNIFORM = frozenset({"iso", "img", "bmp", "tiff", "wav", "mp3", "mp4", "empty"})
+_NATURALLY_UNIFORM = frozenset(
+    {"iso", "img", "vhd", "vhdx", "bmp", "tiff", "wav", "mp3", "mp4", "empty"}
+)
 
 
 def padding(data: bytes) -> tuple[int, int]:

@@ -42,7 +42,6 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         emits=(
             "attachment.onenote_embedded",
             "attachment.onenote_files",
-            "attachment.onenote_unchecked",
         ),
         run=deferred("mailcheck.analyzers.onenote", "notebooks"),
         kinds=frozenset({"onenote"}),
@@ -61,6 +60,13 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         ),
         run=deferred("mailcheck.analyzers.smuggling", "pages"),
         kinds=frozenset({"html", "svg", "text", "xml", "unknown"}),
+    ),
+    # A DLL that Excel loads as an add-in; pefile loads only when a PE arrives.
+    AttachmentAnalyzer(
+        name="payload.xll",
+        emits=("attachment.xll_addin",),
+        run=deferred("mailcheck.analyzers.xll", "addins"),
+        kinds=frozenset({"pe"}),
     ),
     *executables.ANALYZERS,
     *padding.ANALYZERS,

@@ -59,7 +59,9 @@ OPENERS: dict[str, Opener] = {
         (("gzip", "bzip2", "xz"), _lazy("compressed_stream", "open_stream")),
         (("tnef",), _lazy("tnef", "open_tnef")),
         (("iso", "img"), _lazy("disk_image", "open_image")),
+        (("vhd", "vhdx"), _lazy("virtual_disk", "open_virtual_disk")),
         (("rar", "cab", "tar", "lzh"), _lazy("libarchive_formats", "open_libarchive")),
+        (("onenote",), _lazy("libarchive_formats", "open_onenote_package")),
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
@@ -71,9 +73,14 @@ OPENERS: dict[str, Opener] = {
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
 # decrypted copy of an encrypted document or what it embeds, so a plain .doc or .docx is
 # still one file to analyse. Web pages (html_blob) only yield what their scripts would
-# decode; the page stays a file.
+# decode; the page stays a file. A OneNote section is a file too; only a package (.onepkg,
+# a cabinet) has members.
 ARCHIVE_KINDS = (
-    frozenset(OPENERS) - frozenset(office_crypto.KINDS) - frozenset(OOXML_KINDS) - PAGE_KINDS
+    frozenset(OPENERS)
+    - frozenset(office_crypto.KINDS)
+    - frozenset(OOXML_KINDS)
+    - PAGE_KINDS
+    - {"onenote"}
 )
 
 EMITS: tuple[str, ...] = (
@@ -86,6 +93,7 @@ EMITS: tuple[str, ...] = (
     "attachment.archive_path_traversal",
     "attachment.archive_symlink",
     "attachment.inflated",
+    "attachment.onenote_unchecked",
     # Through the scan's Budget:
     "limit.max_archive_members",
     "limit.max_member_bytes",

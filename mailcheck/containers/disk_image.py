@@ -2,7 +2,8 @@
 
 Malspam used .iso/.img attachments because Windows mounts them with a double click and,
 before late 2022, files inside did not inherit the Mark of the Web. Members are the files
-of the image, under the most complete names it carries.
+of the image, under the most complete names it carries. A raw .img without ISO 9660 or UDF
+descriptors (a partition table or a bare FAT volume) is read by `virtual_disk`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pycdlib
 from ..model import AttachmentStatus
 from .interface import Opened, OpenRequest
 from .session import Session
+from .virtual_disk import is_optical, open_virtual_disk
 
 
 def _facade(image: pycdlib.PyCdlib) -> str:
@@ -40,6 +42,8 @@ def _files(image: pycdlib.PyCdlib, facade: str) -> Iterator[tuple[str, str]]:
 
 
 def open_image(request: OpenRequest) -> Opened:
+    if request.kind == "img" and not is_optical(request.data):
+        return open_virtual_disk(request)  # a raw disk: partition table or bare FAT volume
     session = Session(request)
     image = pycdlib.PyCdlib()
     try:

@@ -1,9 +1,10 @@
-"""RAR, CAB (also a OneNote package's), tar and LZH archives through libarchive. The only
-importer of libarchive (the `libarchive-c` binding).
+"""RAR, CAB, OneNote packages (.onepkg: a cabinet of .one sections, mostly LZX), tar and LZH
+archives through libarchive. The only importer of libarchive (the `libarchive-c` binding).
 
 libarchive reads each of these from memory and lists names even where it cannot decode the
-data: RAR encryption is not supported, so a locked RAR still gives its member names, and a
-name can be evidence on its own (`Session.locked`). Same bounds as every other archive.
+data: RAR encryption is not supported (libarchive 3.6 and 3.7 answer "RAR encryption support
+unavailable" whatever passphrase is given), so a locked RAR still gives its member names, and
+a name can be evidence on its own (`Session.locked`). Same bounds as every other archive.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from libarchive.exception import ArchiveError
 from .interface import Opened, OpenRequest
 from .session import ReadFn, Session, escapes_root
 
+_CAB_METHODS = {0: "none", 1: "MSZIP", 2: "Quantum", 3: "LZX"}
+
 
 def _reader(blocks: Iterator[bytes]) -> ReadFn:
     """`read(n)` over libarchive's blocks (a block may be larger than n; the bounds cope)."""
@@ -24,6 +27,45 @@ def _reader(blocks: Iterator[bytes]) -> ReadFn:
         return next(blocks, b"")
 
     return read
+
+
+def cab_methods(data: bytes) -> str:
+    """The compression of a cabinet's folders, from its CFFOLDER entries (at most 16)."""
+    folders, flags = int.from_bytes(data[26:28], "little"), int.from_bytes(data[30:32], "little")
+    pos, folder_reserve = 36, 0
+    if flags & 0x4:  # reserved areas: header, per folder, per data block
+        folder_reserve = data[39] if len(data) > 39 else 0
+        pos += 4 + int.from_bytes(data[36:38], "little")
+    if flags & 0x3:  # previous or next cabinet names: not in a .onepkg
+        return "?"
+    methods = []
+    for index in range(min(folders, 16)):
+        at = pos + index * (8 + folder_reserve) + 6
+        code = int.from_bytes(data[at : at + 2], "little") & 0xF
+        methods.append(_CAB_METHODS.get(code, f"method {code}"))
+    return ", ".join(dict.fromkeys(methods)) or "?"
+
+
+def open_onenote_package(request: OpenRequest) -> Opened:
+    """A .onepkg's sections as members; a plain .one section is no container."""
+    if not request.data.startswith(b"MSCF"):
+        return Opened(status="ok")
+    return open_libarchive(request)
+
+
+def _unchecked(session: Session, failed: list[str]) -> None:
+    """Sections libarchive could not unpack: the package was not checked (not evidence)."""
+    data = session.request.data
+    sections = ", ".join(failed[:8])
+    session.mark("broken")
+    session.finding(
+        "attachment.onenote_unchecked",
+        session.location,
+        excerpt=f"sections {sections} could not be unpacked",
+        attachment=session.request.path,
+        method=cab_methods(data),
+        sections=sections,
+    )
 
 
 def open_libarchive(request: OpenRequest) -> Opened:
@@ -51,6 +93,8 @@ def open_libarchive(request: OpenRequest) -> Opened:
                 )
                 if drained.error:
                     failed.append(name)  # encrypted (RAR) or damaged: the name still counts
+                    if request.kind != "rar":  # only RAR members can be locked
+                        session.add(name, drained, packed=packed, claimed=claimed)
                     continue
                 session.add(name, drained, packed=packed, claimed=claimed)
     except ArchiveError as exc:
@@ -62,6 +106,10 @@ def open_libarchive(request: OpenRequest) -> Opened:
             return session.opened()
         session.unreadable(request.kind, f"damaged {request.kind} archive ({message})"[:200])
     session.traversal([name for name in names if escapes_root(name)])
-    if failed:
+    if failed and request.kind == "onenote":
+        _unchecked(session, failed)
+    elif failed and request.kind != "rar":
+        session.unreadable(request.kind, f"damaged members: {', '.join(failed[:5])}"[:200])
+    elif failed:
         session.locked(failed, tried=0)
     return session.opened()

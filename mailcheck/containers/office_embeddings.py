@@ -51,6 +51,8 @@ def open_embeddings(request: OpenRequest) -> Opened:
     for info in infos:
         name = info.filename.replace("\\", "/").rpartition("/")[2]
         if not session.admit(name):
+            if session.listing:
+                continue
             break
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             # Office writes only these; bzip2 and LZMA would inflate in one unbounded step.
@@ -63,6 +65,5 @@ def open_embeddings(request: OpenRequest) -> Opened:
             continue
         with member:
             drained = session.drain(member.read, packed=info.compress_size, claimed=info.file_size)
-        if not session.add(name, drained, packed=info.compress_size, claimed=info.file_size):
-            break
+        session.add(name, drained, packed=info.compress_size, claimed=info.file_size)
     return session.opened()

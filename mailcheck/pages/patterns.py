@@ -31,7 +31,7 @@ def _words(text: str) -> frozenset[str]:
 
 # Kinds that are payloads when a page builds them (the analyzers then judge each member).
 PAYLOAD_KINDS = _words(
-    "zip zip-encrypted 7z rar gzip bzip2 xz cab iso img pe elf macho script lnk onenote "
+    "zip zip-encrypted 7z rar gzip bzip2 xz cab iso img vhd vhdx pe elf macho script lnk onenote "
     "doc xls ppt ole ole-encrypted-ooxml docm xlsm pptm xlsb rtf slk activemime"
 )
 MARKUP_KINDS = frozenset({"html", "svg"})

@@ -41,10 +41,12 @@ _PREFIXES: tuple[tuple[bytes, str], ...] = (
     (b"\xfe\xed\xfa\xcf", "macho"),
     (b"\xce\xfa\xed\xfe", "macho"),
     (b"\xcf\xfa\xed\xfe", "macho"),
-    (b"vhdxfile", "img"),
+    (b"vhdxfile", "vhdx"),
     (b"ITSF\x03\x00\x00\x00", "chm"),  # compiled HTML help
-    (b"conectix", "img"),
+    (b"conectix", "vhd"),  # a dynamic disk's copy of its footer
 )
+# MBR partition types a mounted disk image carries: FAT12/16/32, NTFS/exFAT, GPT protective.
+_PARTITION_TYPES = frozenset({0x01, 0x04, 0x06, 0x07, 0x0B, 0x0C, 0x0E, 0xEE})
 _HEIF = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
 
 
@@ -122,6 +124,19 @@ def _sniff_cab(data: bytes) -> Sniffed:
     return _mk("cab")
 
 
+def _raw_disk(head: bytes, sector: bytes) -> bool:
+    """A FAT or NTFS boot sector, or an MBR whose first entry is a FAT/NTFS/GPT partition."""
+    if len(sector) < 512 or sector[510:512] != b"\x55\xaa":
+        return False
+    if head[3:11] == b"NTFS    ":
+        return True
+    jump = (head[0] == 0xEB and head[2] == 0x90) or head[0] == 0xE9
+    if jump and (sector[54:59] in (b"FAT12", b"FAT16") or sector[82:87] == b"FAT32"):
+        return int.from_bytes(sector[11:13], "little") in (512, 1024, 2048, 4096)
+    entry = sector[446:462]
+    return entry[0] in (0x00, 0x80) and entry[4] in _PARTITION_TYPES and _u32(entry, 8) > 0
+
+
 def _sniff_binary(data: bytes) -> Sniffed | None:
     head = data[:32]
     if head.startswith(OLE_MAGIC):
@@ -170,4 +185,8 @@ def _sniff_binary(data: bytes) -> Sniffed | None:
         return _mk("iso")
     if any(data[o : o + 5] in (b"BEA01", b"NSR02", b"NSR03") for o in offsets):
         return _mk("img", "application/x-udf-image")
+    if data[-512:-504] == b"conectix" or data[-511:-503] == b"conectix":  # fixed VHD footer
+        return _mk("vhd")
+    if _raw_disk(head, data[:512]):
+        return _mk("img")
     return None

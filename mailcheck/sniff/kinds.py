@@ -33,7 +33,7 @@ _GROUPS = {
     "@zip": "application/zip application/x-zip application/x-zip-compressed multipart/x-zip",
     "@exec": "application/x-executable application/x-sharedlib application/x-object",
     "@disk": "application/x-iso9660-image application/x-cd-image application/x-raw-disk-image "
-    "application/x-disk-image application/x-udf-image application/x-vhd",
+    "application/x-disk-image application/x-udf-image application/x-vhd application/x-vhdx",
 }
 _TABLE = """
 ole|application/x-ole-storage|.doc .dot .xls .xlt .ppt .pps .msg .oft .msi .pub .vsd
@@ -76,6 +76,8 @@ tnef|application/ms-tnef|.dat|application/vnd.ms-tnef
 chm|application/vnd.ms-htmlhelp|.chm|application/x-chm application/x-msdownload
 iso|application/x-iso9660-image|.iso .img|@disk
 img|application/x-raw-disk-image|.img .iso .udf .vhd .vhdx|@disk
+vhd|application/x-vhd|.vhd .avhd|@disk
+vhdx|application/x-vhdx|.vhdx .avhdx|@disk
 pdf|application/pdf|.pdf|application/x-pdf application/acrobat applications/vnd.pdf
 rtf|application/rtf|.rtf .doc|application/x-rtf @word
 mht|multipart/related|.mht .mhtml|message/rfc822 application/x-mimearchive
