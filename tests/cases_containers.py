@@ -226,6 +226,15 @@ CASES: dict[str, Case] = {
         ),
         DEFAULT,
     ),
+    "attachment.password_sent_separately": lambda: (
+        with_attachment(
+            zipcrypto_zip([("invoice.pdf", b"%PDF-1.4\n")], PASSWORD),
+            "invoice.zip",
+            ZIP,
+            text="The invoice is attached.\r\nThe password follows in a separate mail.\r\n",
+        ),
+        DEFAULT,
+    ),
     "attachment.encrypted_program": lambda: (
         with_attachment(
             aes_zip([("invoice.exe", tiny_exe())], PASSWORD), "invoice.zip", ZIP, text=PPAP_BODY

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import attachment_type, links, office, parsing, payloads, reply_hijack, sender
+from . import attachment_type, links, office, parsing, payloads, ppap, reply_hijack, sender
 from .interface import Analyzer, AttachmentAnalyzer, MessageAnalyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (
@@ -13,6 +13,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     *attachment_type.ANALYZERS,
     *office.ANALYZERS,
     *payloads.ANALYZERS,
+    *ppap.ANALYZERS,
 )
 
 __all__ = ["ANALYZERS", "Analyzer", "AttachmentAnalyzer", "MessageAnalyzer"]

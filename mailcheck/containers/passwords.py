@@ -229,6 +229,41 @@ def candidates(subject: str, texts: Sequence[str], names: Sequence[str] = ()) ->
     return tuple(dict.fromkeys(value for _key, value in found))[:MAX_CANDIDATES]
 
 
+# "The password follows in another mail": PPAP's promise, in the languages read above.
+_ELSEWHERE = re.compile(
+    r"別途|後ほど|のちほど|追って|別メール|別送|次のメール|改めて|另行|单独|稍后|별도|따로|추후"
+    r"|separate(?:ly)?|(?:another|next|following|second)\s+(?:e-?mail|mail|message)"
+    r"|(?:send|sent|follow|come|comes|coming)\s+(?:later|shortly|soon)"
+    r"|separat|gesondert|(?:folgt|kommt)\s+(?:separat|gleich|später|in\s+einer)"
+    r"|s[ée]par[ée]ment|suivra|dans\s+un\s+(?:autre|prochain)\s+(?:e-?mail|mail|courriel|message)"
+    r"|por\s+separado|en\s+otro\s+correo|em\s+outro\s+e-?mail|separadamente"
+    r"|apart\s+verstuurd|afzonderlijk|a\s+parte|separatamente",
+    re.IGNORECASE,
+)
+
+
+_SENTENCE_END = (".", "。", "!", "！", "?", "？")
+
+
+def promised_elsewhere(texts: Sequence[str]) -> str:
+    """The line saying an archive's password comes in another mail ("パスワードは別途お送り
+    します", "the password follows in a separate mail"), or ""."""
+    for text in texts:
+        shown = readable(text) if _HTML.search(text) else text
+        lines = shown[:_MAX_TEXT].splitlines()
+        for number, raw in enumerate(lines):
+            line = _nfkc(_unquote(raw))
+            if not _KEYWORD.search(line):
+                continue
+            if not line.rstrip().endswith(_SENTENCE_END):  # the sentence goes on below
+                line = " ".join(
+                    [line, *(_nfkc(_unquote(x)) for x in lines[number + 1 : number + 2])]
+                )
+            if _ELSEWHERE.search(line):
+                return raw.strip()[:200]
+    return ""
+
+
 _HTML = re.compile(r"<(?:html|body|br|p|div|td|span|img|font|table)\b", re.IGNORECASE)
 _BLOCKS = frozenset(
     {"br", "p", "div", "tr", "td", "th", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
