@@ -123,3 +123,55 @@ def test_unclosed_tags_cannot_stall_the_harvest() -> None:
     found = candidates("", [markup])
     assert time.monotonic() - started < 5  # a hang guard, not a speed target
     assert "Kx82Lm" in found
+
+
+# --- decoys: hidden ones are not read, the emphasised one is tried first ---------------------
+
+DECOYS = 24  # more than the default 20 tries
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "display:none",
+        "visibility: hidden",
+        "font-size:0px",
+        "color:#ffffff",
+        "mso-hide:all",
+    ],
+)
+def test_decoys_hidden_by_style_are_not_read(style: str) -> None:
+    decoys = "".join(f'<p style="{style}">ZIP password: Decoy{i:02d}x</p>' for i in range(DECOYS))
+    html = f"<p>請求書を添付します。</p>{decoys}<p>ZIPパスワード：{PASSWORD}</p>"
+    assert candidates("", [html]) == (PASSWORD,)
+    archive = zipcrypto_zip([("invoice.exe", tiny_exe())], PASSWORD)
+    result = scan_bytes(html_with_zip(html, archive))
+    ids = {f.id for f in result.findings}
+    assert "attachment.archive_password_in_body" in ids
+    assert "limit.max_password_tries" not in ids
+    assert result.verdict.label == "malicious"
+
+
+def test_the_emphasised_password_is_tried_before_visible_decoys() -> None:
+    decoys = "".join(f"<p>ZIP password: Decoy{i:02d}x</p>" for i in range(DECOYS))
+    for mark in ("<b>{}</b>", '<span style="color:red">{}</span>', "<strong>{}</strong>"):
+        html = f"<p>Invoice attached.</p>{decoys}<p>ZIP password: {mark.format(PASSWORD)}</p>"
+        assert candidates("", [html])[0] == PASSWORD
+    html = f"<p>Invoice attached.</p>{decoys}<p>ZIP password: <b>{PASSWORD}</b></p>"
+    archive = zipcrypto_zip([("invoice.exe", tiny_exe())], PASSWORD)
+    result = scan_bytes(html_with_zip(html, archive))
+    password = next(f for f in result.findings if f.id == "attachment.archive_password_in_body")
+    assert password.facts()["password"] == PASSWORD and password.facts()["tried"] == "1"
+    assert result.verdict.label == "malicious"
+
+
+def test_white_text_on_its_own_background_is_read() -> None:
+    html = f'<td style="background:#003366;color:#fff">Password: {PASSWORD}</td>'
+    assert candidates("", [html]) == (PASSWORD,)
+
+
+def test_hidden_regions_end_where_their_element_ends() -> None:
+    html = (
+        f'<div style="display:none"><p>Password: Hidden1x</p><br></div><p>Password: {PASSWORD}</p>'
+    )
+    assert readable(html).split() == ["Password:", PASSWORD]

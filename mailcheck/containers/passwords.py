@@ -222,10 +222,17 @@ def candidates(subject: str, texts: Sequence[str], names: Sequence[str] = ()) ->
     lines elsewhere in the body cannot push it past the bound on tries.
     """
     found: list[tuple[Key, str]] = []
+    stressed: list[str] = []
     for order, text in enumerate([subject, *texts]):
-        if text:
-            found.extend(_scan(readable(text) if _HTML.search(text) else text, order, names))
-    found.sort(key=lambda item: item[0])
+        if not text:
+            continue
+        if _HTML.search(text):
+            text, emphasised = _read(text)
+            stressed.append(emphasised)
+        found.extend(_scan(text, order, names))
+    # A value a reader sees in bold or colour is the one the sender pointed at.
+    marked = " ".join(stressed)
+    found.sort(key=lambda item: (not (marked and item[1] in marked), item[0]))
     return tuple(dict.fromkeys(value for _key, value in found))[:MAX_CANDIDATES]
 
 
@@ -273,14 +280,45 @@ _HIDDEN = frozenset({"script", "style", "head", "title"})
 _BLANK_LINES = re.compile(r"\n[ \t\r\xa0]*(?:\n[ \t\r\xa0]*)+")
 
 
+# Markup a reader never sees (decoy passwords hidden in the body), and markup that draws
+# the eye (the real one in bold or red): the first is dropped, the second tried first.
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all"
+    r"|(?<![-\w])font-size\s*:\s*0(?:\.0*)?(?:px|pt|em|%)?\s*(?:;|$)"
+    r"|(?<![-\w])(?:max-)?height\s*:\s*0(?:px)?\s*;[^\"]*overflow\s*:\s*hidden",
+    re.IGNORECASE,
+)
+# White text is hidden on the white page, unless the element paints a background of its own.
+_WHITE = re.compile(r"(?<![-\w])color\s*:\s*(?:#fff(?:fff)?|white|transparent)\b", re.I)
+_BACKGROUND = re.compile(r"background", re.IGNORECASE)
+_EMPHASIS_TAGS = frozenset({"b", "strong", "mark", "u", "font", "code", "kbd", "tt"})
+_EMPHASIS_STYLE = re.compile(
+    r"font-weight\s*:\s*(?:bold|[6-9]00)|(?<![-\w])color\s*:|background(?:-color)?\s*:"
+    r"|font-size\s*:\s*(?:1[4-9]|[2-9]\d)(?:px|pt)|text-decoration\s*:\s*underline",
+    re.IGNORECASE,
+)
+_VOID = frozenset({"br", "img", "hr", "meta", "input", "wbr", "link", "area", "col", "source"})
+
+
+def _hidden(style: str) -> bool:
+    if _HIDDEN_STYLE.search(style):
+        return True
+    return bool(_WHITE.search(style)) and not _BACKGROUND.search(style)
+
+
 class _Readable(HTMLParser):
-    """The text of an HTML body as a mail client shows it, line breaks where blocks end."""
+    """The text of an HTML body as a mail client shows it, line breaks where blocks end;
+    what is hidden by style left out, what is emphasised collected on the side."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.size = 0
         self.hidden = 0
+        # Open elements inside a hidden (or emphasised) region, to find where it ends.
+        self.concealed: list[str] = []
+        self.stressed: list[str] = []
+        self.emphasised: list[str] = []
 
     def _add(self, text: str) -> None:
         if self.size < _MAX_TEXT:
@@ -288,6 +326,14 @@ class _Readable(HTMLParser):
             self.size += len(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        style = " ".join(v for k, v in attrs if k == "style" and v)
+        if tag not in _VOID:
+            if self.concealed or _hidden(style) or any(k == "hidden" for k, _ in attrs):
+                self.concealed.append(tag)
+            if self.stressed or tag in _EMPHASIS_TAGS or _EMPHASIS_STYLE.search(style):
+                self.stressed.append(tag)
+        if self.concealed:
+            return
         if tag in _HIDDEN:
             self.hidden += 1
         elif tag in _BLOCKS:
@@ -298,14 +344,23 @@ class _Readable(HTMLParser):
                 self._add(f"\n{shown}\n")
 
     def handle_endtag(self, tag: str) -> None:
+        for stack in (self.concealed, self.stressed):
+            if tag in stack:  # close up to the element that ends here (unclosed ones too)
+                while stack.pop() != tag:
+                    pass
+        if self.concealed:
+            return
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif tag in _BLOCKS:
             self._add("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self._add(data)
+        if self.hidden or self.concealed:
+            return
+        self._add(data)
+        if self.stressed and len(self.emphasised) < MAX_CANDIDATES:
+            self.emphasised.append(data)
 
 
 # A "<" that does not open a complete tag within reach: the stdlib parser rescans from each
@@ -315,6 +370,11 @@ _NOT_A_TAG = re.compile(r"<(?![a-zA-Z/!?][^<>]{0,2000}>)")
 
 def readable(markup: str) -> str:
     """`markup` (an HTML body) as text a reader sees, bounded."""
+    return _read(markup)[0]
+
+
+def _read(markup: str) -> tuple[str, str]:
+    """(the text a reader sees, the part of it set in bold, colour or the like)."""
     parser = _Readable()
     try:
         parser.feed(_NOT_A_TAG.sub("&lt;", markup[: _MAX_TEXT * 4]))
@@ -322,4 +382,4 @@ def readable(markup: str) -> str:
     except Exception:  # malformed beyond what the parser forgives: what was read stays
         pass
     # Blocks nest (a cell in a row in a table): one line break between them, as shown.
-    return _BLANK_LINES.sub("\n", "".join(parser.parts))
+    return _BLANK_LINES.sub("\n", "".join(parser.parts)), _nfkc(" ".join(parser.emphasised))
