@@ -18,7 +18,7 @@ SCRIPT_EXTS = _words(".js .jse .vbs .vbe .vb .wsf .wsh .hta .bat .cmd .ps1 .psm1
 EXECUTABLE_EXTS = BINARY_EXTS | INSTALLER_EXTS | SCRIPT_EXTS
 SHORTCUT_EXTS = _words(".lnk .url .scf .library-ms .search-ms .searchconnector-ms .desktop")
 DISK_IMAGE_EXTS = _words(".iso .img .vhd .vhdx")
-ARCHIVE_EXTS = _words(".zip .rar .7z .gz .tgz .bz2 .xz .tar .cab .arj .ace .lzh")
+ARCHIVE_EXTS = _words(".zip .rar .7z .gz .tgz .bz2 .xz .tar .cab .arj .ace .lzh .xar")
 ONENOTE_EXTS = _words(".one .onepkg")
 # Office formats whose name says "macros inside".
 MACRO_DOCUMENT_EXTS = _words(".docm .dotm .xlsm .xltm .xlam .xlsb .pptm .potm .ppam .ppsm .sldm")

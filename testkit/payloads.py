@@ -253,6 +253,22 @@ def build_lzh(members: list[tuple[str, bytes]]) -> bytes:
     return out + b"\x00"
 
 
+def build_xar(members: list[tuple[str, bytes]]) -> bytes:
+    """A XAR archive (macOS packages) written by the system's libarchive."""
+    import libarchive
+
+    out: list[bytes] = []
+
+    def write(chunk: bytes) -> int:
+        out.append(bytes(chunk))
+        return len(chunk)
+
+    with libarchive.custom_writer(write, "xar") as archive:
+        for name, data in members:
+            archive.add_file_from_memory(name, len(data), data)
+    return b"".join(out)
+
+
 # --- disk images ----------------------------------------------------------------------------
 
 

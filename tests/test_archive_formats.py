@@ -14,7 +14,7 @@ from conftest import corpus_dir
 
 from mailcheck.api import scan_bytes
 from mailcheck.model import ScanResult
-from testkit.payloads import build_cab, build_lzh, build_rar
+from testkit.payloads import build_cab, build_lzh, build_rar, build_xar
 
 OCTET = "application/octet-stream"
 JA = "お世話になっております。\r\n請求書を送付いたします。ご確認ください。\r\n"
@@ -36,6 +36,7 @@ BUILDERS = {
     "invoice.cab": build_cab,
     "invoice.lzh": build_lzh,
     "invoice.tar": tar,
+    "invoice.xar": build_xar,
 }
 
 
@@ -133,3 +134,14 @@ def test_a_locked_rar_stays_locked_with_its_password_in_the_body(text: str) -> N
     locked = next(f for f in result.findings if f.id == "attachment.encrypted_archive")
     assert locked.facts()["tried"] == "0" and result.verdict.incomplete
     assert "attachment.archive_password_in_body" not in ids(result)
+
+
+def test_names_libarchive_cannot_decode_are_read_as_cp932() -> None:
+    # libarchive hands over raw bytes for a name that is not UTF-8: never a crash, and a
+    # Japanese archiver's cp932 name reads as it was written.
+    archive = bytearray(build_cab([("xx.exe", tiny_exe())]))
+    at = archive.find(b"xx.exe")
+    archive[at : at + 2] = "請".encode("cp932")
+    result = scan_bytes(with_attachment(bytes(archive), "invoice.cab", OCTET, text=JA))
+    found = [f for f in result.findings if f.id == "attachment.executable"]
+    assert found and found[0].evidence[0].location == "attachment 2/invoice.cab/請.exe"

@@ -60,7 +60,7 @@ OPENERS: dict[str, Opener] = {
         (("tnef",), _lazy("tnef", "open_tnef")),
         (("iso", "img"), _lazy("disk_image", "open_image")),
         (("vhd", "vhdx"), _lazy("virtual_disk", "open_virtual_disk")),
-        (("rar", "cab", "tar", "lzh"), _lazy("libarchive_formats", "open_libarchive")),
+        (("rar", "cab", "tar", "lzh", "xar"), _lazy("libarchive_formats", "open_libarchive")),
         (("onenote",), _lazy("libarchive_formats", "open_onenote_package")),
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),

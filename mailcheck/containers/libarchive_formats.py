@@ -1,4 +1,4 @@
-"""RAR, CAB, OneNote packages (.onepkg: a cabinet of .one sections, mostly LZX), tar and LZH
+"""RAR, CAB, OneNote packages (.onepkg: a cabinet of .one sections, mostly LZX), tar, LZH and XAR
 archives through libarchive. The only importer of libarchive (the `libarchive-c` binding).
 
 libarchive reads each of these from memory and lists names even where it cannot decode the
@@ -68,6 +68,19 @@ def _unchecked(session: Session, failed: list[str]) -> None:
     )
 
 
+def _text(name: str | bytes | None) -> str:
+    """A name as text: libarchive hands over the raw bytes of a name it cannot decode
+    (Japanese archivers wrote cp932)."""
+    if isinstance(name, bytes):
+        for codec in ("utf-8", "cp932"):
+            try:
+                return name.decode(codec)
+            except UnicodeDecodeError:
+                continue
+        return name.decode("latin-1")
+    return name or ""
+
+
 def open_libarchive(request: OpenRequest) -> Opened:
     session = Session(request)
     failed: list[str] = []
@@ -75,11 +88,11 @@ def open_libarchive(request: OpenRequest) -> Opened:
     try:
         with libarchive.memory_reader(request.data) as archive:
             for entry in archive:
-                name = entry.pathname or ""
+                name = _text(entry.pathname)
                 if entry.isdir or not name:
                     continue
                 if entry.issym or entry.islnk:
-                    session.symlinks([(name, entry.linkpath or "")])
+                    session.symlinks([(name, _text(entry.linkpath))])
                     continue
                 names.append(name)
                 if not session.admit(name):

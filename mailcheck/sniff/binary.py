@@ -16,6 +16,7 @@ _PREFIXES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "pdf"),
     (b"{\\rt", "rtf"),  # Word only checks "{\rt"; exploits drop the "f"
     (b"Rar!\x1a\x07", "rar"),
+    (b"xar!\x00\x1c", "xar"),  # header size 28: macOS installer packages and archives
     (b"7z\xbc\xaf\x27\x1c", "7z"),
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x1f\x8b\x08", "gzip"),

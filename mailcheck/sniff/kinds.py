@@ -71,6 +71,7 @@ xz|application/x-xz|.xz .txz|
 cab|application/vnd.ms-cab-compressed|.cab|application/x-cab
 tar|application/x-tar|.tar|application/x-gtar application/x-ustar application/x-compressed
 lzh|application/x-lzh-compressed|.lzh .lha|application/x-lha application/x-lzh
+xar|application/x-xar|.xar .pkg|application/octet-stream
 ace|application/x-ace-compressed|.ace|application/x-ace application/x-compressed
 tnef|application/ms-tnef|.dat|application/vnd.ms-tnef
 chm|application/vnd.ms-htmlhelp|.chm|application/x-chm application/x-msdownload
