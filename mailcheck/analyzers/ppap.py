@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..containers.passwords import candidates, promised_elsewhere
 from ..model import Evidence
 from .interface import Hit, MessageAnalyzer, MessageContext
 
@@ -24,6 +23,8 @@ def password_elsewhere(ctx: MessageContext) -> Iterator[Hit]:
     locked = [i for i in ctx.items if i.depth == 0 and i.sniffed.kind in _LOCKED_KINDS]
     if not locked:
         return
+    from ..containers.passwords import candidates, promised_elsewhere  # only for locked mail
+
     texts = [body.text for body in message.bodies]
     if candidates(message.subject, texts, [i.filename for i in locked]):
         return  # a password is in the message after all: the archive was tried with it
