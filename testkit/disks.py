@@ -1,15 +1,24 @@
 """Disk images built in code: a FAT12 file system, an MBR around it, and the VHD (fixed and
-dynamic) and VHDX containers Windows mounts with a double click.
+dynamic) and VHDX containers Windows mounts with a double click; NTFS volumes made by ntfs-3g.
 
 Nothing installed writes FAT, VHD or VHDX, so these are small writers of the published
 layouts (Microsoft's FAT specification, the VHD format specification, [MS-VHDX]). They write
-only what a reader needs; checksums are filled in where readers may check them.
+only what a reader needs; checksums are filled in where readers may check them. NTFS is too
+large to write by hand: `build_ntfs` runs Debian's ntfs-3g tools on a file (mkntfs, ntfscp,
+and libntfs-3g for folders), never mounting anything; `ntfs_missing` says when they are absent.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import shutil
 import struct
+import subprocess
+import tempfile
 import uuid
+from pathlib import Path
 
 SECTOR = 512
 _EOC12 = 0xFFF
@@ -338,3 +347,87 @@ def build_vhdx(disk: bytes, *, has_parent: bool = False) -> bytes:
     out[metadata_at : metadata_at + len(metadata)] = metadata
     out[bat_at : bat_at + len(bat)] = bat
     return bytes(out) + payload
+
+
+# --- NTFS (through ntfs-3g) -------------------------------------------------------------------
+
+_SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/sbin"))
+
+
+def _ntfs_tool(name: str) -> str | None:
+    return shutil.which(name, path=_SBIN)
+
+
+def ntfs_missing() -> str:
+    """Why NTFS volumes cannot be built here ("" when they can)."""
+    missing = [t for t in ("mkntfs", "ntfscp") if _ntfs_tool(t) is None]
+    if not ctypes.util.find_library("ntfs-3g"):
+        missing.append("libntfs-3g")
+    if missing:
+        return f"{', '.join(missing)} not installed (apt-get install ntfs-3g)"
+    return ""
+
+
+def _ntfs_mkdirs(image: Path, folders: list[str]) -> None:
+    """Create `folders` (parents first) on the volume through libntfs-3g, without mounting."""
+    lib = ctypes.CDLL(ctypes.util.find_library("ntfs-3g"))
+    lib.ntfs_mount.restype = ctypes.c_void_p
+    lib.ntfs_mount.argtypes = [ctypes.c_char_p, ctypes.c_ulong]
+    lib.ntfs_pathname_to_inode.restype = ctypes.c_void_p
+    lib.ntfs_pathname_to_inode.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p]
+    lib.ntfs_mbstoucs.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+    lib.ntfs_create.restype = ctypes.c_void_p
+    lib.ntfs_create.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_void_p,
+        ctypes.c_uint8,
+        ctypes.c_uint32,
+    ]
+    lib.ntfs_inode_close.argtypes = [ctypes.c_void_p]
+    lib.ntfs_umount.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    volume = lib.ntfs_mount(str(image).encode(), 0)
+    if not volume:
+        raise OSError(f"libntfs-3g could not open {image}")
+    try:
+        for folder in folders:
+            parent, _, name = folder.rpartition("/")
+            inode = lib.ntfs_pathname_to_inode(volume, None, f"/{parent}".encode())
+            units = ctypes.c_void_p()
+            length = lib.ntfs_mbstoucs(name.encode(), ctypes.byref(units))
+            created = lib.ntfs_create(inode, 0, units, length, 0o040000)  # S_IFDIR
+            if not inode or not created:
+                raise OSError(f"libntfs-3g could not create {folder}")
+            lib.ntfs_inode_close(created)
+            lib.ntfs_inode_close(inode)
+    finally:
+        lib.ntfs_umount(volume, 0)
+
+
+def build_ntfs(members: list[tuple[str, bytes]], size: int = 8 * 1024 * 1024) -> bytes:
+    """An NTFS volume holding `members`: "folder/name" puts a file in a folder, and
+    "name:stream" writes an alternate data stream of an existing file."""
+    with tempfile.TemporaryDirectory(prefix="ntfs-") as tmp:
+        image = Path(tmp) / "volume.img"
+        image.write_bytes(bytes(size))
+        mkntfs = _ntfs_tool("mkntfs") or "mkntfs"
+        subprocess.run(
+            [mkntfs, "-F", "-f", "-q", "-T", str(image)], check=True, capture_output=True
+        )
+        folders: set[str] = set()
+        for name, _data in members:
+            parts = name.split("/")[:-1]
+            folders.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        if folders:
+            _ntfs_mkdirs(image, sorted(folders, key=lambda f: f.count("/")))
+        for index, (name, data) in enumerate(members):
+            source = Path(tmp) / f"member{index}"
+            source.write_bytes(data)
+            target, _, stream = name.partition(":")
+            command = [_ntfs_tool("ntfscp") or "ntfscp", "-f", "-q"]
+            if stream:
+                command += ["-N", stream]
+            subprocess.run(
+                [*command, str(image), str(source), target], check=True, capture_output=True
+            )
+        return image.read_bytes()
