@@ -431,3 +431,62 @@ def build_ntfs(members: list[tuple[str, bytes]], size: int = 8 * 1024 * 1024) ->
                 [*command, str(image), str(source), target], check=True, capture_output=True
             )
         return image.read_bytes()
+
+
+# --- NTFS damage: where a file's structures are in a volume that `build_ntfs` made ---------------
+
+
+def _ntfs_layout(image: bytes) -> tuple[int, int, int]:
+    """(cluster size, MFT offset, record size) from the boot sector."""
+    sector = int.from_bytes(image[11:13], "little")
+    per_cluster = int.from_bytes(image[13:14], "little", signed=True)
+    cluster = sector * (1 << -per_cluster if per_cluster < 0 else per_cluster)
+    code = int.from_bytes(image[0x40:0x41], "little", signed=True)
+    record = 1 << -code if code < 0 else code * cluster
+    return cluster, int.from_bytes(image[0x30:0x38], "little") * cluster, record
+
+
+def ntfs_record(image: bytes, segment: int) -> int:
+    """Where MFT record `segment` starts (mkntfs writes the MFT in one run)."""
+    _cluster, mft, record = _ntfs_layout(image)
+    return mft + segment * record
+
+
+def ntfs_attribute(image: bytes, segment: int, type_code: int) -> int:
+    """Where the first attribute of `type_code` in record `segment` starts."""
+    at = ntfs_record(image, segment)
+    offset = int.from_bytes(image[at + 20 : at + 22], "little")
+    while True:
+        kind, length = struct.unpack_from("<II", image, at + offset)
+        if kind == type_code:
+            return at + offset
+        if kind == 0xFFFF_FFFF or length == 0:
+            raise KeyError(f"no attribute {type_code:#x} in record {segment}")
+        offset += length
+
+
+def ntfs_index_entry(image: bytes, name: str) -> int:
+    """Where the folder index entry that names `name` starts (not the file's own record)."""
+    needle = name.encode("utf-16-le")
+    at = image.find(needle)
+    while at >= 0:
+        key = at - 66
+        named = image[key + 64] == len(name) and image[key + 65] != 2  # not the 8.3 alias
+        if named and image[key - 24 : key - 20] != b"\x30\x00\x00\x00":  # not in a record
+            return key - 16
+        at = image.find(needle, at + 1)
+    raise KeyError(name)
+
+
+def ntfs_segment(image: bytes, name: str) -> int:
+    """The MFT record a folder index entry for `name` points to."""
+    at = ntfs_index_entry(image, name)
+    return int.from_bytes(image[at : at + 6], "little")
+
+
+def ntfs_patched(image: bytes, at: int, data: bytes) -> bytes:
+    """The image with `data` at `at`, which must miss the fixup slots (the last two bytes of
+    each 512-byte sector of a record or index buffer) for readers to accept it."""
+    if any((at + i) % 512 in (510, 511) for i in range(len(data))):
+        raise ValueError(f"bytes {at}..{at + len(data)} cross a fixup slot")
+    return image[:at] + data + image[at + len(data) :]
