@@ -227,8 +227,10 @@ class _Volume:
             raise _Damage("no such stream")
         first = attrs[0]
         if first.resident:
-            size = min(int(first.size), wanted)
-            return first.open(), size
+            form = first.header.Form.Resident
+            if first.offset + int(form.ValueOffset) + int(form.ValueLength) > self.record_size:
+                raise _Damage("resident data past the end of its record")
+            return first.open(), min(int(first.size), wanted)
         if int(first.flags) & _COMPRESSED:
             raise _Damage("compressed by NTFS, not read")
         claimed = max(0, int(first.size))
