@@ -1,15 +1,24 @@
 """Disk images built in code: a FAT12 file system, an MBR around it, and the VHD (fixed and
-dynamic) and VHDX containers Windows mounts with a double click.
+dynamic) and VHDX containers Windows mounts with a double click; NTFS volumes made by ntfs-3g.
 
 Nothing installed writes FAT, VHD or VHDX, so these are small writers of the published
 layouts (Microsoft's FAT specification, the VHD format specification, [MS-VHDX]). They write
-only what a reader needs; checksums are filled in where readers may check them.
+only what a reader needs; checksums are filled in where readers may check them. NTFS is too
+large to write by hand: `build_ntfs` runs Debian's ntfs-3g tools on a file (mkntfs, ntfscp,
+and libntfs-3g for folders), never mounting anything; `ntfs_missing` says when they are absent.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import shutil
 import struct
+import subprocess
+import tempfile
 import uuid
+from pathlib import Path
 
 SECTOR = 512
 _EOC12 = 0xFFF
@@ -338,3 +347,146 @@ def build_vhdx(disk: bytes, *, has_parent: bool = False) -> bytes:
     out[metadata_at : metadata_at + len(metadata)] = metadata
     out[bat_at : bat_at + len(bat)] = bat
     return bytes(out) + payload
+
+
+# --- NTFS (through ntfs-3g) -------------------------------------------------------------------
+
+_SBIN = os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin", "/sbin"))
+
+
+def _ntfs_tool(name: str) -> str | None:
+    return shutil.which(name, path=_SBIN)
+
+
+def ntfs_missing() -> str:
+    """Why NTFS volumes cannot be built here ("" when they can)."""
+    missing = [t for t in ("mkntfs", "ntfscp") if _ntfs_tool(t) is None]
+    if not ctypes.util.find_library("ntfs-3g"):
+        missing.append("libntfs-3g")
+    if missing:
+        return f"{', '.join(missing)} not installed (apt-get install ntfs-3g)"
+    return ""
+
+
+def _ntfs_mkdirs(image: Path, folders: list[str]) -> None:
+    """Create `folders` (parents first) on the volume through libntfs-3g, without mounting."""
+    lib = ctypes.CDLL(ctypes.util.find_library("ntfs-3g"))
+    lib.ntfs_mount.restype = ctypes.c_void_p
+    lib.ntfs_mount.argtypes = [ctypes.c_char_p, ctypes.c_ulong]
+    lib.ntfs_pathname_to_inode.restype = ctypes.c_void_p
+    lib.ntfs_pathname_to_inode.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p]
+    lib.ntfs_mbstoucs.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+    lib.ntfs_create.restype = ctypes.c_void_p
+    lib.ntfs_create.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_void_p,
+        ctypes.c_uint8,
+        ctypes.c_uint32,
+    ]
+    lib.ntfs_inode_close.argtypes = [ctypes.c_void_p]
+    lib.ntfs_umount.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    volume = lib.ntfs_mount(str(image).encode(), 0)
+    if not volume:
+        raise OSError(f"libntfs-3g could not open {image}")
+    try:
+        for folder in folders:
+            parent, _, name = folder.rpartition("/")
+            inode = lib.ntfs_pathname_to_inode(volume, None, f"/{parent}".encode())
+            units = ctypes.c_void_p()
+            length = lib.ntfs_mbstoucs(name.encode(), ctypes.byref(units))
+            created = lib.ntfs_create(inode, 0, units, length, 0o040000)  # S_IFDIR
+            if not inode or not created:
+                raise OSError(f"libntfs-3g could not create {folder}")
+            lib.ntfs_inode_close(created)
+            lib.ntfs_inode_close(inode)
+    finally:
+        lib.ntfs_umount(volume, 0)
+
+
+def build_ntfs(members: list[tuple[str, bytes]], size: int = 8 * 1024 * 1024) -> bytes:
+    """An NTFS volume holding `members`: "folder/name" puts a file in a folder, and
+    "name:stream" writes an alternate data stream of an existing file."""
+    with tempfile.TemporaryDirectory(prefix="ntfs-") as tmp:
+        image = Path(tmp) / "volume.img"
+        image.write_bytes(bytes(size))
+        mkntfs = _ntfs_tool("mkntfs") or "mkntfs"
+        subprocess.run(
+            [mkntfs, "-F", "-f", "-q", "-T", str(image)], check=True, capture_output=True
+        )
+        folders: set[str] = set()
+        for name, _data in members:
+            parts = name.split("/")[:-1]
+            folders.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        if folders:
+            _ntfs_mkdirs(image, sorted(folders, key=lambda f: f.count("/")))
+        for index, (name, data) in enumerate(members):
+            source = Path(tmp) / f"member{index}"
+            source.write_bytes(data)
+            target, _, stream = name.partition(":")
+            command = [_ntfs_tool("ntfscp") or "ntfscp", "-f", "-q"]
+            if stream:
+                command += ["-N", stream]
+            subprocess.run(
+                [*command, str(image), str(source), target], check=True, capture_output=True
+            )
+        return image.read_bytes()
+
+
+# --- NTFS damage: where a file's structures are in a volume that `build_ntfs` made ---------------
+
+
+def _ntfs_layout(image: bytes) -> tuple[int, int, int]:
+    """(cluster size, MFT offset, record size) from the boot sector."""
+    sector = int.from_bytes(image[11:13], "little")
+    per_cluster = int.from_bytes(image[13:14], "little", signed=True)
+    cluster = sector * (1 << -per_cluster if per_cluster < 0 else per_cluster)
+    code = int.from_bytes(image[0x40:0x41], "little", signed=True)
+    record = 1 << -code if code < 0 else code * cluster
+    return cluster, int.from_bytes(image[0x30:0x38], "little") * cluster, record
+
+
+def ntfs_record(image: bytes, segment: int) -> int:
+    """Where MFT record `segment` starts (mkntfs writes the MFT in one run)."""
+    _cluster, mft, record = _ntfs_layout(image)
+    return mft + segment * record
+
+
+def ntfs_attribute(image: bytes, segment: int, type_code: int) -> int:
+    """Where the first attribute of `type_code` in record `segment` starts."""
+    at = ntfs_record(image, segment)
+    offset = int.from_bytes(image[at + 20 : at + 22], "little")
+    while True:
+        kind, length = struct.unpack_from("<II", image, at + offset)
+        if kind == type_code:
+            return at + offset
+        if kind == 0xFFFF_FFFF or length == 0:
+            raise KeyError(f"no attribute {type_code:#x} in record {segment}")
+        offset += length
+
+
+def ntfs_index_entry(image: bytes, name: str) -> int:
+    """Where the folder index entry that names `name` starts (not the file's own record)."""
+    needle = name.encode("utf-16-le")
+    at = image.find(needle)
+    while at >= 0:
+        key = at - 66
+        named = image[key + 64] == len(name) and image[key + 65] != 2  # not the 8.3 alias
+        if named and image[key - 24 : key - 20] != b"\x30\x00\x00\x00":  # not in a record
+            return key - 16
+        at = image.find(needle, at + 1)
+    raise KeyError(name)
+
+
+def ntfs_segment(image: bytes, name: str) -> int:
+    """The MFT record a folder index entry for `name` points to."""
+    at = ntfs_index_entry(image, name)
+    return int.from_bytes(image[at : at + 6], "little")
+
+
+def ntfs_patched(image: bytes, at: int, data: bytes) -> bytes:
+    """The image with `data` at `at`, which must miss the fixup slots (the last two bytes of
+    each 512-byte sector of a record or index buffer) for readers to accept it."""
+    if any((at + i) % 512 in (510, 511) for i in range(len(data))):
+        raise ValueError(f"bytes {at}..{at + len(data)} cross a fixup slot")
+    return image[:at] + data + image[at + len(data) :]

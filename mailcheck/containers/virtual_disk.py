@@ -1,11 +1,12 @@
 """VHD and VHDX disk images, and raw disk images (.img) that hold a partition table or a bare
-FAT volume. The only importer of dissect.hypervisor.
+FAT or NTFS volume. The only importer of dissect.hypervisor.
 
 Windows mounts a .vhd or .vhdx with a double click, and malspam of 2021-2022 used them as it
 used ISO images: to carry a shortcut or program past filters that did not look inside. The
 disk is read through dissect.hypervisor (VHD fixed and dynamic, VHDX), the volumes are found
-through the MBR or GPT (or the disk is one bare volume), and every FAT volume's files become
-members through `fat_volume`. Other file systems (NTFS, exFAT...) are named as not read.
+through the MBR or GPT (or the disk is one bare volume), and every FAT or NTFS volume's files
+become members through `fat_volume` or `ntfs_volume`. Other file systems (exFAT, BitLocker)
+are named as not read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dissect.util.stream import RangeStream
 
 from .fat_volume import is_fat, walk_fat
 from .interface import Opened, OpenRequest
+from .ntfs_volume import is_ntfs, walk_ntfs
 from .session import Session
 
 SECTOR = 512
@@ -26,7 +28,7 @@ _GPT_PROTECTIVE = 0xEE
 _MAX_GPT_ENTRIES = 128
 _ISO_OFFSETS = (0x8001, 0x8801, 0x9001)
 _ISO_MAGIC = (b"CD001", b"BEA01", b"NSR02", b"NSR03")
-# What a volume's boot sector says it is, for file systems that are named but not read.
+# What a volume's boot sector says it is: NTFS is read, the others are named but not read.
 _NAMED = ((3, b"NTFS    ", "NTFS"), (3, b"EXFAT   ", "exFAT"), (3, b"-FVE-FS-", "BitLocker"))
 
 
@@ -119,8 +121,11 @@ def open_virtual_disk(request: OpenRequest) -> Opened:
         if is_fat(sector):
             problems.extend(walk_fat(session, volume, prefix))
             continue
+        if is_ntfs(sector):
+            problems.extend(walk_ntfs(session, volume, prefix))
+            continue
         named = [label for at, magic, label in _NAMED if sector[at : at + len(magic)] == magic]
-        what = f"{named[0]} volume" if named else "no FAT file system"
+        what = f"{named[0]} volume" if named else "no FAT or NTFS file system"
         session.unreadable(
             fmt, f"partition {index + 1}: {what}, its files were not read", "skipped"
         )
