@@ -11,15 +11,19 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .containers import OPENERS, PAGE_KINDS, Member, OpenRequest
+from .containers import OPENERS, PAGE_KINDS, DocumentAction, Member, OpenRequest
 from .containers.session import display_name
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
 from .parse import NotAMessageError, parse_message
 from .parse.types import Leaf, ParsedMessage
-from .records import record
+from .records import record, replace
 from .sniff import Sniffed, sniff
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 Passwords = Callable[[], tuple[str, ...]]  # a message's candidates, harvested on demand
 
@@ -36,6 +40,12 @@ class Item:
     sha256: str  # hex digest, computed once for the report and every cache key
     depth: int
     role: str  # body, inline, attachment, member
+    # The message whose attachment tree holds it: "" for the scanned message, else the
+    # prefix of the attached message, as on `NestedMessage` ("attachment 2/fwd.eml: ").
+    prefix: str = ""
+    # A document's own links and actions, as its opener read them (a PDF's).
+    links: tuple[str, ...] = ()
+    actions: tuple[DocumentAction, ...] = ()
 
     @property
     def location(self) -> str:
@@ -63,9 +73,12 @@ def _node_path(parent: str, leaf: Leaf) -> str:
 
 
 class _Extractor:
-    def __init__(self, budget: Budget, passwords: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, budget: Budget, passwords: tuple[str, ...] = (), engine: Engine | None = None
+    ) -> None:
         self.budget = budget
         self.extra_passwords = passwords  # from elsewhere (an audit), tried first
+        self.engine = engine  # the isolated worker of openers whose parser may hang
         self.out = Extraction()
 
     def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
@@ -81,9 +94,12 @@ class _Extractor:
             own = candidates(message.subject, texts, names)
             return tuple(dict.fromkeys((*self.extra_passwords, *own)))
 
-        return [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
+        prefix = f"attachment {parent}: " if parent else ""
+        return [self.leaf(leaf, parent, depth, passwords, prefix) for leaf in message.leaves]
 
-    def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: Passwords) -> Attachment:
+    def leaf(
+        self, leaf: Leaf, parent: str, depth: int, passwords: Passwords, prefix: str
+    ) -> Attachment:
         path = _node_path(parent, leaf)
         return self.node(
             path=path,
@@ -95,6 +111,7 @@ class _Extractor:
             truncated=leaf.truncated,
             is_message=leaf.is_message,
             passwords=passwords,
+            prefix=prefix,
         )
 
     def node(
@@ -109,6 +126,7 @@ class _Extractor:
         truncated: bool,
         is_message: bool,
         passwords: Passwords,
+        prefix: str,
     ) -> Attachment:
         sniffed = sniff(data, scripts=role != "body")
         digest = hashlib.sha256(data).hexdigest()
@@ -123,7 +141,9 @@ class _Extractor:
             sha256=digest,
             depth=depth,
             role=role,
+            prefix=prefix,
         )
+        index = len(self.out.items)
         self.out.items.append(item)
         opener = OPENERS.get(sniffed.kind)
         if (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
@@ -146,12 +166,17 @@ class _Extractor:
                     passwords=passwords(),
                     budget=self.budget,
                     depth=depth,
+                    engine=self.engine,
                 )
                 opened = opener(request)
                 self.out.hits.extend(opened.hits)
                 status = opened.status if status == "ok" else status
+                if opened.links or opened.actions:
+                    item = replace(item, links=opened.links, actions=opened.actions)
+                    self.out.items[index] = item
                 children = [
-                    self.member(member, path, depth + 1, passwords) for member in opened.members
+                    self.member(member, path, depth + 1, passwords, prefix)
+                    for member in opened.members
                 ]
         return Attachment(
             path=path,
@@ -165,7 +190,9 @@ class _Extractor:
             children=tuple(children),
         )
 
-    def member(self, member: Member, parent: str, depth: int, passwords: Passwords) -> Attachment:
+    def member(
+        self, member: Member, parent: str, depth: int, passwords: Passwords, prefix: str
+    ) -> Attachment:
         return self.node(
             path=f"{parent}/{display_name(member.name)}",
             filename=member.name,
@@ -176,6 +203,7 @@ class _Extractor:
             truncated=member.truncated,
             is_message=False,
             passwords=passwords,
+            prefix=prefix,
         )
 
     def nested(self, data: bytes, path: str, depth: int) -> ParsedMessage | None:
@@ -195,9 +223,15 @@ class _Extractor:
         return parsed
 
 
-def extract(message: ParsedMessage, budget: Budget, passwords: tuple[str, ...] = ()) -> Extraction:
+def extract(
+    message: ParsedMessage,
+    budget: Budget,
+    passwords: tuple[str, ...] = (),
+    engine: Engine | None = None,
+) -> Extraction:
     """The whole attachment tree of `message`, bounded by `budget`; `passwords` are tried on
-    encrypted containers before the candidates the message itself offers."""
-    extractor = _Extractor(budget, passwords)
+    encrypted containers before the candidates the message itself offers. `engine` is the
+    isolated worker for documents whose parser may hang (PDF); by default the process's."""
+    extractor = _Extractor(budget, passwords, engine)
     extractor.out.attachments = extractor.message(message, "", 0)
     return extractor.out

@@ -11,7 +11,7 @@ import importlib
 
 from ..model import Evidence, Hit
 from . import office_crypto
-from .interface import Member, Opened, Opener, OpenRequest
+from .interface import DocumentAction, Member, Opened, Opener, OpenRequest
 
 
 def _lazy(module: str, name: str) -> Opener:
@@ -47,6 +47,17 @@ def _guarded(opener: Opener) -> Opener:
 # Web pages: opened only as attachments. A message's own HTML body is shown by the mail
 # client, never saved and opened in a browser, so nothing its scripts build is a member.
 PAGE_KINDS = frozenset({"html", "svg"})
+# Documents that carry files (a PDF's embedded files) but are opened and read as documents:
+# each embedded file is a member, and the document is still analysed as a file of its own.
+DOCUMENT_KINDS = frozenset({"pdf"})
+# What the PDF opener may report (kept here so that the catalog test needs no import of it).
+_PDF_EMITS = (
+    "attachment.pdf_encrypted",
+    "attachment.pdf_password_in_body",
+    "attachment.pdf_unreadable",
+    "analyzer.timeout",
+    "analyzer.error",
+)
 
 OPENERS: dict[str, Opener] = {
     kind: _guarded(opener)
@@ -59,6 +70,7 @@ OPENERS: dict[str, Opener] = {
         (("rar", "cab", "tar", "lzh"), _lazy("libarchive_formats", "open_libarchive")),
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
+        (tuple(DOCUMENT_KINDS), _lazy("pdf", "open_pdf")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
     )
     for kind in kinds
@@ -66,8 +78,9 @@ OPENERS: dict[str, Opener] = {
 
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
 # decrypted copy of an encrypted document, so a plain .doc is still one file to analyse.
-# Web pages (html_blob) only yield what their scripts would decode; the page stays a file.
-ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - PAGE_KINDS
+# Web pages (html_blob) only yield what their scripts would decode, a PDF only the files it
+# embeds: the page and the document stay files (padding, type and their own checks).
+ARCHIVE_KINDS = frozenset(OPENERS) - frozenset(office_crypto.KINDS) - PAGE_KINDS - DOCUMENT_KINDS
 
 EMITS: tuple[str, ...] = (
     "attachment.archive_password_in_body",
@@ -86,7 +99,21 @@ EMITS: tuple[str, ...] = (
     "limit.archive_timeout",
     "limit.max_parts",
     "limit.max_total_bytes",
+    "limit.max_pdf_objects",
+    "limit.max_urls",
     *office_crypto.EMITS,
+    *_PDF_EMITS,
 )
 
-__all__ = ["ARCHIVE_KINDS", "EMITS", "OPENERS", "Member", "OpenRequest", "Opened", "Opener"]
+__all__ = [
+    "ARCHIVE_KINDS",
+    "DOCUMENT_KINDS",
+    "EMITS",
+    "OPENERS",
+    "PAGE_KINDS",
+    "DocumentAction",
+    "Member",
+    "OpenRequest",
+    "Opened",
+    "Opener",
+]
