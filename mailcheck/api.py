@@ -155,7 +155,7 @@ def _scan(
     message = parse_message(data, budget, as_mail=as_mail)
     parsed_at = time.monotonic()
     engine = engine or default_engine()
-    extraction = extract(message, budget, passwords, office_openers(engine))
+    extraction = extract(message, budget, passwords, office_openers(engine), engine)
     extracted_at = time.monotonic()
     runner = Runner(catalog, config, budget, started, engine)
     runner.run(message, extraction)
@@ -390,14 +390,16 @@ def scan_paths(
 
 
 def warm_up() -> None:
-    """Load the scanning pipeline and start the isolated Office worker with oletools loaded,
-    so that a long-running front-end's first message does not pay for them."""
+    """Load the scanning pipeline and start the isolated worker with oletools and pypdf
+    loaded, so that a long-running front-end's first message does not pay for them."""
     scan_bytes(b"From: warm-up@localhost\r\nSubject: warm-up\r\n\r\nwarm-up\r\n")
     default_engine().worker.call(_load_office_analysis, timeout=120)
 
 
 def _load_office_analysis() -> bool:
-    """Runs in the Office worker: import what every Office inspection needs."""
+    """Runs in the isolated worker: import what every Office and PDF inspection needs."""
     from .analyzers.office import oletools_adapter  # noqa: F401
+    from .containers.pdf import load_reader
 
+    load_reader()
     return True

@@ -64,7 +64,7 @@ _FEED_CHUNK = 64 * 1024  # HTML is fed in pieces so a full link budget stops the
 @record
 class Link:
     url: str  # as it would be opened: refanged, entities decoded, clipped
-    location: str  # the body it came from ("part 1.2")
+    location: str  # where it came from, as the caller names it ("part 1.2", "attachment 2/a.pdf")
     shown: str = ""  # for an HTML link, the text the reader sees for it
     defanged: bool = False  # written defanged (hxxp, [.]): not clickable as it stands
 
@@ -203,9 +203,22 @@ def _html_links(html: str) -> Iterator[tuple[str, str, bool]]:
     yield from _drain(parser)
 
 
+def _uri_list(text: str) -> Iterator[tuple[str, str, bool]]:
+    """(url, "", defanged) from a text/uri-list (RFC 2483: one address a line, "#" comments):
+    the addresses a document opens (a PDF's links and actions), read as an href is."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        url, defanged = refang(line[:_MAX_URL_CHARS])
+        if URL_PATTERN.match(url) or _OTHER_LINK.match(url):
+            yield url, "", defanged
+
+
 def find_links(bodies: Iterable[tuple[str, str, str]], *, max_urls: int, max_chars: int) -> Links:
     """The distinct links of (location, mime type, text) bodies, in order; the first
-    sighting of a URL is kept (an href keeps its anchor text)."""
+    sighting of a URL is kept (an href keeps its anchor text). A text/uri-list "body" holds
+    the links of a document (a PDF's), one a line."""
     seen: dict[str, Link] = {}
     budget = max_chars
     cut = False
@@ -218,6 +231,8 @@ def find_links(bodies: Iterable[tuple[str, str, str]], *, max_urls: int, max_cha
         budget -= len(text)
         if mime_type == "text/html":
             found: Iterable[tuple[str, str, bool]] = _html_links(text)
+        elif mime_type == "text/uri-list":
+            found = _uri_list(text)
         else:
             found = ((url, "", defanged) for url, defanged in urls_in_text(text))
         for url, shown, defanged in found:

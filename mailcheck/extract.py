@@ -11,16 +11,20 @@ import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .containers import OPENERS, PAGE_KINDS, Member, Opener, OpenRequest
+from .containers import OPENERS, PAGE_KINDS, DocumentAction, Member, Opener, OpenRequest
 from .containers.session import display_name, passed_payloads
 from .limits import Budget
 from .model import Attachment, AttachmentStatus, Evidence, Hit
 from .names import claimed_kind
 from .parse import NotAMessageError, parse_message
 from .parse.types import Leaf, ParsedMessage
-from .records import record
+from .records import record, replace
 from .sniff import Sniffed, sniff
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 Passwords = Callable[[], tuple[str, ...]]  # a message's candidates, harvested on demand
 
@@ -37,6 +41,12 @@ class Item:
     sha256: str  # hex digest, computed once for the report and every cache key
     depth: int
     role: str  # body, inline, attachment, member
+    # The message whose attachment tree holds it: "" for the scanned message, else the
+    # prefix of the attached message, as on `NestedMessage` ("attachment 2/fwd.eml: ").
+    prefix: str = ""
+    # A document's own links and actions, as its opener read them (a PDF's).
+    links: tuple[str, ...] = ()
+    actions: tuple[DocumentAction, ...] = ()
 
     @property
     def location(self) -> str:
@@ -65,11 +75,16 @@ def _node_path(parent: str, leaf: Leaf) -> str:
 
 class _Extractor:
     def __init__(
-        self, budget: Budget, passwords: tuple[str, ...], openers: Mapping[str, Opener]
+        self,
+        budget: Budget,
+        passwords: tuple[str, ...],
+        openers: Mapping[str, Opener],
+        engine: Engine | None,
     ) -> None:
         self.budget = budget
         self.extra_passwords = passwords  # from elsewhere (an audit), tried first
         self.openers = openers
+        self.engine = engine  # the isolated worker of openers whose parser may hang
         self.out = Extraction()
 
     def message(self, message: ParsedMessage, parent: str, depth: int) -> list[Attachment]:
@@ -85,7 +100,8 @@ class _Extractor:
             own = candidates(message.subject, texts, names)
             return tuple(dict.fromkeys((*self.extra_passwords, *own)))
 
-        nodes = [self.leaf(leaf, parent, depth, passwords) for leaf in message.leaves]
+        prefix = f"attachment {parent}: " if parent else ""
+        nodes = [self.leaf(leaf, parent, depth, passwords, prefix) for leaf in message.leaves]
         self.passed(message, parent)
         return nodes
 
@@ -97,7 +113,9 @@ class _Extractor:
         if hit is not None:
             self.out.hits.append(hit)
 
-    def leaf(self, leaf: Leaf, parent: str, depth: int, passwords: Passwords) -> Attachment:
+    def leaf(
+        self, leaf: Leaf, parent: str, depth: int, passwords: Passwords, prefix: str
+    ) -> Attachment:
         path = _node_path(parent, leaf)
         if leaf.skipped:
             return _listed(path, leaf.filename, leaf.declared_type, depth)
@@ -111,6 +129,7 @@ class _Extractor:
             truncated=leaf.truncated,
             is_message=leaf.is_message,
             passwords=passwords,
+            prefix=prefix,
         )
 
     def node(
@@ -125,6 +144,7 @@ class _Extractor:
         truncated: bool,
         is_message: bool,
         passwords: Passwords,
+        prefix: str,
     ) -> Attachment:
         sniffed = sniff(data, scripts=role != "body")
         digest = hashlib.sha256(data).hexdigest()
@@ -139,7 +159,9 @@ class _Extractor:
             sha256=digest,
             depth=depth,
             role=role,
+            prefix=prefix,
         )
+        index = len(self.out.items)
         self.out.items.append(item)
         opener = self.openers.get(sniffed.kind)
         if (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
@@ -163,12 +185,17 @@ class _Extractor:
                     passwords=passwords(),
                     budget=self.budget,
                     depth=depth,
+                    engine=self.engine,
                 )
                 opened = opener(request)
                 self.out.hits.extend(opened.hits)
                 status = opened.status if status == "ok" else status
+                if opened.links or opened.actions:
+                    item = replace(item, links=opened.links, actions=opened.actions)
+                    self.out.items[index] = item
                 children = [
-                    self.member(member, path, depth + 1, passwords) for member in opened.members
+                    self.member(member, path, depth + 1, passwords, prefix)
+                    for member in opened.members
                 ]
         return Attachment(
             path=path,
@@ -182,7 +209,9 @@ class _Extractor:
             children=tuple(children),
         )
 
-    def member(self, member: Member, parent: str, depth: int, passwords: Passwords) -> Attachment:
+    def member(
+        self, member: Member, parent: str, depth: int, passwords: Passwords, prefix: str
+    ) -> Attachment:
         if member.skipped:  # a bound kept it closed: listed, not analysed
             return _listed(f"{parent}/{display_name(member.name)}", member.name, "", depth)
         return self.node(
@@ -195,6 +224,7 @@ class _Extractor:
             truncated=member.truncated,
             is_message=False,
             passwords=passwords,
+            prefix=prefix,
         )
 
     def beyond(self, data: bytes, path: str, depth: int) -> list[Attachment]:
@@ -217,7 +247,7 @@ class _Extractor:
                 below = self.beyond(leaf.data, child, depth + 1) if leaf.data else []
                 nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth, below))
             elif leaf.data and self.budget.rescue(claimed_kind(leaf.filename)):
-                nodes.append(self.rescued(leaf, child, depth))
+                nodes.append(self.rescued(leaf, child, depth, f"attachment {path}: "))
             else:
                 passed.append(leaf.filename)
                 nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth))
@@ -226,7 +256,7 @@ class _Extractor:
             self.out.hits.append(hit)
         return nodes
 
-    def rescued(self, leaf: Leaf, path: str, depth: int) -> Attachment:
+    def rescued(self, leaf: Leaf, path: str, depth: int, prefix: str) -> Attachment:
         """A file past the depth bound analysed as it is: no archive of it is opened."""
         sniffed = sniff(leaf.data)
         digest = hashlib.sha256(leaf.data).hexdigest()
@@ -240,6 +270,7 @@ class _Extractor:
                 sha256=digest,
                 depth=depth,
                 role=leaf.disposition,
+                prefix=prefix,
             )
         )
         return Attachment(
@@ -292,10 +323,13 @@ def extract(
     budget: Budget,
     passwords: tuple[str, ...] = (),
     openers: Mapping[str, Opener] = OPENERS,
+    engine: Engine | None = None,
 ) -> Extraction:
     """The whole attachment tree of `message`, bounded by `budget`; `passwords` are tried on
     encrypted containers before the candidates the message itself offers. `openers` by
-    sniffed kind: the API adds those that need the Office worker (OLE Package objects)."""
-    extractor = _Extractor(budget, passwords, openers)
+    sniffed kind: the API adds those that need the Office worker (OLE Package objects).
+    `engine` is the isolated worker for documents whose parser may hang (PDF); by default
+    the process's."""
+    extractor = _Extractor(budget, passwords, openers, engine)
     extractor.out.attachments = extractor.message(message, "", 0)
     return extractor.out

@@ -27,6 +27,9 @@ class Limits:
     # Key-derivation rounds spent per encrypted Office file: the file sets its own count.
     max_key_iterations: int = 2_000_000
     archive_timeout: float = 30.0  # time to open one archive (decryption included)
+    # Objects of one PDF looked at (pages, annotations, form fields, actions, name-tree
+    # nodes): a document of 100,000 annotations or an endless chain of actions stops here.
+    max_pdf_objects: int = 20_000
     max_urls: int = 2_000
     max_text_chars: int = 4 * 1024 * 1024
     analyzer_timeout: float = 30.0
@@ -47,6 +50,7 @@ FORENSIC = Limits(
     max_parts=10_000,
     max_depth=16,
     max_archive_members=10_000,
+    max_pdf_objects=200_000,
     max_member_bytes=512 * 1024 * 1024,
     max_total_bytes=2 * 1024 * 1024 * 1024,
     analyzer_timeout=120.0,

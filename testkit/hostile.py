@@ -21,6 +21,7 @@ from pathlib import Path
 import pyzipper  # type: ignore[import-untyped, unused-ignore]
 
 from testkit.payloads import build_pe_stub
+from testkit.pdf import build_pdf, cyclic_pdf, launch, many_annotations_pdf
 
 # Each file and the verdicts it may come out as (the first listed is what it is today).
 EXPECTED: dict[str, tuple[str, ...]] = {}
@@ -191,6 +192,36 @@ def nul_in_headers() -> bytes:
 def damaged_head() -> bytes:
     # Begins as mail does, but no header block can be read: an error line, never skipped.
     return b"Return-Path: <a@example.com>\r\n" + b"\x01\x02\x03 not a header\r\n" * 20
+
+
+def _pdf_message(document: bytes, text: str) -> bytes:
+    return (
+        f'{_HEAD}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n'
+        f"--P\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+        "--P\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: attachment; filename="invoice.pdf"\r\n\r\n{_b64(document)}--P--\r\n'
+    ).encode()
+
+
+@case("17-pdf-loops.eml", "suspicious", "malicious")
+def pdf_loops() -> bytes:
+    # Pages, name tree, form fields and action chains that all lead back to themselves.
+    return _pdf_message(cyclic_pdf(), "see attached")
+
+
+@case("18-pdf-annotations.eml", "clean", "suspicious", "malicious")
+def pdf_annotations() -> bytes:
+    return _pdf_message(many_annotations_pdf(30_000), "see attached")
+
+
+@case("19-pdf-dropper.eml", "malicious")
+def pdf_dropper() -> bytes:
+    document = build_pdf(
+        text="Invoice",
+        attachments=[("invoice.exe", build_pe_stub())],
+        open_action=launch("cmd.exe", "/c start invoice.exe"),
+    )
+    return _pdf_message(document, "請求書を送付いたします。")
 
 
 def write(folder: Path) -> list[Path]:

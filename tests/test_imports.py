@@ -26,6 +26,7 @@ HEAVY = (
     "LnkParse3",
     "mailparser",
     "olefile",
+    "pypdf",
 )
 
 
@@ -79,8 +80,26 @@ def test_a_message_body_loads_no_attachment_analyzer(body: str) -> None:
         # Nor is an HTML body opened as a page, or the body searched for archive passwords.
         "mailcheck.containers.html_blob",
         "mailcheck.containers.passwords",
+        "mailcheck.containers.pdf",
     }
     assert modules.isdisjoint(deferred), modules & deferred
+
+
+def test_a_pdf_attachment_is_read_in_the_worker_only() -> None:
+    # The scanning process hands the document to the isolated worker: pypdf loads there.
+    code = (
+        "import base64\n"
+        "from mailcheck.api import scan_bytes\n"
+        "from testkit.pdf import build_pdf\n"
+        "pdf = build_pdf(text='Invoice', attachments=[('a.txt', b'x')])\n"
+        "pdf = base64.encodebytes(pdf).decode()\n"
+        "import sys; [sys.modules.pop(m) for m in list(sys.modules) if m.startswith('pypdf')]\n"
+        "mail = ('From: a@example.com\\r\\nContent-Type: application/pdf\\r\\n'\n"
+        "        'Content-Transfer-Encoding: base64\\r\\n\\r\\n' + pdf)\n"
+        "result = scan_bytes(mail.encode())\n"
+        "assert result.attachments[0].children, result.attachments\n"
+    )
+    assert "pypdf" not in loaded_after(code)
 
 
 def test_the_office_worker_entry_point_is_light() -> None:

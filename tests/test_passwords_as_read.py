@@ -14,6 +14,7 @@ from conftest import eml
 
 from mailcheck.api import scan_bytes
 from mailcheck.containers.passwords import candidates, readable
+from testkit.pdf import build_pdf
 
 PASSWORD = "Kx82Lm"
 
@@ -56,7 +57,8 @@ def test_a_password_in_html_only_mail_opens_the_archive(html: str) -> None:
 
 
 def test_a_benign_archive_with_its_password_in_html_stays_clean() -> None:
-    archive = zipcrypto_zip([("見積書.pdf", b"%PDF-1.4\n%%EOF\n")], PASSWORD)
+    # A real quotation (PDFs are opened now: a stub would be a damaged one, and unchecked).
+    archive = zipcrypto_zip([("見積書.pdf", build_pdf(text="Quotation No. 1024"))], PASSWORD)
     html = f"<p>お見積書を送付いたします。<br>パスワード：{PASSWORD}</p>"
     result = scan_bytes(html_with_zip(html, archive, "mitsumori.zip"))
     assert "attachment.archive_password_in_body" in {f.id for f in result.findings}

@@ -203,9 +203,9 @@ def _tricks(link: Link, target: _Target, shown: str) -> list[str]:
     return tricks
 
 
-def _evidence(ctx: MessageContext, link: Link, *facts: tuple[str, str]) -> Evidence:
+def _evidence(link: Link, *facts: tuple[str, str]) -> Evidence:
     return Evidence(
-        location=f"{ctx.prefix}part {link.location}",
+        location=link.location,
         excerpt=_show(link.url),
         facts=(("url", _show(link.url)), *facts),
     )
@@ -230,14 +230,22 @@ def handler_target(url: str) -> str:
     return ""
 
 
+def _sources(ctx: MessageContext) -> Iterator[tuple[str, str, str]]:
+    """(location, mime type, text) of what holds the message's links: its text and HTML
+    bodies, then the documents attached to it that hold links of their own (a PDF's link
+    annotations and actions, as a text/uri-list), located at the attachment."""
+    for body in ctx.message.bodies:
+        if body.mime_type in ("text/plain", "text/html"):
+            yield f"{ctx.prefix}part {body.location}", body.mime_type, body.text
+    for item in ctx.items:
+        if item.links and item.prefix == ctx.prefix:
+            yield item.location, "text/uri-list", "\n".join(item.links)
+
+
 def check_links(ctx: MessageContext) -> Iterator[Hit]:
-    message = ctx.message
-    bodies = (
-        (body.location, body.mime_type, body.text)
-        for body in message.bodies
-        if body.mime_type in ("text/plain", "text/html")
+    found = find_links(
+        _sources(ctx), max_urls=ctx.limits.max_urls, max_chars=ctx.limits.max_text_chars
     )
-    found = find_links(bodies, max_urls=ctx.limits.max_urls, max_chars=ctx.limits.max_text_chars)
     sender = _sender(ctx)
     sender_org = ", ".join(sorted(sender.orgs)) or "-"
     by_id: dict[str, list[Evidence]] = {}
@@ -246,9 +254,7 @@ def check_links(ctx: MessageContext) -> Iterator[Hit]:
             reached = handler_target(link.url)
             if reached and not link.defanged:
                 scheme = "UNC" if link.url.startswith("\\\\") else link.url.partition(":")[0]
-                evidence = _evidence(
-                    ctx, link, ("scheme", scheme.lower()), ("target", _show(reached))
-                )
+                evidence = _evidence(link, ("scheme", scheme.lower()), ("target", _show(reached)))
                 by_id.setdefault("link.handler", []).append(evidence)
             continue
         outer_host = _host(link.url)
@@ -264,11 +270,11 @@ def check_links(ctx: MessageContext) -> Iterator[Hit]:
             )
             tricks = _tricks(link, target, shown)
             if tricks and not link.defanged and not sender.related(target.host):
-                evidence = _evidence(ctx, link, *host_facts, ("tricks", ", ".join(tricks)))
+                evidence = _evidence(link, *host_facts, ("tricks", ", ".join(tricks)))
                 by_id.setdefault("link.payload_suspicious_host", []).append(evidence)
             else:
                 defanged = "yes" if link.defanged else "no"
-                evidence = _evidence(ctx, link, *host_facts, ("defanged", defanged))
+                evidence = _evidence(link, *host_facts, ("defanged", defanged))
                 by_id.setdefault("link.payload", []).append(evidence)
             reported = True
             break
@@ -281,7 +287,6 @@ def check_links(ctx: MessageContext) -> Iterator[Hit]:
             and not sender.related(shown)
         ):
             evidence = _evidence(
-                ctx,
                 link,
                 ("host", _show_host(outer_host)),
                 ("shown", _show(link.shown)),

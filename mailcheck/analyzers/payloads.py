@@ -1,4 +1,5 @@
-"""Payload files that infect when opened: shortcuts, OneNote, executables, scripts, padding.
+"""Payload files that infect when opened: shortcuts, OneNote, PDF actions, executables,
+scripts, padding.
 
 Each kind lives in its own module; this one only lists them for `analyzers/__init__.py`.
 `attachment.inflated` (padding) is defined with the archive findings, whose text covers
@@ -7,7 +8,7 @@ both ways of inflating a file.
 
 from __future__ import annotations
 
-from . import executables, padding
+from . import executables, padding, pdf
 from .interface import AttachmentAnalyzer, deferred
 
 ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
@@ -68,6 +69,7 @@ ANALYZERS: tuple[AttachmentAnalyzer, ...] = (
         run=deferred("mailcheck.analyzers.xll", "addins"),
         kinds=frozenset({"pe"}),
     ),
+    *pdf.ANALYZERS,
     *executables.ANALYZERS,
     *padding.ANALYZERS,
 )

@@ -11,7 +11,7 @@ import importlib
 
 from ..model import Evidence, Hit
 from . import office_crypto
-from .interface import Member, Opened, Opener, OpenRequest
+from .interface import DocumentAction, Member, Opened, Opener, OpenRequest
 
 
 def _lazy(module: str, name: str) -> Opener:
@@ -50,6 +50,17 @@ PAGE_KINDS = frozenset({"html", "svg"})
 # OOXML packages (and Flat OPC XML): what they embed (office_embeddings; the module is
 # light, its kinds are named here so that importing it is left to the first document).
 OOXML_KINDS = ("docx", "docm", "xlsx", "xlsm", "xlsb", "pptx", "pptm", "ooxml", "xml")
+# Documents that carry files (a PDF's embedded files) but are opened and read as documents:
+# each embedded file is a member, and the document is still analysed as a file of its own.
+DOCUMENT_KINDS = frozenset({"pdf"})
+# What the PDF opener may report (kept here so that the catalog test needs no import of it).
+_PDF_EMITS = (
+    "attachment.pdf_encrypted",
+    "attachment.pdf_password_in_body",
+    "attachment.pdf_unreadable",
+    "analyzer.timeout",
+    "analyzer.error",
+)
 
 OPENERS: dict[str, Opener] = {
     kind: _guarded(opener)
@@ -64,6 +75,7 @@ OPENERS: dict[str, Opener] = {
         (("onenote",), _lazy("libarchive_formats", "open_onenote_package")),
         (("ace",), _lazy("unsupported", "open_unsupported")),
         (tuple(PAGE_KINDS), _lazy("html_blob", "open_page")),
+        (tuple(DOCUMENT_KINDS), _lazy("pdf", "open_pdf")),
         (office_crypto.KINDS, office_crypto.open_encrypted_office),
         (OOXML_KINDS, _lazy("office_embeddings", "open_embeddings")),
     )
@@ -73,13 +85,15 @@ OPENERS: dict[str, Opener] = {
 # Kinds whose members are analysed one by one; the Office kinds above only ever yield a
 # decrypted copy of an encrypted document or what it embeds, so a plain .doc or .docx is
 # still one file to analyse. Web pages (html_blob) only yield what their scripts would
-# decode; the page stays a file. A OneNote section is a file too; only a package (.onepkg,
-# a cabinet) has members.
+# decode, a PDF only the files it embeds: the page and the document stay files (padding,
+# type and their own checks). A OneNote section is a file too; only a package (.onepkg, a
+# cabinet) has members.
 ARCHIVE_KINDS = (
     frozenset(OPENERS)
     - frozenset(office_crypto.KINDS)
     - frozenset(OOXML_KINDS)
     - PAGE_KINDS
+    - DOCUMENT_KINDS
     - {"onenote"}
 )
 
@@ -102,7 +116,21 @@ EMITS: tuple[str, ...] = (
     "limit.archive_timeout",
     "limit.max_parts",
     "limit.max_total_bytes",
+    "limit.max_pdf_objects",
+    "limit.max_urls",
     *office_crypto.EMITS,
+    *_PDF_EMITS,
 )
 
-__all__ = ["ARCHIVE_KINDS", "EMITS", "OPENERS", "Member", "OpenRequest", "Opened", "Opener"]
+__all__ = [
+    "ARCHIVE_KINDS",
+    "DOCUMENT_KINDS",
+    "EMITS",
+    "OPENERS",
+    "PAGE_KINDS",
+    "DocumentAction",
+    "Member",
+    "OpenRequest",
+    "Opened",
+    "Opener",
+]

@@ -118,6 +118,11 @@ def gzip_member(raw: bytes | memoryview) -> RawStream:
     return RawStream(raw, lambda: _Zlib(16 + zlib.MAX_WBITS), concatenated=True)
 
 
+def flate(raw: bytes | memoryview, *, header: bool = True) -> RawStream:
+    """Flate data as PDF streams hold it: with the zlib header, or raw deflate."""
+    return RawStream(raw, lambda: _Zlib(zlib.MAX_WBITS if header else -zlib.MAX_WBITS))
+
+
 def bzip2(raw: bytes | memoryview, *, concatenated: bool = True) -> RawStream:
     return RawStream(raw, bz2.BZ2Decompressor, concatenated=concatenated)
 
