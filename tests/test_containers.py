@@ -401,6 +401,7 @@ _MAGIC = {
     "cab": b"MSCF\x00\x00\x00\x00",
     "tar": b"",
     "lzh": b"\x20\x00-lh0-",
+    "xar": b"xar!\x00\x1c",
     "ace": b"\x00\x00\x00\x00\x00\x00\x00**ACE**",
 }
 _RAW_OPENERS = {
@@ -418,6 +419,7 @@ _RAW_OPENERS = {
     "cab": libarchive_formats.open_libarchive,
     "tar": libarchive_formats.open_libarchive,
     "lzh": libarchive_formats.open_libarchive,
+    "xar": libarchive_formats.open_libarchive,
     "ace": unsupported.open_unsupported,
 }
 _VALID = {

@@ -42,11 +42,12 @@ from testkit.disks import (
     with_mbr,
 )
 from testkit.payloads import build_iso
+from testkit.pdf import build_pdf
 
 OCTET = "application/octet-stream"
 JA = "お世話になっております。\r\n請求書を送付いたします。ご確認ください。\r\n"
 EN = "Hello,\r\nplease find the invoice attached.\r\n"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = build_pdf(text="Quarterly report")  # a readable one: PDFs are opened and read now
 
 IMAGES: dict[str, Callable[[bytes], bytes]] = {
     "invoice.vhd": lambda fat: build_vhd(with_mbr(fat)),  # fixed, partitioned
@@ -249,7 +250,8 @@ def ntfs(members: tuple[tuple[str, str], ...]) -> bytes:
     """An NTFS volume of `members`; "dropper" and "benign" stand for the shortcuts."""
     made = {"dropper": dropper_lnk, "benign": benign_lnk}
     return build_ntfs(
-        [(n, made[d]() if d in made else d.encode()) for n, d in members], size=NTFS_SIZE
+        [(n, made[d]() if d in made else d.encode("latin-1")) for n, d in members],
+        size=NTFS_SIZE,
     )
 
 
@@ -293,7 +295,8 @@ def test_a_shortcut_in_an_ntfs_folder_is_found_with_its_folder() -> None:
 @pytest.mark.parametrize("name", sorted(NTFS_IMAGES))
 def test_an_ntfs_image_of_documents_is_judged_as_an_iso_of_them(name: str, text: str) -> None:
     files = [("minutes.txt", b"Minutes of the meeting.\r\n"), ("report.pdf", PDF)]
-    volume = ntfs((("minutes.txt", "Minutes of the meeting.\r\n"), ("report.pdf", PDF.decode())))
+    pdf = PDF.decode("latin-1")  # ntfs() takes text, kept byte for byte
+    volume = ntfs((("minutes.txt", "Minutes of the meeting.\r\n"), ("report.pdf", pdf)))
     result = scan(NTFS_IMAGES[name](volume), name, text)
     iso = scan(build_iso(files), "invoice.iso", text)
     assert {f"2/{name}/minutes.txt", f"2/{name}/report.pdf"} <= members(result)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from ...containers import OPENERS, Opened, Opener, OpenRequest
 from ...containers.session import Drained, Session
 from ...engine import Engine, WorkerFailed, WorkerTimeout
+from ...records import replace
 from . import options_for
 from .inspection import Options, PackagedFile
 
@@ -67,6 +68,8 @@ def open_packages(request: OpenRequest, engine: Engine) -> Opened:
     for packaged in found:
         name = _member_name(packaged)
         if not session.admit(name):
+            if session.listing:
+                continue
             break
         drained = Drained(
             data=packaged.data,
@@ -75,8 +78,7 @@ def open_packages(request: OpenRequest, engine: Engine) -> Opened:
             finished=True,
             ratio_cut=False,
         )
-        if not session.add(name, drained, packed=len(packaged.data), claimed=-1):
-            break
+        session.add(name, drained, packed=len(packaged.data), claimed=-1)
     return session.opened()
 
 
@@ -88,7 +90,7 @@ def _then(first: Opener, second: Opener) -> Opener:
         if opened.members or opened.status != "ok":
             return opened
         more = second(request)
-        return Opened(status=more.status, members=more.members, hits=opened.hits + more.hits)
+        return replace(more, hits=opened.hits + more.hits, links=opened.links + more.links)
 
     return run
 
