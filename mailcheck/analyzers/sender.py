@@ -23,7 +23,7 @@ from ..people.identity import name_keys, org_of, same_org
 from ..people.mail_kind import mailing_list
 from ..records import record
 from ..thread.display import list_rewrite, shown_address
-from ..thread.hijack import shown_address_evidence
+from ..thread.hijack import claimed_shown, shown_address_evidence
 from .interface import Hit, MessageAnalyzer, MessageContext
 from .reply_hijack import read_quote
 
@@ -42,6 +42,8 @@ def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
     shown = shown_address(message)
     if sender is None or shown is None:
         return
+    quote = read_quote(message) if shown.kind == "foreign" or shown.by_shape else None
+    shown = claimed_shown(shown, message, quote, ctx.config)
     location = f"{ctx.prefix}header From"
     excerpt = f"{sender.display_name} <{sender.addr}>"
     facts = (("shown_address", shown.address), ("from_address", sender.addr))
@@ -61,9 +63,7 @@ def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
         return
     # The trick itself. The thread check stays silent on it and tells here whom the address
     # (or the name beside it) belongs to: one finding, with the participant as evidence.
-    more, quoted = shown_address_evidence(
-        message, read_quote(message), shown.address, ctx.config, ctx.prefix
-    )
+    more, quoted = shown_address_evidence(message, quote, shown.address, ctx.config, ctx.prefix)
     evidence = Evidence(
         location=location, excerpt=excerpt, facts=(*facts, *_auth_facts(message), *more)
     )
