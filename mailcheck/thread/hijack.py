@@ -39,7 +39,7 @@ from ..people.mail_kind import (
     quoted_from_list,
 )
 from ..records import record
-from .display import foreign_shown_address, relayed_for
+from .display import Shown, relayed_for, shown_address
 from .types import Participant, QuotedHeader, ThreadSplit
 
 _MAX_LISTED = 5
@@ -283,6 +283,23 @@ def shown_address_evidence(
     return tuple(facts), evidence
 
 
+def claimed_shown(
+    shown: Shown, message: ParsedMessage, quote: Quote | None, config: Config
+) -> Shown:
+    """`shown` as the checks treat it: a relay recognised only by its shape (display.
+    relay_shape) is no excuse when the address it shows, or the name beside it, is a quoted
+    participant's, a known correspondent's, or of the recipient's or an internal
+    organisation: then it is the trick again ("foreign")."""
+    if not shown.by_shape:
+        return shown
+    address = shown.address.lower()
+    known = any(address in person.addresses for person in config.known_correspondents)
+    facts, _ = shown_address_evidence(message, quote, address, config, "")
+    if known or any(key in ("participant", "matched") for key, _ in facts):
+        return Shown(address=shown.address, kind="foreign")
+    return shown
+
+
 def _fake_reply(message: ParsedMessage, ctx: Context, text: str, prefix: str) -> Hit | None:
     if ctx.subject != "reply" or ctx.threaded or ctx.exempt or ctx.ticketing:
         return None
@@ -333,7 +350,10 @@ def judge(
         return []
     ctx = describe(message)
     text = quote.split.new_text if quote else (message.bodies[0].text if message.bodies else "")
-    shown = foreign_shown_address(message)
+    claimed = shown_address(message)
+    if claimed is not None:
+        claimed = claimed_shown(claimed, message, quote, config)
+    shown = claimed.address if claimed is not None and claimed.kind == "foreign" else ""
     identity = _identity(message, quote, ctx, config, prefix, shown)
     hits = [identity] if identity is not None else []
     # The weak sign only speaks when nothing stronger did: an identity finding (this
