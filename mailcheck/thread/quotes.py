@@ -103,7 +103,7 @@ def _field_block(lines: list[Line], start: int, *, any_field: bool) -> _Block | 
             break
         found = field(line.text) if line.depth == depth else None
         if found is None and line.depth == depth and _RAW_FIELD.match(line.text):
-            found = Field(key=OTHER, value="", japanese=False)  # X-Mailer: and the like
+            found = Field(key=OTHER, value="", lang="")  # X-Mailer: and the like
         if found is None:
             if not fields or len(wrapped) >= 2 or len(line.text) > _WRAP_CHARS:
                 break
@@ -114,14 +114,14 @@ def _field_block(lines: list[Line], start: int, *, any_field: bool) -> _Block | 
         if wrapped:
             previous = fields[last]
             joined = " ".join((previous.value, *wrapped))
-            fields[last] = Field(key=previous.key, value=joined, japanese=previous.japanese)
+            fields[last] = Field(key=previous.key, value=joined, lang=previous.lang)
             wrapped = []
         fields[found.key] = found
         last, end = found.key, index + 1
     if wrapped and last in fields and fields[last].value.lower().endswith(_UNFINISHED):
         previous = fields[last]
         joined = " ".join((previous.value, *wrapped))
-        fields[last] = Field(key=previous.key, value=joined, japanese=previous.japanese)
+        fields[last] = Field(key=previous.key, value=joined, lang=previous.lang)
         end += len(wrapped)
     if not fields:
         return None
@@ -178,14 +178,24 @@ def _recipients(fields: dict[str, Field]) -> tuple[Participant, ...]:
     return tuple(people.values())
 
 
+def _lang_suffix(fields: dict[str, Field], banner: Separator | None) -> str:
+    """The style suffix ("-ja", "-de", …) of a block not labelled in English, else ""."""
+    langs = [f.lang for f in fields.values() if f.lang]
+    # Gmail in Japanese writes English labels under a Japanese banner; a Chinese banner
+    # ("原始邮件") has Han characters too, and its labels say "zh".
+    if banner is not None and banner.japanese and "zh" not in langs:
+        langs.insert(0, "ja")
+    lang = langs[0] if langs else "en"
+    return "" if lang == "en" else "-" + lang
+
+
 def _block_header(
     lines: list[Line], first: int, block: _Block | None, banner: Separator | None
 ) -> QuotedHeader:
     fields = block.fields if block else {}
     sender, delegate = parse_sender(fields[FROM].value) if FROM in fields else (None, None)
-    japanese = (banner is not None and banner.japanese) or any(f.japanese for f in fields.values())
     forwarded = banner is not None and banner.forwarded
-    style = ("forward" if forwarded else "outlook") + ("-ja" if japanese else "")
+    style = ("forward" if forwarded else "outlook") + _lang_suffix(fields, banner)
     return QuotedHeader(
         style=style,
         sender=sender,
