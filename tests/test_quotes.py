@@ -1137,3 +1137,41 @@ def test_separators_in_other_languages(banner: str, forwarded: bool) -> None:
     body = f"FYI\n\n{banner}\nFrom: Laura Becker <laura@example.com>\nSubject: x\n\nold\n"
     header = split_thread(body).headers[0]
     assert header.forwarded is forwarded and header.sender == LAURA
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Hi Mark,", ("Mark",)),
+        ("Dear Mr. Tanaka", ("Tanaka",)),
+        ("Hello Mark and Laura,", ("Mark", "Laura")),
+        ("Sehr geehrter Herr Becker,", ("Becker",)),
+        ("Bonjour Laura,", ("Laura",)),
+        ("高橋様", ("高橋",)),
+        ("株式会社ノースウィンド 高橋様", ("高橋",)),
+        ("田中さん、お疲れ様です。", ("田中",)),
+        ("김소영님,", ("김소영",)),
+        ("Hi all,", ()),
+        ("皆様", ()),
+        ("お疲れ様です。", ()),
+        ("Hi, could you check the invoice?", ()),
+        ("佐藤さんから連絡がありました。", ()),
+    ],
+)
+def test_greeting_lines(line: str, names: tuple[str, ...]) -> None:
+    from mailcheck.thread.greetings import greeting
+
+    assert greeting(line) == names
+
+
+def test_quoted_messages_give_whom_they_greet_and_sign_as() -> None:
+    body = (
+        "Attached.\n\nOn Mon, Feb 28, 2022 at 5:12 PM Laura Becker <laura@example.com> wrote:\n"
+        "> Hi Mark,\n>\n> could you send the offer?\n>\n> Thanks,\n> Laura\n>\n"
+        "> 2022年2月27日(日) 9:00 小林 誠 <kobayashi@example.co.jp>:\n"
+        ">> 株式会社エグザンプル\n>> 高橋様\n>>\n>> 資料をお送りします。\n>>\n"
+        ">> よろしくお願いいたします。\n>> 小林\n"
+    )
+    split = split_thread(body)
+    assert split.greeted == ("Mark", "高橋")
+    assert split.signed == ("Laura", "小林")
