@@ -165,7 +165,7 @@ def _scan(
     findings.extend(_limit_findings(catalog, budget))
     findings = [*_distinct(findings), *extra]
     attachments = tuple(extraction.attachments)
-    outcome = decide(findings, attachments)
+    outcome = decide(findings, attachments, catalog.kind)
     finished = time.monotonic()
     timings = (
         ("parse", parsed_at - started),

@@ -21,6 +21,9 @@ class Config:
     trusted_domains: tuple[str, ...] = ()
     # Known people: a display name copying one of them from another address is impersonation.
     known_correspondents: tuple[Correspondent, ...] = ()
+    # The authserv-ids (RFC 8601) our own receiving servers write in Authentication-Results,
+    # lower case: the first such header is the one whose results count. Empty: the topmost.
+    authserv_ids: tuple[str, ...] = ()
 
 
 DEFAULT_CONFIG = Config()

@@ -20,6 +20,13 @@ SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
 VerdictLabel = Literal["clean", "suspicious", "malicious"]
 VERDICT_LABELS: tuple[VerdictLabel, ...] = ("clean", "suspicious", "malicious")
 
+# What a finding proves, for the verdict (score.py): a trait of what the mail carries
+# (payload), who sent it (identity), an authentication failure on a From the reader knows
+# (forgery: identity evidence independent of the name), identity evidence that counts only
+# beside a payload trait (corroboration), or a weak delivery sign or limitation (note).
+FindingKind = Literal["payload", "identity", "forgery", "corroboration", "note"]
+FINDING_KINDS: tuple[FindingKind, ...] = ("payload", "identity", "forgery", "corroboration", "note")
+
 Confidence = Literal["low", "medium", "high"]
 CONFIDENCES: tuple[Confidence, ...] = ("low", "medium", "high")
 

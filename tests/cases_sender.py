@@ -7,6 +7,7 @@ person the reply is also sent to: the reply-all hijack needs no configuration to
 from __future__ import annotations
 
 from cases import Case
+from cases_thread import ASK_JA, REPLY_JA, SATO, YAMADA, build, outlook_ja
 from conftest import eml
 
 from mailcheck.limits import DEFAULT
@@ -49,6 +50,42 @@ CASES: dict[str, Case] = {
             "Reply-To: billing-dept@payments-desk.example.net",
             "To: alex.morgan@corp.example.com",
             "Subject: Updated bank details",
+        ),
+        DEFAULT,
+    ),
+    "sender.reply_to_freemail": lambda: (
+        eml(
+            "From: Billing <billing@supplier.example.com>",
+            "Reply-To: supplier.billing.desk@gmail.com",
+            "To: alex.morgan@corp.example.com",
+            "Subject: Updated bank details",
+        ),
+        DEFAULT,
+    ),
+    # The reply comes from the quoted participant's own address, but the receiving server
+    # says that domain did not send it.
+    "sender.spoofed_address": lambda: (
+        build(
+            sender=YAMADA,
+            to=[SATO],
+            subject="RE: 見積書の件",
+            body=REPLY_JA + outlook_ja(SATO, [YAMADA], "見積書の件", ASK_JA),
+            headers=[
+                (
+                    "Authentication-Results",
+                    "mx.corp.example.co.jp; spf=fail smtp.mailfrom=yamada@partner.example.jp;"
+                    " dkim=none; dmarc=fail header.from=partner.example.jp",
+                )
+            ],
+        ),
+        DEFAULT,
+    ),
+    "sender.multiple_from": lambda: (
+        eml(
+            f"From: {YAMADA_TARO} <yamada@partner.example.jp>, ohno.k@hacked-shop.example",
+            "Sender: ohno.k@hacked-shop.example",
+            "To: sato@corp.example.co.jp",
+            "Subject: Re: quotation",
         ),
         DEFAULT,
     ),

@@ -103,6 +103,74 @@ def forward_en(sender: Person, to: Sequence[Person], subject: str, text: str) ->
     )
 
 
+def forward_ja(sender: Person, to: Sequence[Person], subject: str, text: str) -> str:
+    """Gmail in Japanese: a Japanese banner over English labels."""
+    return "\n".join(
+        [
+            "---------- 転送されたメッセージ ---------",
+            f"From: {quoted(sender)}",
+            "Date: 2022年2月28日(月) 17:12",
+            f"Subject: {subject}",
+            f"To: {', '.join(quoted(p) for p in to)}",
+            "",
+            text,
+        ]
+    )
+
+
+# Attribution lines as each client and language writes them ({who} is "Name <addr>").
+ATTRIBUTION_LINES = {
+    "en-gmail": "On Mon, Feb 28, 2022 at 5:12 PM {who} wrote:",
+    "ja-gmail": "2022年2月28日(月) 17:12 {who}:",
+    "en-outlook-mobile": "On Mon, Feb 28, 2022 at 5:12 PM +0900, {who} wrote:",
+    "en-apple": "On Feb 28, 2022, at 17:12, {who} wrote:",
+    "ja-apple": "2022/02/28 17:12、{who}のメール:",
+    "de-gmail": "Am Mo., 28. Feb. 2022 um 17:12 Uhr schrieb {who}:",
+    "fr-gmail": "Le lun. 28 févr. 2022 à 17:12, {who} a écrit :",
+    "es-gmail": "El lun, 28 feb 2022 a las 17:12, {who} escribió:",
+    "it-gmail": "Il giorno lun 28 feb 2022 alle ore 17:12 {who} ha scritto:",
+    "pt-gmail": "Em seg., 28 de fev. de 2022 às 17:12, {who} escreveu:",
+    "nl-gmail": "Op ma 28 feb. 2022 om 17:12 schreef {who}:",
+    "zh-gmail": "{who} 于2022年2月28日周一 17:12写道：",
+    "ko-gmail": "2022년 2월 28일 (월) 오후 5:12, {who}님이 작성:",
+}
+
+
+def attributed(style: str, sender: Person, text: str) -> str:
+    """`text` quoted under the attribution line of `style` (a key of ATTRIBUTION_LINES)."""
+    line = ATTRIBUTION_LINES[style].format(who=quoted(sender))
+    quoted_text = "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+    return f"{line}\n{quoted_text}"
+
+
+# Outlook's quoted header labels: From, Sent, To, Subject.
+OUTLOOK_LABELS = {
+    "de": ("Von", "Gesendet", "An", "Betreff", "Montag, 28. Februar 2022 17:12"),
+    "fr": ("De ", "Envoyé ", "À ", "Objet ", "lundi 28 février 2022 17:12"),
+    "es": ("De", "Enviado el", "Para", "Asunto", "lunes, 28 de febrero de 2022 17:12"),
+    "it": ("Da", "Inviato", "A", "Oggetto", "lunedì 28 febbraio 2022 17:12"),
+    "pt": ("De", "Enviada em", "Para", "Assunto", "segunda-feira, 28 de fevereiro de 2022 17:12"),
+    "nl": ("Van", "Verzonden", "Aan", "Onderwerp", "maandag 28 februari 2022 17:12"),
+    "zh": ("发件人", "发送时间", "收件人", "主题", "2022年2月28日 17:12"),
+    "ko": ("보낸 사람", "보낸 날짜", "받는 사람", "제목", "2022년 2월 28일 월요일 오후 5:12"),
+}
+
+
+def outlook_lang(lang: str, sender: Person, to: Sequence[Person], subject: str, text: str) -> str:
+    """Outlook's quoted header block under its rule of underscores, labelled in `lang`."""
+    from_, sent, to_, subject_, date = OUTLOOK_LABELS[lang]
+    lines = [
+        "________________________________",
+        f"{from_}: {quoted(sender)}",
+        f"{sent}: {date}",
+        f"{to_}: {'; '.join(quoted(p) for p in to)}",
+        f"{subject_}: {subject}",
+        "",
+        text,
+    ]
+    return "\n".join(lines)
+
+
 def _b64(data: bytes) -> str:
     return base64.encodebytes(data).decode("ascii").replace("\n", CRLF)
 

@@ -924,3 +924,254 @@ def test_on_behalf_of_keeps_the_sending_mailbox_as_a_participant() -> None:
     people = {p.addr for p in split(body).participants}
     assert header.delegate is not None
     assert {"keiri@corp.example.co.jp", "yamada@corp.example.co.jp"} <= people
+
+
+# --- attribution lines and header blocks of other clients and languages ----------------------
+
+LAURA = Participant(name="Laura Becker", addr="laura@example.com")
+LAURA_NAME = Participant(name="Laura Becker", addr="")
+KOBAYASHI = Participant(name="小林 誠", addr="kobayashi@example.co.jp")
+
+
+@pytest.mark.parametrize(
+    ("line", "style", "sender", "date"),
+    [
+        (
+            "On Mon, Feb 28, 2022 at 5:12 PM Laura Becker <laura@example.com> wrote:",
+            "gmail",
+            LAURA,
+            "Mon, Feb 28, 2022 at 5:12 PM",
+        ),
+        (  # Gmail wraps a long attribution inside the address
+            "On Mon, Feb 28, 2022 at 5:12 PM Laura Becker <\nlaura@example.com> wrote:",
+            "gmail",
+            LAURA,
+            "Mon, Feb 28, 2022 at 5:12 PM",
+        ),
+        (
+            "2022年2月28日(月) 17:12 小林 誠 <kobayashi@example.co.jp>:",
+            "gmail-ja",
+            KOBAYASHI,
+            "2022年2月28日(月) 17:12",
+        ),
+        (  # Outlook for iOS / Android
+            'On Mon, Feb 28, 2022 at 5:12 PM +0900, "Laura Becker" <laura@example.com> wrote:',
+            "thunderbird",
+            LAURA,
+            "Mon, Feb 28, 2022 at 5:12 PM +0900",
+        ),
+        ("On 28/02/2022 17:12, Laura Becker wrote:", "thunderbird", LAURA_NAME, "28/02/2022 17:12"),
+        (
+            "Am 28.02.2022 um 17:12 schrieb Laura Becker:",
+            "thunderbird-de",
+            LAURA_NAME,
+            "28.02.2022 um 17:12",
+        ),
+        (
+            "Am Mo., 28. Feb. 2022 um 17:12 Uhr schrieb Laura Becker <laura@example.com>:",
+            "gmail-de",
+            LAURA,
+            "Mo., 28. Feb. 2022 um 17:12 Uhr",
+        ),
+        (
+            "Le lun. 28 févr. 2022 à 17:12, Laura Becker <laura@example.com> a écrit :",
+            "gmail-fr",
+            LAURA,
+            "lun. 28 févr. 2022 à 17:12",
+        ),
+        (
+            "Le 28/02/2022 à 17:12, Laura Becker a écrit :",
+            "thunderbird-fr",
+            LAURA_NAME,
+            "28/02/2022 à 17:12",
+        ),
+        (
+            "El lun, 28 feb 2022 a las 17:12, Laura Becker (<laura@example.com>) escribió:",
+            "gmail-es",
+            LAURA,
+            "lun, 28 feb 2022 a las 17:12",
+        ),
+        (
+            "Il giorno lun 28 feb 2022 alle ore 17:12 Laura Becker <laura@example.com> ha scritto:",
+            "gmail-it",
+            LAURA,
+            "lun 28 feb 2022 alle ore 17:12",
+        ),
+        (
+            "Em seg., 28 de fev. de 2022 às 17:12, Laura Becker <laura@example.com> escreveu:",
+            "gmail-pt",
+            LAURA,
+            "seg., 28 de fev. de 2022 às 17:12",
+        ),
+        (
+            "Op ma 28 feb. 2022 om 17:12 schreef Laura Becker <laura@example.com>:",
+            "gmail-nl",
+            LAURA,
+            "ma 28 feb. 2022 om 17:12",
+        ),
+        (  # Entourage writes the address in parentheses
+            "Op 28-02-2022 17:12 schreef Laura Becker (laura@example.com):",
+            "thunderbird-nl",
+            LAURA,
+            "28-02-2022 17:12",
+        ),
+        (
+            "小林 誠 <kobayashi@example.co.jp> 于2022年2月28日周一 17:12写道：",
+            "gmail-zh",
+            KOBAYASHI,
+            "2022年2月28日周一 17:12",
+        ),
+        (
+            "2022년 2월 28일 (월) 오후 5:12, 김소영 <kim@example.co.kr>님이 작성:",
+            "gmail-ko",
+            Participant(name="김소영", addr="kim@example.co.kr"),
+            "2022년 2월 28일 (월) 오후 5:12",
+        ),
+    ],
+)
+def test_attribution_lines_of_every_client_and_language(
+    line: str, style: str, sender: Participant, date: str
+) -> None:
+    split = split_thread(f"Bitte sehen Sie den Anhang.\n\n{line}\n> Angebot anbei.\n")
+    assert split.new_text == "Bitte sehen Sie den Anhang."
+    header = split.headers[0]
+    assert (header.style, header.sender, header.date) == (style, sender, date)
+    assert header.excerpt.startswith(line.split("\n")[0])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Am Ende schrieb er noch etwas:",  # German prose, no date
+        "Op de vergadering schreef Jan het volgende:",
+        "Il giorno dopo ha scritto:",
+    ],
+)
+def test_verb_first_prose_is_no_attribution(line: str) -> None:
+    split = split_thread(f"{line}\nDas ist alles.\n")
+    assert split.headers == ()
+
+
+MARK = Participant(name="Mark Weber", addr="mark@contoso.example")
+
+
+@pytest.mark.parametrize(
+    ("block", "style", "subject"),
+    [
+        (
+            "Von: Laura Becker <laura@example.com>\nGesendet: Montag, 28. Februar 2022 17:12\n"
+            "An: Mark Weber <mark@contoso.example>\nBetreff: Angebot",
+            "outlook-de",
+            "Angebot",
+        ),
+        (
+            "De : Laura Becker <laura@example.com>\nEnvoyé : lundi 28 février 2022 17:12\n"
+            "À : Mark Weber <mark@contoso.example>\nObjet : Offre",
+            "outlook-fr",
+            "Offre",
+        ),
+        (
+            "De: Laura Becker <laura@example.com>\nEnviado el: lunes, 28 de febrero de 2022 "
+            "17:12\nPara: Mark Weber <mark@contoso.example>\nAsunto: Oferta",
+            "outlook-es",
+            "Oferta",
+        ),
+        (
+            "Da: Laura Becker <laura@example.com>\nInviato: lunedì 28 febbraio 2022 17:12\n"
+            "A: Mark Weber <mark@contoso.example>\nOggetto: Offerta",
+            "outlook-it",
+            "Offerta",
+        ),
+        (
+            "De: Laura Becker <laura@example.com>\nEnviada em: segunda-feira, 28 de fevereiro "
+            "de 2022 17:12\nPara: Mark Weber <mark@contoso.example>\nAssunto: Proposta",
+            "outlook-pt",
+            "Proposta",
+        ),
+        (
+            "Van: Laura Becker <laura@example.com>\nVerzonden: maandag 28 februari 2022 17:12\n"
+            "Aan: Mark Weber <mark@contoso.example>\nOnderwerp: Offerte",
+            "outlook-nl",
+            "Offerte",
+        ),
+        (
+            "发件人: Laura Becker <laura@example.com>\n发送时间: 2022年2月28日 17:12\n"
+            "收件人: Mark Weber <mark@contoso.example>\n主题: 报价",
+            "outlook-zh",
+            "报价",
+        ),
+        (
+            "보낸 사람: Laura Becker <laura@example.com>\n보낸 날짜: 2022년 2월 28일 월요일 "
+            "오후 5:12\n받는 사람: Mark Weber <mark@contoso.example>\n제목: 견적",
+            "outlook-ko",
+            "견적",
+        ),
+    ],
+)
+@pytest.mark.parametrize("banner", ["", "________________________________\n"])
+def test_outlook_header_blocks_in_other_languages(
+    block: str, style: str, subject: str, banner: str
+) -> None:
+    split = split_thread(f"Siehe Anhang.\n\n{banner}{block}\n\nDas alte Angebot.\n")
+    assert split.new_text == "Siehe Anhang."
+    assert "alte Angebot" in split.quoted_text
+    header = split.headers[0]
+    assert (header.style, header.sender, header.recipients) == (style, LAURA, (MARK,))
+    assert header.subject == subject and header.date
+
+
+@pytest.mark.parametrize(
+    ("banner", "forwarded"),
+    [
+        ("-----Ursprüngliche Nachricht-----", False),
+        ("-----Message d'origine-----", False),
+        ("-----Mensaje original-----", False),
+        ("-----原始邮件-----", False),
+        ("-----원본 메시지-----", False),
+        ("---------- Mensaje reenviado ---------", True),
+        ("---------- Messaggio inoltrato ---------", True),
+        ("---------- Doorgestuurd bericht ---------", True),
+    ],
+)
+def test_separators_in_other_languages(banner: str, forwarded: bool) -> None:
+    body = f"FYI\n\n{banner}\nFrom: Laura Becker <laura@example.com>\nSubject: x\n\nold\n"
+    header = split_thread(body).headers[0]
+    assert header.forwarded is forwarded and header.sender == LAURA
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Hi Mark,", ("Mark",)),
+        ("Dear Mr. Tanaka", ("Tanaka",)),
+        ("Hello Mark and Laura,", ("Mark", "Laura")),
+        ("Sehr geehrter Herr Becker,", ("Becker",)),
+        ("Bonjour Laura,", ("Laura",)),
+        ("高橋様", ("高橋",)),
+        ("株式会社ノースウィンド 高橋様", ("高橋",)),
+        ("田中さん、お疲れ様です。", ("田中",)),
+        ("김소영님,", ("김소영",)),
+        ("Hi all,", ()),
+        ("皆様", ()),
+        ("お疲れ様です。", ()),
+        ("Hi, could you check the invoice?", ()),
+        ("佐藤さんから連絡がありました。", ()),
+    ],
+)
+def test_greeting_lines(line: str, names: tuple[str, ...]) -> None:
+    from mailcheck.thread.greetings import greeting
+
+    assert greeting(line) == names
+
+
+def test_quoted_messages_give_whom_they_greet_and_sign_as() -> None:
+    body = (
+        "Attached.\n\nOn Mon, Feb 28, 2022 at 5:12 PM Laura Becker <laura@example.com> wrote:\n"
+        "> Hi Mark,\n>\n> could you send the offer?\n>\n> Thanks,\n> Laura\n>\n"
+        "> 2022年2月27日(日) 9:00 小林 誠 <kobayashi@example.co.jp>:\n"
+        ">> 株式会社エグザンプル\n>> 高橋様\n>>\n>> 資料をお送りします。\n>>\n"
+        ">> よろしくお願いいたします。\n>> 小林\n"
+    )
+    split = split_thread(body)
+    assert split.greeted == ("Mark", "高橋")
+    assert split.signed == ("Laura", "小林")

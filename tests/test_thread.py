@@ -314,8 +314,30 @@ def test_quoted_on_behalf_of_names_both_people() -> None:
 
 
 def test_name_only_outlook_thread_with_the_senders_name_is_clean() -> None:
+    # A block without any address is one organisation's address book: its people write
+    # from that organisation (the recipient's), a trusted or known one.
     thread = split(header((SATO[0], ""), [(SUZUKI[0], ""), ("山田 太郎", "")]))
-    assert run(reply(YAMADA), thread) == []
+    assert run(reply(SUZUKI), thread) == []
+    assert run(reply(YAMADA), thread, Config(trusted_domains=("partner.example.jp",))) == []
+    known = Correspondent(name="山田 太郎", addresses=(YAMADA[1],))
+    assert run(reply(YAMADA), thread, Config(known_correspondents=(known,))) == []
+    # Free mail under one's own name stays a participant, as before.
+    assert run(reply(("山田 太郎", "taro.yamada@gmail.com")), thread) == []
+
+
+def test_name_only_participant_copied_from_an_unrelated_address() -> None:
+    # "From: 佐藤 花子" / "To: 山田 太郎" without addresses; the name on an address of an
+    # organisation neither the thread nor the recipients show.
+    thread = split(header((SATO[0], ""), [(SUZUKI[0], ""), ("山田 太郎", "")]))
+    hits = run(reply(YAMADA), thread)
+    assert hit_ids(hits) == {"thread.display_name_impersonates_participant"}
+    assert hits[0].confidence == "medium"  # the participant's real address is unknown
+    facts = dict(hits[0].evidence[0].facts)
+    assert (facts["participant"], facts["participant_address"]) == ("山田 太郎", "-")
+    assert [e.location for e in hits[0].evidence] == ["header From", "part 1"]
+    # Where the block shows addresses, a bare name is the replier's own colleague.
+    partly = split(header(SATO, [("山田 太郎", "")]))
+    assert run(reply(YAMADA), partly) == []
 
 
 def test_name_only_thread_from_a_stranger_fires_with_medium_confidence() -> None:
@@ -334,10 +356,11 @@ def test_name_only_internal_thread_from_an_insider_is_clean() -> None:
 def test_internal_name_only_thread_continued_from_outside_under_an_insiders_name() -> None:
     thread = split(header((SATO[0], ""), [(SUZUKI[0], "")]))
     config = Config(internal_domains=("corp.example.co.jp",))
-    hits = run(reply(("鈴木 一郎", "suzuki.ichiro@hacked-shop.example")), thread, config)
-    assert hit_ids(hits) == {"thread.sender_not_in_thread"}
-    # Without a configuration the name is the only evidence, and it matches.
-    assert run(reply(("鈴木 一郎", "suzuki.ichiro@hacked-shop.example")), thread) == []
+    impostor = reply(("鈴木 一郎", "suzuki.ichiro@hacked-shop.example"))
+    for settings in (config, DEFAULT_CONFIG):  # the recipient's organisation says it as well
+        hits = run(impostor, thread, settings)
+        assert hit_ids(hits) == {"thread.display_name_impersonates_participant"}
+    assert run(reply(SUZUKI), thread, config) == []
 
 
 def test_display_name_copying_a_participant_fires_instead_of_not_in_thread() -> None:

@@ -16,14 +16,16 @@ import functools
 from collections.abc import Iterator
 
 from ..config import Config
-from ..model import Evidence
+from ..model import Address, AuthResult, Evidence
+from ..parse.auth import receiving_results
 from ..parse.auth import summary as auth_summary
+from ..parse.headers import parse_addresses
 from ..parse.types import ParsedMessage
-from ..people.identity import name_keys, org_of, same_org
+from ..people.identity import domain_of, is_freemail, name_keys, org_of, organisation, same_org
 from ..people.mail_kind import mailing_list
 from ..records import record
 from ..thread.display import list_rewrite, shown_address
-from ..thread.hijack import shown_address_evidence
+from ..thread.hijack import claimed_shown, shown_address_evidence
 from .interface import Hit, MessageAnalyzer, MessageContext
 from .reply_hijack import read_quote
 
@@ -42,6 +44,8 @@ def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
     shown = shown_address(message)
     if sender is None or shown is None:
         return
+    quote = read_quote(message) if shown.kind == "foreign" or shown.by_shape else None
+    shown = claimed_shown(shown, message, quote, ctx.config)
     location = f"{ctx.prefix}header From"
     excerpt = f"{sender.display_name} <{sender.addr}>"
     facts = (("shown_address", shown.address), ("from_address", sender.addr))
@@ -61,9 +65,7 @@ def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
         return
     # The trick itself. The thread check stays silent on it and tells here whom the address
     # (or the name beside it) belongs to: one finding, with the participant as evidence.
-    more, quoted = shown_address_evidence(
-        message, read_quote(message), shown.address, ctx.config, ctx.prefix
-    )
+    more, quoted = shown_address_evidence(message, quote, shown.address, ctx.config, ctx.prefix)
     evidence = Evidence(
         location=location, excerpt=excerpt, facts=(*facts, *_auth_facts(message), *more)
     )
@@ -188,8 +190,11 @@ def reply_to_mismatch(ctx: MessageContext) -> Iterator[Hit]:
             or _in_domains(reply_to.domain, expected)
         ):
             continue
+        # Free mail is anyone's: replies diverted to one are how a fraudster keeps the
+        # conversation, and weigh beside a payload trait (kind "corroboration").
+        freemail = is_freemail(reply_to.addr)
         yield Hit(
-            id="sender.reply_to_mismatch",
+            id="sender.reply_to_freemail" if freemail else "sender.reply_to_mismatch",
             evidence=(
                 Evidence(
                     location=f"{ctx.prefix}header Reply-To",
@@ -203,6 +208,120 @@ def reply_to_mismatch(ctx: MessageContext) -> Iterator[Hit]:
             ),
         )
         return
+
+
+def _detail_domain(detail: str) -> str:
+    """The domain of a result's property: header.d=example.com, header.i=@mail.example.com."""
+    value = detail.partition("=")[2].strip().lower()
+    return domain_of(value) if "@" in value else value.strip(".")
+
+
+def auth_failure(results: tuple[AuthResult, ...], from_domain: str) -> str:
+    """What failed for the From domain, in the server's words ("dmarc=fail", "spf=fail
+    dkim=none"), or "": DMARC failed, or SPF failed and no DKIM signature of the From
+    domain's organisation passed (a forward breaks SPF, not an aligned signature)."""
+    if any(r.method == "dmarc" and r.result == "fail" for r in results):
+        return "dmarc=fail"
+    if not any(r.method == "spf" and r.result == "fail" for r in results):
+        return ""
+    org = organisation(from_domain)
+    dkim = [r for r in results if r.method == "dkim"]
+    if any(r.result == "pass" and organisation(_detail_domain(r.detail)) == org for r in dkim):
+        return ""
+    words = dict.fromkeys(f"dkim={r.result}" for r in dkim) or {"dkim=none": None}
+    return " ".join(("spf=fail", *words))
+
+
+def _copied(ctx: MessageContext, sender: Address) -> str:
+    """The known address or name the From copies, or "": a quoted participant's or a known
+    correspondent's exact address, an internal or trusted domain's, or their name."""
+    config = ctx.config
+    addr = sender.addr.lower()
+    if any(addr in person.addresses for person in config.known_correspondents):
+        return addr
+    if _in_domains(sender.domain, config.internal_domains + config.trusted_domains):
+        return addr
+    quote = read_quote(ctx.message)
+    participants = quote.split.participants if quote is not None else ()
+    if any(p.addr == addr for p in participants):
+        return addr
+    keys = name_keys(sender.display_name) if sender.display_name else frozenset()
+    if not keys:
+        return ""
+    names = (*(p.name for p in config.known_correspondents), *(p.name for p in participants))
+    return next((name for name in names if name and keys & name_keys(name)), "")
+
+
+def spoofed_address(ctx: MessageContext) -> Iterator[Hit]:
+    """Our receiving server says the From domain failed authentication, and the From copies
+    someone the reader knows: forged, not merely sent from a stranger's hijacked mailbox.
+
+    Only the receiving server's results count (`receiving_results`: the first header of a
+    configured authserv-id, else the topmost); a pass, a missing header, a failure on a
+    sender nobody knows and mailing lists (which break DMARC honestly) say nothing here.
+    """
+    message = ctx.message
+    sender = message.from_
+    if ctx.prefix or sender is None or "@" not in sender.addr or _is_list(message):
+        return  # an attached message's headers were written elsewhere
+    results = receiving_results(message.headers, ctx.config.authserv_ids)
+    failed = auth_failure(results, sender.domain)
+    if not failed:
+        return
+    copied = _copied(ctx, sender)
+    if not copied:
+        return
+    server = results[0].authserv_id or "-"
+    summary = auth_summary(results)
+    yield Hit(
+        id="sender.spoofed_address",
+        evidence=(
+            Evidence(
+                location=f"{ctx.prefix}header From",
+                excerpt=f"{sender.display_name} <{sender.addr}>".strip(),
+                facts=(
+                    ("from_name", sender.display_name or "-"),
+                    ("from_address", sender.addr),
+                    ("copied", copied),
+                    ("failed", failed),
+                    ("server", server),
+                    ("auth", summary or "-"),
+                ),
+            ),
+            Evidence(
+                location=f"{ctx.prefix}header Authentication-Results",
+                excerpt=summary[:300],
+                facts=(("server", server), ("failed", failed)),
+            ),
+        ),
+    )
+
+
+def multiple_from(ctx: MessageContext) -> Iterator[Hit]:
+    """More than one From mailbox (one header listing two, or two headers): mail clients show
+    the first, while the others may be what a filter or a reply reads."""
+    message = ctx.message
+    raws = [h.raw for h in message.headers if h.name.lower() == "from"][:_MAX_SHOWN_ADDRESSES]
+    mailboxes = [a for raw in raws for a in parse_addresses(raw)]
+    addresses = list(dict.fromkeys(a.addr.lower() for a in mailboxes))
+    if len(addresses) < 2:
+        return
+    shown = ", ".join(addresses[1:_MAX_SHOWN_ADDRESSES])
+    yield Hit(
+        id="sender.multiple_from",
+        evidence=(
+            Evidence(
+                location=f"{ctx.prefix}header From",
+                excerpt=" / ".join(raws)[:300],
+                facts=(
+                    ("from_address", mailboxes[0].addr),
+                    ("other_addresses", shown),
+                    ("headers", str(len(raws))),
+                    *_auth_facts(message),
+                ),
+            ),
+        ),
+    )
 
 
 ANALYZERS = (
@@ -222,7 +341,17 @@ ANALYZERS = (
     ),
     MessageAnalyzer(
         name="sender.reply_to",
-        emits=("sender.reply_to_mismatch",),
+        emits=("sender.reply_to_mismatch", "sender.reply_to_freemail"),
         run=reply_to_mismatch,
+    ),
+    MessageAnalyzer(
+        name="sender.authentication",
+        emits=("sender.spoofed_address",),
+        run=spoofed_address,
+    ),
+    MessageAnalyzer(
+        name="sender.from_mailboxes",
+        emits=("sender.multiple_from",),
+        run=multiple_from,
     ),
 )

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal, cast
 
-from ..model import SEVERITIES, Finding, Hit, Severity
+from ..model import FINDING_KINDS, SEVERITIES, Finding, FindingKind, Hit, Severity
 from ..records import record
 
 Lang = Literal["en", "ja"]
@@ -39,6 +39,8 @@ class Entry:
     severity: Severity
     score: int
     texts: dict[Lang, Texts]
+    # What the finding proves for the verdict; None: what its namespace says (score.py).
+    kind: FindingKind | None = None
 
     def placeholders(self, lang: Lang) -> set[str]:
         texts = self.texts[lang]
@@ -105,6 +107,10 @@ class Catalog:
             advice=fill(raw.advice, facts),
         )
 
+    def kind(self, finding_id: str) -> FindingKind | None:
+        """The kind the catalog declares for `finding_id` (None: its namespace decides)."""
+        return self.entry(finding_id).kind
+
     def word(self, key: str, lang: Lang) -> str:
         """A UI string such as 'verdict.malicious' or 'label.findings'."""
         section, _, name = key.partition(".")
@@ -125,6 +131,9 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
     severity = raw["severity"]
     if severity not in SEVERITIES:
         raise ValueError(f"{finding_id}: unknown severity {severity!r}")
+    kind = raw.get("kind")
+    if kind is not None and kind not in FINDING_KINDS:
+        raise ValueError(f"{finding_id}: unknown kind {kind!r}")
     texts: dict[Lang, Texts] = {}
     for lang in LANGS:
         block = cast(dict[str, str], raw[lang])
@@ -136,6 +145,7 @@ def _entry(finding_id: str, raw: dict[str, object]) -> Entry:
         severity=severity,
         score=int(cast(int, raw["score"])),
         texts=texts,
+        kind=kind,
     )
 
 

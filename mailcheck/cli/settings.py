@@ -7,6 +7,7 @@ and where it can, the key or the line and column.
     [organisation]
     internal_domains = ["corp.example.co.jp"]
     trusted_domains = ["partner.example.jp"]
+    authserv_ids = ["mx.corp.example.co.jp"]
 
     [[correspondents]]
     name = "山田 太郎"
@@ -38,7 +39,8 @@ ENV_VAR = "MAILCHECK_CONFIG"
 SYSTEM_PATH = Path("/etc/mailcheck/config.toml")
 MAX_BYTES = 4 * 1024 * 1024  # a configuration, not a data set
 
-_ORGANISATION_KEYS = ("internal_domains", "trusted_domains")
+_DOMAIN_KEYS = ("internal_domains", "trusted_domains")
+_ORGANISATION_KEYS = (*_DOMAIN_KEYS, "authserv_ids")
 _CORRESPONDENT_KEYS = ("name", "addresses")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # Local parts as mailers really write them (RFC 5321 dot-atoms); quoted ones are not supported.
@@ -133,7 +135,11 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
             _domain(item, f"organisation.{key}[{n}]", source)
             for n, item in enumerate(_strings(organisation, key, "organisation.", source))
         )
-        for key in _ORGANISATION_KEYS
+        for key in _DOMAIN_KEYS
+    )
+    authserv_ids = _unique(
+        _authserv_id(item, f"organisation.authserv_ids[{n}]", source)
+        for n, item in enumerate(_strings(organisation, "authserv_ids", "organisation.", source))
     )
     people = raw.get("correspondents", [])
     if not isinstance(people, list):
@@ -141,6 +147,7 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
     config = Config(
         internal_domains=internal,
         trusted_domains=trusted,
+        authserv_ids=authserv_ids,
         known_correspondents=tuple(
             _correspondent(person, f"correspondents[{n}]", source)
             for n, person in enumerate(people)
@@ -205,6 +212,17 @@ def _domain(value: str, key: str, source: str) -> str:
     if len(labels) < 2 or len(ascii_domain) > 253 or not all(_LABEL.fullmatch(x) for x in labels):
         raise ConfigError(source, f"{key}: {value!r} is not a domain name such as example.co.jp")
     return ascii_domain
+
+
+def _authserv_id(value: str, key: str, source: str) -> str:
+    # RFC 8601 recommends a host name of the receiving organisation; one label ("mx") is
+    # allowed, since some servers write their short name.
+    server = value.strip().lower().removesuffix(".")
+    if not server or len(server) > 253 or not all(_LABEL.fullmatch(x) for x in server.split(".")):
+        raise ConfigError(
+            source, f"{key}: {value!r} is not a server name such as mx.corp.example.co.jp"
+        )
+    return server
 
 
 def _address(value: str, key: str, source: str) -> str:

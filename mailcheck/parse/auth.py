@@ -111,6 +111,11 @@ def _resinfo(segment: str, authserv_id: str) -> AuthResult | None:
 
 def parse_authentication_results(value: str) -> list[AuthResult]:
     """One `Authentication-Results` value: `authserv-id [version]; resinfo; ...`."""
+    return _parse_field(value)[1]
+
+
+def _parse_field(value: str) -> tuple[str, list[AuthResult]]:
+    """The authserv-id ("" when the server wrote none) and the results of one field."""
     segments, _ = _split(value[:MAX_FIELD_CHARS])
     head = segments[0].strip()
     authserv_id = ""
@@ -118,7 +123,7 @@ def parse_authentication_results(value: str) -> list[AuthResult]:
         authserv_id = _unquote(head.split()[0]) if head else ""
         segments = segments[1:]
     results = (_resinfo(segment, authserv_id) for segment in segments)
-    return [result for result in results if result is not None]
+    return authserv_id, [result for result in results if result is not None]
 
 
 def parse_received_spf(value: str) -> AuthResult | None:
@@ -160,6 +165,30 @@ def parse_auth(headers: Iterable[Header]) -> tuple[AuthResult, ...]:
         if len(out) >= MAX_RESULTS:
             break
     return tuple(out[:MAX_RESULTS])
+
+
+def receiving_results(
+    headers: Iterable[Header], authserv_ids: Sequence[str] = ()
+) -> tuple[AuthResult, ...]:
+    """The results of the receiving server: the first `Authentication-Results` written by
+    one of `authserv_ids` (equal, or a host under one: mx1.corp.example for corp.example),
+    or the topmost one when none is configured. Headers further down were written before
+    the mail reached us (an attacker can write them); empty when there is no such header."""
+    wanted = tuple(a.lower().rstrip(".") for a in authserv_ids)
+    fields = 0
+    for header in headers:
+        if header.name.lower() != "authentication-results":
+            continue
+        fields += 1
+        if fields > MAX_FIELDS:
+            break
+        server, results = _parse_field(header.raw)
+        if not wanted:
+            return tuple(results[:MAX_RESULTS])
+        server = server.lower().rstrip(".")
+        if server and any(server == w or server.endswith("." + w) for w in wanted):
+            return tuple(results[:MAX_RESULTS])
+    return ()
 
 
 def summary(results: Sequence[AuthResult]) -> str:

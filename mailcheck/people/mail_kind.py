@@ -92,6 +92,17 @@ def subject_kind(subject: str) -> SubjectKind | None:
     return None
 
 
+def bare_subject(subject: str) -> str:
+    """The subject without its reply and forward markers ("RE: Fwd: 見積書" -> "見積書")."""
+    text = unicodedata.normalize("NFKC", subject).strip()
+    for _ in range(8):
+        match = _PREFIX.match(text)
+        if match is None:
+            break
+        text = text[match.end() :].lstrip()
+    return text[:200]
+
+
 def _names(message: ParsedMessage) -> set[str]:
     return {h.name.lower() for h in message.headers}
 

@@ -13,6 +13,7 @@ lower a finding to a note, never clear other findings.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Literal
 
@@ -32,6 +33,24 @@ _TOKENS = re.compile(r"[a-z0-9]+")
 _REPLY_TOKEN = re.compile(r"^(?:reply|ra)\+[a-z0-9._=-]{8,}$", re.IGNORECASE)
 # A relay's local part that spells out an address: alice_at_example_org_x, alias+alice=example.org.
 _SPELLED = re.compile(r"(?:^|[._-])at[._-]|=", re.IGNORECASE)
+# A privacy relay of the older kind (Sneakemail) names the original sender in the display
+# name with the alias it came through in brackets after it ("TheServerSide
+# newsletter@theserverside.com [mothlight/serverside.com]") and sends from a ticket or alias
+# token of its own (ticket_…@sneakemail.com). Only the two together are its shape.
+_ALIAS_BRACKET = re.compile(r"\[[^\[\]\s/]{1,64}/[^\[\]\s]{1,255}\]\s*$")
+_TICKET_LOCAL = re.compile(
+    r"^(?:(?:ticket|alias|relay|fwd|anon)[_.+=-][a-z0-9._=+-]{6,}"
+    r"|(?=(?:[^0-9]*[0-9]){3})[a-z0-9_-]{10,})$",
+    re.IGNORECASE,
+)
+# Characters that show nothing: an "@" written with them around it still reads as one.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u206a-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+# "taro (at) partner.co.jp", "taro[at]partner[dot]co[dot]jp" (after NFKC: full-width too).
+_AT_WORD = re.compile(r"\s*[(\[{<]\s*at\s*[)\]}>]\s*", re.IGNORECASE)
+_DOT_WORD = re.compile(r"\s*[(\[{<]\s*dot\s*[)\]}>]\s*", re.IGNORECASE)
 # Services whose whole business is rewriting From on behalf of someone else.
 RELAY_DOMAINS = (
     "privaterelay.appleid.com",  # Apple Hide My Email
@@ -46,6 +65,7 @@ RELAY_DOMAINS = (
     "duck.com",  # DuckDuckGo Email Protection
     "mozmail.com",  # Firefox Relay
     "33mail.com",
+    "sneakemail.com",
     "googlegroups.com",
     "groups.io",
 )
@@ -58,6 +78,18 @@ class Shown:
     address: str  # as the display name writes it
     kind: ShownKind
     relay: str = ""  # for "relay": the list or service that rewrote From (its id or domain)
+    # For "relay": recognised by the shape of the name and address alone (relay_shape), no
+    # relay domain, spelled-out address or list behind it: no excuse for a known address.
+    by_shape: bool = False
+
+
+def readable_name(display: str) -> str:
+    """The display name as a reader sees it: invisible characters dropped, full-width and
+    small forms folded (NFKC: "＠" and "﹫" are "@"), "(at)" / "[dot]" spelt as "@" / "."."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", display))
+    if "at" in text.lower():
+        text = _DOT_WORD.sub(".", _AT_WORD.sub("@", text))
+    return text
 
 
 def shown_address(message: ParsedMessage) -> Shown | None:
@@ -67,18 +99,25 @@ def shown_address(message: ParsedMessage) -> Shown | None:
     wins over the sender's own organisation: one impersonated address is enough.
     """
     sender = message.from_
-    if sender is None or "@" not in sender.display_name:
+    if sender is None or not sender.display_name:
+        return None
+    name = readable_name(sender.display_name)
+    if "@" not in name:
         return None
     own = sender.addr.lower()
     found: list[Shown] = []
-    for shown in SHOWN_ADDRESS.findall(sender.display_name):  # as written, for the evidence
+    for shown in SHOWN_ADDRESS.findall(name):  # as a reader sees it, for the evidence
         if shown.lower() == own:
             continue
         if same_org(shown, own):  # free mail: only the exact address (see same_org)
             found.append(Shown(address=shown, kind="own"))
             continue
         relay = relay_sign(message, sender, shown)
-        found.append(Shown(address=shown, kind="relay" if relay else "foreign", relay=relay))
+        shape = not relay and relay_shape(name, sender.addr, shown)
+        if shape:
+            relay = domain_of(sender.addr)
+        kind: ShownKind = "relay" if relay else "foreign"
+        found.append(Shown(address=shown, kind=kind, relay=relay, by_shape=shape))
     order: dict[ShownKind, int] = {"foreign": 0, "relay": 1, "own": 2}
     return min(found, key=lambda s: order[s.kind], default=None)
 
@@ -101,6 +140,19 @@ def relay_sign(message: ParsedMessage, sender: Address, shown: str) -> str:
     if (relay_domain or _REPLY_TOKEN.match(local)) and not _SPELLED.search(local):
         return domain
     return list_rewrite(message, sender)
+
+
+def relay_shape(name: str, addr: str, shown: str) -> bool:
+    """The name shows `shown` with a bracketed alias after it, and `addr` is a ticket or
+    alias token: a privacy relay's rewrite (see _ALIAS_BRACKET), not a person's mailbox."""
+    bracket = _ALIAS_BRACKET.search(name)
+    local = addr.rpartition("@")[0]
+    return bool(
+        bracket
+        and name.find(shown) < bracket.start()
+        and _TICKET_LOCAL.match(local)
+        and not _SPELLED.search(local)
+    )
 
 
 def relayed_for(addr: str, originals: Iterable[str]) -> str:

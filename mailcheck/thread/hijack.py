@@ -26,23 +26,22 @@ from ..people.identity import (
     name_keys,
     names_match,
     org_of,
-    organisation,
-    same_org,
 )
 from ..people.mail_kind import (
     Context,
     auto_reply_text,
     automated_address,
+    bare_subject,
     describe,
     list_address,
     password_notice,
     quoted_from_list,
 )
 from ..records import record
-from .display import foreign_shown_address, relayed_for
+from .audience import bulletin, has_payload, internal_only, named_in_quote, thread_orgs
+from .display import Shown, relayed_for, shown_address
+from .parties import People, person_text
 from .types import Participant, QuotedHeader, ThreadSplit
-
-_MAX_LISTED = 5
 
 
 @record
@@ -53,63 +52,11 @@ class Quote:
     location: str  # e.g. "part 1", "part 1.2"
 
 
-class _People:
-    """Quoted participants, with the comparisons the checks need."""
-
-    def __init__(self, people: Iterable[Participant], config: Config) -> None:
-        self.people = tuple(people)
-        self.config = config
-        self.internal = {organisation(d) for d in config.internal_domains}
-        self.trusted = {organisation(d) for d in config.trusted_domains}
-        self.addressed = tuple(p for p in self.people if p.addr)
-        self.named_only = tuple(p for p in self.people if not p.addr and p.name)
-
-    def is_internal(self, addr: str) -> bool:
-        return org_of(addr) in self.internal
-
-    def alias(self, addr: str, person: Participant) -> bool:
-        """Both addresses belong to one configured correspondent."""
-        for known in self.config.known_correspondents:
-            if addr.lower() in known.addresses and (
-                person.addr in known.addresses
-                or (person.name and names_match(person.name, known.name))
-            ):
-                return True
-        return False
-
-    def same_party(self, addr: str, person: Participant) -> bool:
-        """The address is this participant, a colleague of theirs, or their known alias."""
-        if not person.addr:
-            return False
-        return (
-            addr.lower() == person.addr.lower()
-            or same_org(addr, person.addr)
-            or (self.is_internal(addr) and self.is_internal(person.addr))
-            or self.alias(addr, person)
-        )
-
-    def by_address(self, addr: str) -> Participant | None:
-        return next((p for p in self.addressed if self.same_party(addr, p)), None)
-
-    def listing(self) -> str:
-        shown = [_person(p) for p in self.people[:_MAX_LISTED]]
-        more = len(self.people) - _MAX_LISTED
-        return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
-
-
-def _person(p: Participant | Address) -> str:
-    name = p.display_name if isinstance(p, Address) else p.name
-    addr = p.addr
-    if name and addr:
-        return f"{name} <{addr}>"
-    return name or addr
-
-
 def _reply_headers(split: ThreadSplit) -> tuple[QuotedHeader, ...]:
     return tuple(h for h in split.headers if not h.forwarded)
 
 
-def _in_thread(message: ParsedMessage, people: _People, ctx: Context) -> bool:
+def _in_thread(message: ParsedMessage, people: People, ctx: Context) -> bool:
     sender = message.from_
     assert sender is not None
     if people.by_address(sender.addr):
@@ -144,8 +91,12 @@ def _system_of(sender: Address, ctx: Context, people: Iterable[Participant]) -> 
     return bool(theirs & brands(sender.addr))
 
 
-def _impersonated(sender: Address, people: _People, ctx: Context) -> Participant | None:
+def _impersonated(
+    message: ParsedMessage, people: People, ctx: Context, split: ThreadSplit | None
+) -> Participant | None:
     """A participant whose name the sender carries from an address not theirs."""
+    sender = message.from_
+    assert sender is not None
     keys = name_keys(sender.display_name)
     if not keys or any(p.addr.lower() == sender.addr.lower() for p in people.addressed):
         return None
@@ -156,7 +107,28 @@ def _impersonated(sender: Address, people: _People, ctx: Context) -> Participant
             and not _system_of(sender, ctx, (person,))
         ):
             return person
+    named = next((p for p in people.listed_by_name if keys & name_keys(p.name)), None)
+    if named is not None and split is not None and _unrelated(message, people, split):
+        return named
     return None
+
+
+def _unrelated(message: ParsedMessage, people: People, split: ThreadSplit) -> bool:
+    """The sender's address is of no organisation the thread or the message knows: not of a
+    quoted address, a recipient, an internal or trusted domain, nor free mail or a relay
+    (where a person's own name on a new address is common). What a participant quoted by
+    name alone must show to be judged by name."""
+    sender = message.from_
+    assert sender is not None
+    org = org_of(sender.addr)
+    if is_freemail(sender.addr) or org in people.internal or org in people.trusted:
+        return False
+    if relayed_for(sender.addr, (p.addr for p in people.addressed)):
+        return False
+    if any(sender.addr.lower() in known.addresses for known in people.config.known_correspondents):
+        return False  # a configured correspondent's address is nobody unrelated
+    recipients = {org_of(a.addr) for a in (*message.summary.to, *message.summary.cc)}
+    return org not in thread_orgs(split) | recipients
 
 
 def _where(split: ThreadSplit, person: Participant) -> QuotedHeader:
@@ -168,7 +140,7 @@ def _where(split: ThreadSplit, person: Participant) -> QuotedHeader:
 def _from_evidence(prefix: str, sender: Address, *facts: tuple[str, str]) -> Evidence:
     return Evidence(
         location=f"{prefix}header From",
-        excerpt=_person(sender),
+        excerpt=person_text(sender),
         facts=(("from_name", sender.display_name or "-"), ("from_address", sender.addr), *facts),
     )
 
@@ -177,7 +149,7 @@ def _quote_evidence(prefix: str, quote: Quote, header: QuotedHeader) -> Evidence
     return Evidence(
         location=f"{prefix}{quote.location}",
         excerpt=header.excerpt[:300],
-        facts=(("quoted_line", str(header.line)),),
+        facts=(("quoted_line", str(header.line)), ("quoted_style", header.style)),
     )
 
 
@@ -193,14 +165,15 @@ def _identity(
     assert sender is not None
     if quote is None or not quote.split.headers or ctx.exempt:
         return None
-    people = _People(quote.split.participants, config)
-    headers = _reply_headers(quote.split)
-    first = (headers or quote.split.headers)[0]
-    subject = first.subject or "-"
+    split = quote.split
+    people = People.of(split, config)
+    headers = _reply_headers(split)
+    first = (headers or split.headers)[0]
+    subject = first.subject or bare_subject(message.subject) or "-"
     # Every quoted block counts, forwarded ones too (a reply to a forward). A forward itself
     # is exempt: people forward their own mail between their own accounts all the time
     # ("FW:" from work of a mail they sent from home), and that is not this conversation.
-    copied = None if ctx.subject == "forward" else _impersonated(sender, people, ctx)
+    copied = None if ctx.subject == "forward" else _impersonated(message, people, ctx, split)
     if shown and (copied is not None or people.by_address(shown)):
         # The name claims someone of the thread (their name, their address or their
         # organisation's): sender.display_name_has_address says so, with this as evidence.
@@ -208,29 +181,28 @@ def _identity(
     if copied is not None:
         return Hit(
             id="thread.display_name_impersonates_participant",
+            # Quoted by name alone, the participant's real address is unknown.
+            confidence="high" if copied.addr else "medium",
             evidence=(
                 _from_evidence(
                     prefix,
                     sender,
-                    ("participant", _person(copied)),
-                    ("participant_address", copied.addr),
+                    ("participant", person_text(copied)),
+                    ("participant_address", copied.addr or "-"),
                     ("quoted_subject", subject),
                     ("participants", people.listing()),
                 ),
-                _quote_evidence(prefix, quote, _where(quote.split, copied)),
+                _quote_evidence(prefix, quote, _where(split, copied)),
             ),
         )
-    # A reply whose audience is known (its newest quoted header lists recipients) and whose
-    # sender is none of them. Forwards legitimately come from outside the thread, and an
-    # attribution line ("On …, Alice wrote:") does not say whom Alice wrote to.
-    is_reply = ctx.subject == "reply" or (ctx.threaded and ctx.subject is None)
-    if not headers or not headers[0].recipients or not is_reply:
+    audience = _audience(message, quote, ctx, people)
+    if audience is None:
         return None
-    if any(list_address(r.addr) for r in headers[0].recipients if r.addr) or quoted_from_list(
-        (h.excerpt for h in headers), quote.split.quoted_text
-    ):
+    if any(list_address(r.addr) for h in split.headers for r in h.recipients if r.addr):
         return None  # sent to a list: every subscriber was in the audience
-    if _in_thread(message, people, ctx):
+    if quoted_from_list((h.excerpt for h in split.headers), split.quoted_text):
+        return None
+    if _in_thread(message, people, ctx) or _known_to_thread(message, people, split):
         return None
     return Hit(
         id="thread.sender_not_in_thread",
@@ -239,9 +211,58 @@ def _identity(
             _from_evidence(
                 prefix, sender, ("participants", people.listing()), ("quoted_subject", subject)
             ),
-            _quote_evidence(prefix, quote, headers[0]),
+            _quote_evidence(prefix, quote, audience),
         ),
     )
+
+
+def _audience(
+    message: ParsedMessage, quote: Quote, ctx: Context, people: People
+) -> QuotedHeader | None:
+    """The quoted header the sender should have been part of, or None when the thread
+    check does not speak.
+
+    A reply whose newest quoted header lists recipients (Outlook's block) has a known
+    audience. An attribution line ("On …, Alice wrote:") names nobody Alice wrote to, and
+    a forward legitimately comes from outside the forwarded thread: there the check speaks
+    only when the message carries something to open (an attachment, a link), which is what
+    a hijacker sends, and a forward only when it goes back to the thread's own people (a
+    genuine one brings the thread to someone new). A forwarded newsletter or notice is
+    never a conversation.
+    """
+    split = quote.split
+    headers = _reply_headers(split)
+    if ctx.subject == "forward":
+        if not has_payload(message, split.new_text) or bulletin(split) or internal_only(message):
+            return None
+        # A forward brings a thread to someone new; a hijacker sends it back to the
+        # people in it (the contacts of the mailbox it was stolen from).
+        recipients = (*message.summary.to, *message.summary.cc)
+        if not any(people.by_address(r.addr) for r in recipients if r.addr):
+            return None
+        return split.headers[0]
+    if not (ctx.subject == "reply" or (ctx.threaded and ctx.subject is None)) or not headers:
+        return None
+    if headers[0].recipients:
+        return headers[0]
+    # Only for what says it is a reply ("RE:"): a threaded message without the marker is
+    # the list software's or an old client's habit, not a hijacker's.
+    if ctx.subject != "reply" or not has_payload(message, split.new_text):
+        return None
+    return headers[0]
+
+
+def _known_to_thread(message: ParsedMessage, people: People, split: ThreadSplit) -> bool:
+    """The sender is someone the quoted text greets or signs as (`Hi Bob,` / `Bob Chen`),
+    a participant by name when forwarding, or of an organisation whose address appears
+    anywhere in the quote (a signature, a forwarded header)."""
+    sender = message.from_
+    assert sender is not None
+    if named_in_quote(sender.display_name, (*split.greeted, *split.signed)):
+        return True
+    if any(names_match(sender.display_name, p.name) for p in people.people if p.name):
+        return True  # forwarding one's own mail from another account, a participant's alias
+    return not is_freemail(sender.addr) and org_of(sender.addr) in thread_orgs(split)
 
 
 def shown_address_evidence(
@@ -260,16 +281,16 @@ def shown_address_evidence(
     shown = shown.lower()
     ctx = describe(message)
     split = quote.split if quote is not None and not ctx.exempt else None
-    people = _People(split.participants if split else (), config)
+    people = People.of(split, config) if split else People((), config)
     person = next((p for p in people.addressed if p.addr == shown), None)
     if person is None and ctx.subject != "forward":
-        person = _impersonated(sender, people, ctx)
+        person = _impersonated(message, people, ctx, split)
     facts: list[tuple[str, str]] = []
     evidence: tuple[Evidence, ...] = ()
     if person is not None and split is not None and quote is not None:
         first = (_reply_headers(split) or split.headers)[0]
         facts += [
-            ("participant", _person(person)),
+            ("participant", person_text(person)),
             ("participant_address", person.addr),
             ("quoted_subject", first.subject or "-"),
             ("participants", people.listing()),
@@ -281,6 +302,23 @@ def shown_address_evidence(
     elif people.by_address(shown) or org_of(shown) in recipient_orgs or people.is_internal(shown):
         facts.append(("matched", org_of(shown)))
     return tuple(facts), evidence
+
+
+def claimed_shown(
+    shown: Shown, message: ParsedMessage, quote: Quote | None, config: Config
+) -> Shown:
+    """`shown` as the checks treat it: a relay recognised only by its shape (display.
+    relay_shape) is no excuse when the address it shows, or the name beside it, is a quoted
+    participant's, a known correspondent's, or of the recipient's or an internal
+    organisation: then it is the trick again ("foreign")."""
+    if not shown.by_shape:
+        return shown
+    address = shown.address.lower()
+    known = any(address in person.addresses for person in config.known_correspondents)
+    facts, _ = shown_address_evidence(message, quote, address, config, "")
+    if known or any(key in ("participant", "matched") for key, _ in facts):
+        return Shown(address=shown.address, kind="foreign")
+    return shown
 
 
 def _fake_reply(message: ParsedMessage, ctx: Context, text: str, prefix: str) -> Hit | None:
@@ -333,7 +371,10 @@ def judge(
         return []
     ctx = describe(message)
     text = quote.split.new_text if quote else (message.bodies[0].text if message.bodies else "")
-    shown = foreign_shown_address(message)
+    claimed = shown_address(message)
+    if claimed is not None:
+        claimed = claimed_shown(claimed, message, quote, config)
+    shown = claimed.address if claimed is not None and claimed.kind == "foreign" else ""
     identity = _identity(message, quote, ctx, config, prefix, shown)
     hits = [identity] if identity is not None else []
     # The weak sign only speaks when nothing stronger did: an identity finding (this

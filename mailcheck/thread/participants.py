@@ -78,6 +78,8 @@ def parse_one(item: str) -> Participant | None:
         found = _between(text, "(", ")")
         if found is not None and _clean_addr(found[0]):
             name, addr = found[1], _clean_addr(found[0])  # old style: addr (Name)
+        elif found is not None and _clean_addr(found[1]):
+            name, addr = found[0], _clean_addr(found[1])  # Entourage: Name (addr)
         elif _clean_addr(text):
             name, addr = "", _clean_addr(text)
     name = _clean_name(name)

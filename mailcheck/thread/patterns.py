@@ -23,7 +23,21 @@ def _japanese(text: str) -> bool:
 # --- separators --------------------------------------------------------------------------
 
 # What a separator line says once its dashes are gone (lower case), and what it means.
-_REPLY_PHRASES = frozenset({"original message", "元のメッセージ", "オリジナル メッセージ"})
+_REPLY_PHRASES = frozenset(
+    {
+        "original message",
+        "元のメッセージ",
+        "オリジナル メッセージ",
+        "ursprüngliche nachricht",  # German Outlook
+        "message d'origine",  # French
+        "mensaje original",  # Spanish
+        "messaggio originale",  # Italian
+        "mensagem original",  # Portuguese
+        "oorspronkelijk bericht",  # Dutch
+        "原始邮件",  # Chinese
+        "원본 메시지",  # Korean
+    }
+)
 _FORWARD_PHRASES = frozenset(
     {
         "forwarded message",
@@ -34,6 +48,12 @@ _FORWARD_PHRASES = frozenset(
         "転送済みメッセージ",
         "message transféré",
         "weitergeleitete nachricht",
+        "mensaje reenviado",
+        "messaggio inoltrato",
+        "mensagem encaminhada",
+        "doorgestuurd bericht",
+        "转发的邮件",
+        "전달된 메시지",
     }
 )
 _FORWARD_LINES = frozenset(
@@ -84,81 +104,129 @@ def separator(text: str) -> Separator | None:
 # --- header fields -----------------------------------------------------------------------
 
 FROM, DATE, TO, CC, SUBJECT, OTHER = "from", "date", "to", "cc", "subject", "other"
-_FIELDS = {
-    "from": FROM,
-    "差出人": FROM,
-    "送信者": FROM,
-    "送信元": FROM,
-    "sent": DATE,
-    "date": DATE,
-    "送信日時": DATE,
-    "送信日": DATE,
-    "日付": DATE,
-    "日時": DATE,
-    "to": TO,
-    "宛先": TO,
-    "受信者": TO,
-    "送信先": TO,
-    "cc": CC,
-    "subject": SUBJECT,
-    "件名": SUBJECT,
-    # Known fields that belong to the block but carry nothing we keep.
-    "bcc": OTHER,
-    "reply-to": OTHER,
-    "message-id": OTHER,
-    "importance": OTHER,
-    "重要度": OTHER,
-    "attachments": OTHER,
-    "添付ファイル": OTHER,
-    "添付": OTHER,
+
+
+def _labels(lang: str, **by_key: str) -> dict[str, tuple[str, str]]:
+    """{label: (key, lang)} from `key="label|label"` lists."""
+    return {label: (key, lang) for key, labels in by_key.items() for label in labels.split("|")}
+
+
+# The labels of Outlook's quoted header block (and of forwarded blocks) in the languages
+# its clients write them, lower case after NFKC. A label two languages share ("de", "para",
+# "cc") belongs to none: the block's other labels name its language.
+_LABELS = {
+    **_labels("", from_="de", to="para", cc="cc|bcc"),
+    **_labels(
+        "en",
+        from_="from",
+        date="sent|date",
+        to="to",
+        subject="subject",
+        other="reply-to|message-id|importance|attachments",
+    ),
+    **_labels(
+        "ja",
+        from_="差出人|送信者|送信元",
+        date="送信日時|送信日|日付|日時",
+        to="宛先|受信者|送信先",
+        subject="件名",
+        other="重要度|添付ファイル|添付",
+    ),
+    **_labels(
+        "de",
+        from_="von",
+        date="gesendet|datum",
+        to="an",
+        cc="kopie",
+        subject="betreff",
+        other="wichtigkeit|anlagen",
+    ),
+    **_labels("fr", date="envoyé|date d'envoi", to="à", subject="objet", other="importance"),
+    **_labels(
+        "es", date="enviado el|enviado|fecha", subject="asunto", other="importancia|datos adjuntos"
+    ),
+    **_labels("it", from_="da", date="inviato|data", to="a", subject="oggetto", other="priorità"),
+    **_labels("pt", date="enviada em|enviado em|data de envio", subject="assunto"),
+    **_labels(
+        "nl", from_="van", date="verzonden|datum", to="aan", subject="onderwerp", other="urgentie"
+    ),
+    **_labels(
+        "zh",
+        from_="发件人|寄件者|寄件人",
+        date="发送时间|时间|日期|寄件日期",
+        to="收件人|收件者",
+        cc="抄送|副本",
+        subject="主题|主旨",
+    ),
+    **_labels(
+        "ko", from_="보낸 사람", date="보낸 날짜|날짜", to="받는 사람", cc="참조", subject="제목"
+    ),
 }
+_KEYS = {"from_": FROM, "date": DATE, "to": TO, "cc": CC, "subject": SUBJECT, "other": OTHER}
+_FIELDS = {label: (_KEYS[key], lang) for label, (key, lang) in _LABELS.items()}
 
 
 @record(kw_only=False)
 class Field:
     key: str  # FROM, DATE, TO, CC, SUBJECT or OTHER
     value: str
-    japanese: bool  # the label was Japanese
+    lang: str  # the label's language (en, ja, de, fr, es, it, pt, nl, zh, ko), "" if shared
 
 
 def field(text: str) -> Field | None:
-    """`From: …`, `*Sent:* …`, `件名：…` (half- or full-width colon) as a header field."""
+    """`From: …`, `*Sent:* …`, `件名：…`, `De :`, `보낸 사람:` (half- or full-width colon)."""
     head = text[:24]
     found = [at for at in (head.find(":"), head.find("：")) if at >= 0]
     colon = min(found) if found else -1
     if colon <= 0:
         return None
     label = unicodedata.normalize("NFKC", head[:colon]).strip(" *\t").lower()
-    key = _FIELDS.get(label)
-    if key is None:
+    known = _FIELDS.get(label)
+    if known is None:
         return None
     value = text[colon + 1 :].strip(" *\t")
-    return Field(key=key, value=value, japanese=not label.isascii())
+    return Field(key=known[0], value=value, lang=known[1])
 
 
 # --- attribution lines -------------------------------------------------------------------
 
 # Attribution endings, matched against the last characters of a line only.
 _TRAILER = re.compile(
-    r"(?P<word>wrote|writes|said|a écrit|schrieb|escribió|さんは書きました|は書きました"
-    r"|書きました|のメッセージ|のメール)\s?[:：]\s*$",
+    r"(?P<word>wrote|writes|said|a écrit|schrieb|escribió|ha scritto|escreveu|写道|님이 작성"
+    r"|さんは書きました|は書きました|書きました|のメッセージ|のメール)\s?[:：]\s*$",
     re.IGNORECASE,
 )
+# German and Dutch put the verb before the name: "Am DATE schrieb NAME <addr>:".
+_VERB_FIRST = (" schrieb ", " schreef ")
+# The language of each ending, for the style ("gmail-de", "thunderbird-fr", …).
+_WORD_LANG = {
+    "a écrit": "fr",
+    "schrieb": "de",
+    "schreef": "nl",
+    "escribió": "es",
+    "ha scritto": "it",
+    "escreveu": "pt",
+    "写道": "zh",
+    "님이 작성": "ko",
+}
 # Gmail (Japanese) ends "2022年3月1日(火) 9:00 山田太郎 <addr>:" with no word at all.
 _JA_DATE_START = re.compile(r"^\d{4}\s?年\s?\d{1,2}\s?月\s?\d{1,2}\s?日")
-_OPENER = re.compile(r"^(?:On|on|Le|Am|El|At|at)\s")
-_DATE_OPENER = re.compile(r"^(?:\d{4}[/年.-]|\d{1,2}[/.-]\d{1,2}[/.-]\d{2})")
+_OPENER = re.compile(r"^(?:On|on|Le|Am|El|At|at|Il giorno|Em|Op|在)\s")
+_DATE_OPENER = re.compile(r"^(?:\d{4}[/年.-]|\d{4}\s?년|\d{1,2}[/.-]\d{1,2}[/.-]\d{2})")
 # The tokens a date ends with: a time, a year, a numeric date, a zone. The sender's name
 # follows the last one.
 _DATE_TOKEN = re.compile(
-    r"(?:午前|午後)?\s?\d{1,2}[:時]\d{2}(?::\d{2}|分)?(?:\s*[AaPp]\.?[Mm]\b\.?)?"
+    r"(?:午前|午後|오전|오후)?\s?\d{1,2}[:時]\d{2}(?::\d{2}|分)?(?:\s*[AaPp]\.?[Mm]\b\.?)?"
+    r"(?:\s?Uhr\b)?"
     r"|\b(?:19|20)\d{2}\b(?:\s?年\s?\d{1,2}\s?月\s?\d{1,2}\s?日)?"
+    r"|(?:19|20)\d{2}\s?년\s?\d{1,2}\s?월\s?\d{1,2}\s?일"
     r"|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}"
     r"|\d{1,2}\s?月\s?\d{1,2}\s?日"
     r"|[+-]\d{4}\b"
     r"|\(?\b(?:GMT|UTC|JST|BST|CET|CEST|EET|EST|EDT|CST|CDT|MST|MDT|PST|PDT|IST|KST)\b"
     r"(?:[+-]\d{1,2}(?::?\d{2})?)?\)?"
     r"|[(（][月火水木金土日][曜日]{0,2}[)）]"
+    r"|\([월화수목금토일]\)"
 )
 # Words that end up before "wrote:" without naming anyone.
 _NOT_NAMES = frozenset(("i", "he", "she", "you", "we", "they", "someone", "somebody", "it"))
@@ -207,8 +275,14 @@ def attribution(text: str) -> Attribution | None:
         who, _, date = line[:-1].partition(" wrote on ")
         sender = parse_one(who) if len(who) <= 200 else None
         return Attribution("thunderbird", sender, date.strip(), True)
+    elif _OPENER.match(line) and any(verb in line for verb in _VERB_FIRST):
+        return _verb_first(line)
     else:
         return None
+    if word == "写道" and "于" in body:  # Gmail: "NAME <addr> 于2022年2月28日周一 17:12写道："
+        who, _, date = body.rpartition("于")
+        sender = parse_one(_strip_who(who)) if len(who) <= 200 else None
+        return Attribution(_style(word, line, date, who, sender), sender, date.strip(), True)
     opener = _OPENER.match(body)
     if opener is not None:
         body = body[opener.end() :]
@@ -234,8 +308,23 @@ def attribution(text: str) -> Attribution | None:
     return Attribution(_style(word, line, date, who, sender), sender, date, strong)
 
 
+def _verb_first(line: str) -> Attribution | None:
+    """German and Dutch: `Am DATE (um TIME) schrieb NAME <addr>:`, `Op DATE schreef NAME:`."""
+    verb = next(v for v in _VERB_FIRST if v in line)
+    head, _, who = line[:-1].rpartition(verb)
+    opener = _OPENER.match(head)
+    date = head[opener.end() :] if opener else head
+    who = _strip_who(who)
+    sender = parse_one(who) if 0 < len(who) <= 200 else None
+    if sender is None or not _DATE_TOKEN.search(date):
+        return None  # "Am Ende schrieb er etwas:" is prose
+    word = verb.strip()
+    return Attribution(_style(word, line, date, who, sender), sender, date.strip(" ,"), True)
+
+
 def _strip_who(text: str) -> str:
-    who = text.strip(" ,、")
+    # Gmail in Spanish: "NAME (<addr>)".
+    who = text.replace("(<", "<").replace(">)", ">").strip(" ,、")
     for lead in ("at ", "に ", "に", "の "):
         if who.startswith(lead):
             who = who[len(lead) :].lstrip(" ,、")
@@ -254,6 +343,10 @@ def _strip_who(text: str) -> str:
 def _style(word: str, line: str, date: str, who: str, sender: Participant | None) -> str:
     if word in ("gmail-ja", "supercite"):
         return word
+    lang = _WORD_LANG.get(word)
+    if lang is not None:
+        shown = sender is not None and bool(sender.addr) and "<" in who
+        return ("gmail-" if shown else "thunderbird-") + lang
     if word == "のメール":
         return "apple-ja"
     if _japanese(word):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .greetings import greeting, signature
 from .html_lines import html_lines
 from .lines import Line, html_text_lines, text_lines
 from .participants import parse_people, parse_sender
@@ -66,6 +67,8 @@ MAX_BODY_LINES = 100_000  # lines given a quote depth
 MAX_LINES = 20_000  # of those, lines examined for separators, header blocks and attributions
 MAX_HEADERS = 200
 MAX_EXCERPT = 300
+_GREETING_LINES = 2  # a greeting is the first or (under a company name) second line
+_SIGNATURE_LINES = 8  # a closing and the name under it are among a message's last lines
 _GAP = 3  # blank lines allowed between an attribution and its quote, a banner and fields
 _BLOCK_LINES = 16  # a quoted header block is never longer
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？")
@@ -103,7 +106,7 @@ def _field_block(lines: list[Line], start: int, *, any_field: bool) -> _Block | 
             break
         found = field(line.text) if line.depth == depth else None
         if found is None and line.depth == depth and _RAW_FIELD.match(line.text):
-            found = Field(key=OTHER, value="", japanese=False)  # X-Mailer: and the like
+            found = Field(key=OTHER, value="", lang="")  # X-Mailer: and the like
         if found is None:
             if not fields or len(wrapped) >= 2 or len(line.text) > _WRAP_CHARS:
                 break
@@ -114,14 +117,14 @@ def _field_block(lines: list[Line], start: int, *, any_field: bool) -> _Block | 
         if wrapped:
             previous = fields[last]
             joined = " ".join((previous.value, *wrapped))
-            fields[last] = Field(key=previous.key, value=joined, japanese=previous.japanese)
+            fields[last] = Field(key=previous.key, value=joined, lang=previous.lang)
             wrapped = []
         fields[found.key] = found
         last, end = found.key, index + 1
     if wrapped and last in fields and fields[last].value.lower().endswith(_UNFINISHED):
         previous = fields[last]
         joined = " ".join((previous.value, *wrapped))
-        fields[last] = Field(key=previous.key, value=joined, japanese=previous.japanese)
+        fields[last] = Field(key=previous.key, value=joined, lang=previous.lang)
         end += len(wrapped)
     if not fields:
         return None
@@ -178,14 +181,24 @@ def _recipients(fields: dict[str, Field]) -> tuple[Participant, ...]:
     return tuple(people.values())
 
 
+def _lang_suffix(fields: dict[str, Field], banner: Separator | None) -> str:
+    """The style suffix ("-ja", "-de", …) of a block not labelled in English, else ""."""
+    langs = [f.lang for f in fields.values() if f.lang]
+    # Gmail in Japanese writes English labels under a Japanese banner; a Chinese banner
+    # ("原始邮件") has Han characters too, and its labels say "zh".
+    if banner is not None and banner.japanese and "zh" not in langs:
+        langs.insert(0, "ja")
+    lang = langs[0] if langs else "en"
+    return "" if lang == "en" else "-" + lang
+
+
 def _block_header(
     lines: list[Line], first: int, block: _Block | None, banner: Separator | None
 ) -> QuotedHeader:
     fields = block.fields if block else {}
     sender, delegate = parse_sender(fields[FROM].value) if FROM in fields else (None, None)
-    japanese = (banner is not None and banner.japanese) or any(f.japanese for f in fields.values())
     forwarded = banner is not None and banner.forwarded
-    style = ("forward" if forwarded else "outlook") + ("-ja" if japanese else "")
+    style = ("forward" if forwarded else "outlook") + _lang_suffix(fields, banner)
     return QuotedHeader(
         style=style,
         sender=sender,
@@ -245,12 +258,14 @@ def _attribution_header(
 @dataclass(slots=True)
 class _Scan:
     headers: list[QuotedHeader]
+    starts: list[int]  # index of each header's first line
+    ends: list[int]  # index after each header's last line
     cut: int | None  # index of the first line of unprefixed history
     history: set[int]  # lines above the cut that belong to history whatever their depth
 
 
 def _scan(lines: list[Line]) -> _Scan:
-    scan = _Scan([], None, set())
+    scan = _Scan([], [], [], None, set())
 
     def cut_at(index: int) -> None:
         if lines[index].depth == 0 and (scan.cut is None or index < scan.cut):
@@ -271,8 +286,10 @@ def _scan(lines: list[Line]) -> _Scan:
             block = _field_block(lines, start, any_field=True)
             if block is not None or not banner.weak:
                 scan.headers.append(_block_header(lines, index, block, banner))
+                scan.starts.append(index)
                 cut_at(index)
                 index = block.end if block else index + 1
+                scan.ends.append(index)
                 scan.history.update(range(start, index))
                 continue
         first = field(line.text)
@@ -280,15 +297,19 @@ def _scan(lines: list[Line]) -> _Scan:
             block = _field_block(lines, index, any_field=False)
             if block is not None:
                 scan.headers.append(_block_header(lines, index, block, None))
+                scan.starts.append(index)
                 cut_at(index)
                 scan.history.update(range(index, block.end))
                 index = block.end
+                scan.ends.append(index)
                 continue
         found, end = _attribution_at(lines, index)
         if found is not None:
             follows = _quote_follows(lines, end, line.depth)
             if follows or found.strong:
                 scan.headers.append(_attribution_header(lines, index, end, found))
+                scan.starts.append(index)
+                scan.ends.append(end)
                 scan.history.update(range(index, end))
                 if not follows:
                     cut_at(index)
@@ -296,6 +317,27 @@ def _scan(lines: list[Line]) -> _Scan:
                 continue
         index += 1
     return scan
+
+
+def _named(lines: list[Line], scan: _Scan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Whom the quoted messages greet, and the names they are signed with."""
+    greeted: dict[str, None] = {}
+    signed: dict[str, None] = {}
+    for number, end in enumerate(scan.ends):
+        # A message's text runs to the next header (or the end of what was examined).
+        following = scan.starts[number + 1] if number + 1 < len(scan.starts) else len(lines)
+        stop = min(max(end, following), len(lines), MAX_LINES)
+        texts = [lines[i].text for i in range(end, stop) if lines[i].text][:_GREETING_LINES]
+        for text in texts:  # a company line may come first: "株式会社ノースウィンド" / "高橋様"
+            found = greeting(text)
+            if found:
+                greeted.update(dict.fromkeys(found))
+                break
+        tail = [lines[i].text for i in range(max(end, stop - _SIGNATURE_LINES), stop)]
+        name = signature(tail)
+        if name:
+            signed[name] = None
+    return tuple(greeted), tuple(signed)
 
 
 def _join(lines: list[str]) -> str:
@@ -339,9 +381,12 @@ def split_thread(text: str, *, html: bool = False) -> ThreadSplit:
         part.append(line.raw)
     if rest:
         part.append(rest)
+    greeted, signed = _named(lines, scan)
     return ThreadSplit(
         new_text=_join(new),
         quoted_text=_join(quoted),
         headers=tuple(scan.headers),
         quoted=bool(scan.headers) or scan.cut is not None or any(x.depth for x in lines),
+        greeted=greeted,
+        signed=signed,
     )

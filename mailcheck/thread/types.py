@@ -34,6 +34,11 @@ class ThreadSplit:
     quoted_text: str  # the quoted history
     headers: tuple[QuotedHeader, ...]  # every quoted header found, top to bottom
     quoted: bool  # quoted history is present (separators, '>' lines, HTML quote blocks)
+    # People the quoted messages greet ("Hi Mark,", "高橋様") and the names they are signed
+    # with ("Thanks, / Alice"), titles and honorifics removed: the audience an attribution
+    # line leaves out.
+    greeted: tuple[str, ...] = ()
+    signed: tuple[str, ...] = ()
 
     @property
     def participants(self) -> tuple[Participant, ...]:
