@@ -174,12 +174,12 @@ def test_render_names_finding_ids_it_does_not_know(tmp_path: Path) -> None:
     assert "sender.future_check" in err
 
 
-def test_readme_shows_the_real_scan_help() -> None:
+def test_the_scan_page_shows_the_real_scan_help() -> None:
     from conftest import ROOT
 
     result = CliRunner().invoke(main, ["scan", "--help"], prog_name="mailcheck", terminal_width=100)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert result.output.strip() in readme
+    page = (ROOT / "docs" / "scanning.md").read_text(encoding="utf-8")
+    assert result.output.strip() in page
 
 
 def test_reader_closing_the_pipe_is_an_error_not_a_traceback() -> None:

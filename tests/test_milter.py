@@ -258,7 +258,7 @@ def test_without_pymilter_the_command_says_how_to_install_it(tmp_path: Path) -> 
         check=False,
     )
     assert done.returncode == 3
-    assert b"pip install 'mailcheck[milter]'" in done.stderr
+    assert b"pip install '.[milter]' in the mailcheck clone" in done.stderr
     assert len(done.stderr.splitlines()) == 1
 
 

@@ -27,7 +27,9 @@ class DaskBackend:
             import dask
             from distributed import Client, LocalCluster
         except ImportError as exc:
-            raise RuntimeError("--dask needs Dask: pip install 'mailcheck[dask]'") from exc
+            raise RuntimeError(
+                "--dask needs Dask: pip install '.[dask]' in the mailcheck clone"
+            ) from exc
         self._cluster = None
         if address == "local":
             # Worker processes must not be daemons: a scan starts its Office worker.

@@ -149,8 +149,8 @@ def milter(
     except ImportError:
         _error_line(
             "mailcheck milter",
-            "needs pymilter: pip install 'mailcheck[milter]' (after apt-get install "
-            "libmilter-dev and a C compiler), or apt-get install python3-milter",
+            "needs pymilter: pip install '.[milter]' in the mailcheck clone (after apt-get "
+            "install libmilter-dev and a C compiler), or apt-get install python3-milter",
             default_lang(),
         )
         sys.exit(EXIT_ERROR)
