@@ -54,6 +54,17 @@ def audit(paths: list[Path], out: Path, lang: Lang) -> Outline:
 # --- findings strongest first; bodies are not attachments -------------------------------------
 
 
+def test_the_audit_report_lists_findings_strongest_first(tmp_path: Path) -> None:
+    outline = audit([MACRO], tmp_path / "out", "en")
+    (item,) = outline.flagged
+    severities = [f.severity for f in item.findings]
+    assert severities[0] == "critical"  # the scan found it last
+    rank = ["info", "low", "medium", "high", "critical"]
+    assert severities == sorted(severities, key=rank.index, reverse=True)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.index('class="sev critical"') < page.index('class="sev high"')
+
+
 def _csv(out: Path) -> dict[str, dict[str, str]]:
     raw = (out / "results.csv").read_text(encoding="utf-8-sig")
     return {Path(row["path"]).name + row["index"]: row for row in csv.DictReader(raw.splitlines())}

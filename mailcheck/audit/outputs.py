@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..catalog import Catalog, Lang
+from ..model import SEVERITIES
 from ..records import record
 from ..text import clean_text, defang
 from .index import index_from_json, message_key, timestamp_of
@@ -59,6 +60,14 @@ def remaining(plan: Plan, done: set[UnitId]) -> list[Unit]:
     return left
 
 
+def _strongest_first(finding: dict[str, Any]) -> tuple[int, int]:
+    """The order of the terminal report: by severity, then score (a stable sort keeps the
+    scan's order among equals)."""
+    severity = finding.get("severity")
+    rank = SEVERITIES.index(severity) if severity in SEVERITIES else 0
+    return -rank, -int(finding.get("score", 0))
+
+
 def _flagged(result: dict[str, Any]) -> Flagged:
     name, addr = sender_of(result)
     source = result["source"]
@@ -82,7 +91,7 @@ def _flagged(result: dict[str, Any]) -> Flagged:
                 for e in f["evidence"][:5]
             ),
         )
-        for f in result["findings"]
+        for f in sorted(result["findings"], key=_strongest_first)
         if f["score"] > 0 or f["severity"] != "info"
     )
     return Flagged(
