@@ -112,8 +112,14 @@ def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
                 "title": texts.title,
                 "explanation": texts.explanation,
                 "advice": texts.advice,
+                # `location` is a machine key (stable, English); `label` is for the reader.
                 "evidence": [
-                    {"location": e.location, "excerpt": e.excerpt, "facts": dict(e.facts)}
+                    {
+                        "location": e.location,
+                        "label": catalog.place(e.location, lang),
+                        "excerpt": e.excerpt,
+                        "facts": dict(e.facts),
+                    }
                     for e in finding.evidence
                 ],
             }

@@ -253,7 +253,7 @@ def _finding(number: int, finding: Finding, lang: Lang) -> RenderableType:
         parts.append(_Wrap(Text(_word("label.evidence", lang) + ":", style="bold"), indent=3))
     for item in finding.evidence:
         line = Text()
-        line.append(clean_text(item.location, 200), style="cyan")
+        line.append(clean_text(catalog.load().place(item.location, lang), 200), style="cyan")
         excerpt = defang(clean_text(item.excerpt, 300))
         if excerpt:
             line.append(": " + excerpt)
