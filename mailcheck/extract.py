@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .containers import OPENERS, PAGE_KINDS, DocumentAction, Member, Opener, OpenRequest
 from .containers.session import display_name, passed_payloads
 from .limits import Budget
-from .model import Attachment, AttachmentStatus, Evidence, Hit
+from .model import ATTACHMENT_ROLES, Attachment, AttachmentRole, AttachmentStatus, Evidence, Hit
 from .names import claimed_kind
 from .parse import NotAMessageError, parse_message
 from .parse.types import Leaf, ParsedMessage
@@ -66,6 +66,14 @@ class Extraction:
     items: list[Item] = field(default_factory=list)
     messages: list[NestedMessage] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)  # about containers and attached messages
+
+
+def _role(value: str) -> AttachmentRole:
+    """A leaf's disposition or an item's role as the report's closed vocabulary."""
+    for role in ATTACHMENT_ROLES:
+        if value == role:
+            return role
+    return "attachment"
 
 
 def _node_path(parent: str, leaf: Leaf) -> str:
@@ -118,7 +126,7 @@ class _Extractor:
     ) -> Attachment:
         path = _node_path(parent, leaf)
         if leaf.skipped:
-            return _listed(path, leaf.filename, leaf.declared_type, depth)
+            return _listed(path, leaf.filename, leaf.declared_type, depth, role=leaf.disposition)
         return self.node(
             path=path,
             filename=leaf.filename,
@@ -207,13 +215,15 @@ class _Extractor:
             depth=depth,
             status=status,
             children=tuple(children),
+            role=_role(role),
         )
 
     def member(
         self, member: Member, parent: str, depth: int, passwords: Passwords, prefix: str
     ) -> Attachment:
         if member.skipped:  # a bound kept it closed: listed, not analysed
-            return _listed(f"{parent}/{display_name(member.name)}", member.name, "", depth)
+            path = f"{parent}/{display_name(member.name)}"
+            return _listed(path, member.name, "", depth, role="member")
         return self.node(
             path=f"{parent}/{display_name(member.name)}",
             filename=member.name,
@@ -245,12 +255,15 @@ class _Extractor:
             child = _node_path(path, leaf)
             if leaf.is_message or sniff(leaf.data).kind in ("eml", "msg"):
                 below = self.beyond(leaf.data, child, depth + 1) if leaf.data else []
-                nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth, below))
+                listed = _listed(child, leaf.filename, leaf.declared_type, depth, below)
+                nodes.append(replace(listed, role=_role(leaf.disposition)))
             elif leaf.data and self.budget.rescue(claimed_kind(leaf.filename)):
                 nodes.append(self.rescued(leaf, child, depth, f"attachment {path}: "))
             else:
                 passed.append(leaf.filename)
-                nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth))
+                nodes.append(
+                    _listed(child, leaf.filename, leaf.declared_type, depth, role=leaf.disposition)
+                )
         hit = passed_payloads(f"attachment {path}", path, passed, len(passed))
         if hit is not None:
             self.out.hits.append(hit)
@@ -282,6 +295,7 @@ class _Extractor:
             sha256=digest,
             depth=depth,
             status="skipped" if self.openers.get(sniffed.kind) else "ok",
+            role=_role(leaf.disposition),
         )
 
     def nested(self, data: bytes, path: str, depth: int) -> ParsedMessage | None:
@@ -302,7 +316,12 @@ class _Extractor:
 
 
 def _listed(
-    path: str, filename: str, declared_type: str, depth: int, children: Sequence[Attachment] = ()
+    path: str,
+    filename: str,
+    declared_type: str,
+    depth: int,
+    children: Sequence[Attachment] = (),
+    role: str = "attachment",
 ) -> Attachment:
     """A file a bound kept closed: in the tree by name and declared type, never analysed."""
     return Attachment(
@@ -315,6 +334,7 @@ def _listed(
         depth=depth,
         status="skipped",
         children=tuple(children),
+        role=_role(role),
     )
 
 

@@ -41,6 +41,13 @@ ATTACHMENT_STATUSES: tuple[AttachmentStatus, ...] = (
     "skipped",
 )
 
+# What a node of the attachment tree is to the reader. body: a text of the message itself
+# (an .eml's text/plain or text/html part without a file name, a .msg's plain or HTML body):
+# analysed like any part, but never shown or counted as an attachment. inline: a file shown
+# in the text (an image); attachment: a file; member: a file inside an archive or document.
+AttachmentRole = Literal["body", "inline", "attachment", "member"]
+ATTACHMENT_ROLES: tuple[AttachmentRole, ...] = ("body", "inline", "attachment", "member")
+
 
 def severity_rank(severity: Severity) -> int:
     return SEVERITIES.index(severity)
@@ -110,6 +117,7 @@ class Attachment:
     depth: int
     status: AttachmentStatus
     children: tuple[Attachment, ...] = ()
+    role: AttachmentRole = "attachment"
 
     def walk(self) -> tuple[Attachment, ...]:
         out: list[Attachment] = [self]

@@ -4,16 +4,24 @@ with no script from a message having run. A screenshot proves the page is drawn.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import SAMPLES
 from test_audit_html import EXPLANATION, JA_SUBJECT, sample_outline
 
+from mailcheck.audit import Options, Stop, run_audit
 from mailcheck.audit.html import render_html
+from mailcheck.catalog import Lang
+from mailcheck.config import DEFAULT_CONFIG
+from mailcheck.limits import DEFAULT
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -91,3 +99,128 @@ def test_the_page_is_drawn(report: Path, tmp_path: Path) -> None:
     assert len(data) > 40_000, len(data)
     if os.environ.get("MAILCHECK_KEEP_SCREENSHOT"):  # to look at it by hand
         shutil.copy(shot, os.environ["MAILCHECK_KEEP_SCREENSHOT"])
+
+
+# --- what a reader sees of a real audit: order, counts, addresses, the filter box ----------
+
+# Appended to a copy of the page (the CSP allows inline script): measures what only a browser
+# knows and leaves it, as JSON, in an attribute that --dump-dom shows.
+PROBE = """<script>
+(function () {
+  "use strict";
+  var out = {messages: [], addresses: [], placeholder: null};
+  document.querySelectorAll("tbody.msg").forEach(function (body) {
+    out.messages.push({
+      file: body.rows[0].cells[6].textContent,
+      severities: Array.prototype.map.call(body.querySelectorAll(".sev"), function (s) {
+        return s.classList[1];
+      }),
+      summary: body.querySelector("details > summary").textContent
+    });
+  });
+  // Each line an address is laid out on: a new line may start only at a break chance.
+  document.querySelectorAll(".email").forEach(function (el) {
+    var text = el.textContent, tops = [], range = document.createRange(), offset = 0;
+    var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    var starts = [];
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (var i = 0; i < node.data.length; i += 1) {
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        var rect = range.getClientRects()[0];
+        if (rect) {
+          var top = Math.round(rect.top);
+          if (tops.length && top > tops[tops.length - 1] + 2) { starts.push(offset + i); }
+          tops.push(top);
+        }
+      }
+      offset += node.data.length;
+    }
+    out.addresses.push({text: text, breaks: starts});
+  });
+  var input = document.getElementById("filter");
+  if (input) {
+    var style = getComputedStyle(input);
+    var context = document.createElement("canvas").getContext("2d");
+    context.font = style.font;
+    out.placeholder = {
+      text: input.placeholder,
+      needed: context.measureText(input.placeholder).width,
+      room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+    };
+  }
+  document.documentElement.setAttribute("data-probe", JSON.stringify(out));
+})();
+</script>"""
+
+LONG_FROM = "accounts-receivable.notifications@billing-department.subsidiary-holdings.example.co.jp"
+
+
+def _probe(page: Path, tmp_path: Path, width: int) -> dict[str, Any]:
+    probed = tmp_path / f"probed-{page.name}"
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
+    dom = _run(
+        tmp_path,
+        "--virtual-time-budget=2000",
+        f"--window-size={width},2000",
+        "--dump-dom",
+        probed.as_uri(),
+    )
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, "the probe did not run"
+    return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """report.html of a real audit in Japanese: a macro mail whose critical finding the scan
+    lists last, a mail without files, and a sender with a long address."""
+    folder = tmp_path_factory.mktemp("in")
+    for sample in ("01-hijacked-reply-macro.ja.eml", "02-display-name-address.en.eml"):
+        shutil.copy(SAMPLES / sample, folder / sample)
+    long_from = (SAMPLES / "02-display-name-address.en.eml").read_bytes()
+    long_from = long_from.replace(b"noreply@mailer.hacked.example", LONG_FROM.encode(), 1)
+    (folder / "long.eml").write_bytes(long_from.replace(b"Subject: ", b"Subject: long ", 1))
+    out = tmp_path_factory.mktemp("out")
+    options = Options(
+        paths=(str(folder),), out=out, lang="ja", limits=DEFAULT, config=DEFAULT_CONFIG, jobs=1
+    )
+    run_audit(options, Stop())
+    return out / "report.html"
+
+
+def _message(probe: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(m for m in probe["messages"] if m["file"].endswith(name))
+
+
+def test_a_real_report_reads_right_in_the_browser(audited: Path, tmp_path: Path) -> None:
+    probe = _probe(audited, tmp_path, 1100)
+    rank = ["info", "low", "medium", "high", "critical"]
+    macro = _message(probe, "01-hijacked-reply-macro.ja.eml")
+    assert macro["severities"][0] == "critical", macro
+    assert macro["severities"] == sorted(macro["severities"], key=rank.index, reverse=True)
+    # The message's own text is not an attachment: one file, and none for a plain mail.
+    assert "添付ファイル 1)" in macro["summary"], macro["summary"]
+    assert "添付ファイル 0)" in _message(probe, "02-display-name-address.en.eml")["summary"]
+
+    # Addresses break before "@" and "." (or after a hyphen), never inside a word.
+    long_one = [a for a in probe["addresses"] if LONG_FROM in a["text"]]
+    assert long_one and any(a["breaks"] for a in long_one), "the long address did not wrap"
+    for address in probe["addresses"]:
+        text = address["text"]
+        for at in address["breaks"]:
+            assert text[at] in "@." or text[at - 1] in "-/", (text, text[:at], text[at:])
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_filter_box_shows_its_whole_placeholder(
+    lang: Lang, audited: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / f"{lang}.html"
+    page.write_text(render_html(sample_outline(lang)), encoding="utf-8")
+    for width in (1280, 900):
+        placeholder = _probe(page, tmp_path, width)["placeholder"]
+        assert placeholder["text"]
+        assert placeholder["needed"] <= placeholder["room"], (lang, width, placeholder)

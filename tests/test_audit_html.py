@@ -297,3 +297,14 @@ def test_importing_the_renderer_does_not_load_jinja2() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.strip() == "False"
+
+
+def test_addresses_and_paths_break_only_at_sensible_points() -> None:
+    first, *rest = sample_outline("en").flagged
+    hostile = replace(first, from_addr='"><script>alert(4)</script>@evil.example')
+    page = render_html(replace(sample_outline("en"), flagged=(hostile, *rest)))
+    # <wbr> before "@" and "." of an address, after "/" of a path, nowhere else.
+    assert "hanako<wbr>@evil<wbr>.example" in page
+    assert "inbox/<wbr>reply.eml" in page and "saved.mbox#3" in page
+    assert "&#34;&gt;&lt;script&gt;alert(4)&lt;/script&gt;<wbr>@evil<wbr>.example" in page
+    assert "<script>alert(4)" not in page

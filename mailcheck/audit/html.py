@@ -11,6 +11,7 @@ are already in the page, so without it the report is still complete.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,9 @@ _MAX_TEXT = 4000
 # A timeline spanning more days than this (a forged 1970 date) shows only days with mail.
 _MAX_FILLED_DAYS = 400
 _VERDICT_RANK = {"clean": 0, "suspicious": 1, "malicious": 2}
+# Where a line may break in an address (before "@" and ".") and in a path (after "/").
+_ADDRESS_BREAK = re.compile(r"(?=[@.])")
+_PATH_BREAK = re.compile(r"(?<=/)")
 
 
 @record
@@ -52,6 +56,16 @@ def _shown(text: object) -> str:
 def _plain(text: object) -> str:
     """A path or key: cleaned but not defanged, so the reader can find the file."""
     return clean_text(str(text), _MAX_TEXT)
+
+
+def _address_pieces(text: str) -> list[str]:
+    """An e-mail address cut where a line may break; the page joins them with <wbr>."""
+    return [piece for piece in _ADDRESS_BREAK.split(text) if piece]
+
+
+def _path_pieces(text: str) -> list[str]:
+    """A path cut after each "/", never inside a file name."""
+    return [piece for piece in _PATH_BREAK.split(text) if piece]
 
 
 def _parse_day(day: str) -> dt.date | None:
@@ -121,6 +135,8 @@ def render_html(outline: Outline) -> str:
     env = _environment()
     env.filters["shown"] = _shown
     env.filters["plain"] = _plain
+    env.filters["address_pieces"] = _address_pieces
+    env.filters["path_pieces"] = _path_pieces
     days = timeline(outline.flagged, word("audit.unknown_date"))
     return env.get_template(_TEMPLATE).render(
         o=outline,

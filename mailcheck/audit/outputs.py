@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..catalog import Catalog, Lang
+from ..model import SEVERITIES
 from ..records import record
 from ..text import clean_text, defang
 from .index import index_from_json, message_key, timestamp_of
@@ -40,7 +41,6 @@ ERRORS = "errors.csv"
 HTML = "report.html"
 SHOWN = 2000  # flagged messages in report.html and the summary data; all are in the files
 _RANK = {"malicious": 2, "suspicious": 1, "clean": 0}
-_PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 _LANG = re.compile(r'"lang": "([a-z]+)"')
 
 
@@ -59,7 +59,15 @@ def remaining(plan: Plan, done: set[UnitId]) -> list[Unit]:
     return left
 
 
-def _flagged(result: dict[str, Any]) -> Flagged:
+def _strongest_first(finding: dict[str, Any]) -> tuple[int, int]:
+    """The order of the terminal report: by severity, then score (a stable sort keeps the
+    scan's order among equals)."""
+    severity = finding.get("severity")
+    rank = SEVERITIES.index(severity) if severity in SEVERITIES else 0
+    return -rank, -int(finding.get("score", 0))
+
+
+def _flagged(result: dict[str, Any], catalog: Catalog, lang: Lang) -> Flagged:
     name, addr = sender_of(result)
     source = result["source"]
     when = timestamp_of(result["message"].get("date", ""))
@@ -78,11 +86,14 @@ def _flagged(result: dict[str, Any]) -> Flagged:
             explanation=f["explanation"],
             advice=f["advice"],
             evidence=tuple(
-                (clean_text(e["location"], 200), defang(clean_text(e["excerpt"], 300)))
+                (
+                    clean_text(catalog.place(str(e["location"]), lang), 200),
+                    defang(clean_text(e["excerpt"], 300)),
+                )
                 for e in f["evidence"][:5]
             ),
         )
-        for f in result["findings"]
+        for f in sorted(result["findings"], key=_strongest_first)
         if f["score"] > 0 or f["severity"] != "info"
     )
     return Flagged(
@@ -148,7 +159,7 @@ def build(
 
     catalog = load()
     paths = {unit.order: unit.path for unit in plan.units}
-    tally = _Tally()
+    tally = _Tally(catalog, lang)
     tally.errors.extend((e.source.path, e.reason) for e in plan.errors)
     results = _Atomic(directory / RESULTS)
     table = _Atomic(directory / CSV, encoding="utf-8-sig", newline="")
@@ -221,7 +232,8 @@ def _rendered(text: str, catalog: Catalog, lang: Lang) -> dict[str, Any]:
 class _Tally:
     """What the reports count while the results stream past."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: Catalog, lang: Lang) -> None:
+        self.catalog, self.lang = catalog, lang
         self.counts: Counter[str] = Counter()
         self.findings: Counter[str] = Counter()
         self.incomplete = 0
@@ -234,7 +246,7 @@ class _Tally:
 
     def flag(self, result: dict[str, Any], position: int) -> None:
         self.flagged += 1
-        item = _flagged(result)
+        item = _flagged(result, self.catalog, self.lang)
         entry = (_RANK[item.verdict], item.score, -position, item)
         if len(self.worst) < SHOWN:
             heapq.heappush(self.worst, entry)
@@ -287,7 +299,7 @@ def _finish(
         not_mail=tally.not_mail,
         incomplete=tally.incomplete,
         top_findings=tuple(
-            (fid, _PLACEHOLDER.sub("…", catalog.entry(fid).texts[lang].title), count)
+            (fid, catalog.title_without_facts(fid, lang), count)
             for fid, count in tally.findings.most_common(15)
         ),
         flagged=flagged,

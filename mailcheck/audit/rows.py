@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..report.json_codec import guessed_role
 from ..text import clean_text
 
 CSV_COLUMNS = (
@@ -32,9 +33,11 @@ def spreadsheet_cell(value: str) -> str:
 
 
 def walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Every attachment of a result's JSON form, depth first."""
+    """Every attachment of a result's JSON form, depth first, body texts left out: the
+    message's own text is never listed or counted as a file (see `model.files_of`)."""
     for node in nodes:
-        yield node
+        if (node.get("role") or guessed_role(node)) != "body":
+            yield node
         yield from walk(node.get("children", []))
 
 

@@ -20,6 +20,10 @@ from ..records import record
 Lang = Literal["en", "ja"]
 LANGS: tuple[Lang, ...] = ("en", "ja")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# A bracketed aside that holds a fact: "（{scheme}）", " ({file_name})", "（表示: {shown_host}）".
+_FACT_ASIDE = re.compile(r" ?[（(][^（）()]*\{[a-z_][a-z0-9_]*\}[^（）()]*[）)]")
+_ATTACHMENT = "attachment "
+_NESTED = ": "  # between an attached message's prefix and a place inside it
 
 
 class UnknownFindingError(KeyError):
@@ -101,11 +105,60 @@ class Catalog:
 
     def texts(self, finding_id: str, lang: Lang, facts: dict[str, str]) -> Texts:
         raw = self.entry(finding_id).texts[lang]
+        if "location" in facts:  # a place in the mail, said in the reader's words
+            facts = {**facts, "location": self.place(facts["location"], lang)}
         return Texts(
             title=fill(raw.title, facts),
             explanation=fill(raw.explanation, facts),
             advice=fill(raw.advice, facts),
         )
+
+    def title_without_facts(self, finding_id: str, lang: Lang) -> str:
+        """A finding's title for a count over many messages, where no one message's facts
+        belong: an aside that only holds a fact goes ("（{scheme}）"), any other fact reads
+        as "…"."""
+        title = _FACT_ASIDE.sub("", self.entry(finding_id).texts[lang].title)
+        return _PLACEHOLDER.sub("…", title)
+
+    def place(self, location: str, lang: Lang) -> str:
+        """An evidence location (a stable machine key such as "header From", "part 1",
+        "attachment 2/invoice.zip" or "attachment 2/fwd.eml: header From") in the reader's
+        words; a location of another shape is shown as it is."""
+        own = self._place(location, lang)
+        if own is not None:
+            return own
+        if not location.startswith(_ATTACHMENT):
+            return location
+        rest = location[len(_ATTACHMENT) :]
+        cut = rest.find(_NESTED)
+        while cut != -1:
+            # The prefix of a message attached as a file ("attachment 2/fwd.eml: "): the first
+            # cut after which a place of a message follows (a file name may hold ": " too).
+            path, inner = rest[:cut], rest[cut + len(_NESTED) :]
+            if inner == "message":
+                return fill(self.word("place.attached_message", lang), {"path": path})
+            shown = self._place(inner, lang)
+            if shown is not None:
+                words = {"path": path, "place": shown}
+                return fill(self.word("place.in_attached_message", lang), words)
+            cut = rest.find(_NESTED, cut + 1)
+        # A file, or a place inside one ("attachment 2/a.docm: word/document.xml").
+        return fill(self.word("place.attachment", lang), {"path": rest})
+
+    def _place(self, location: str, lang: Lang) -> str | None:
+        """A place of one message (not of an attached one), or None."""
+        if location in ("message", "headers", "body"):
+            return self.word(f"place.{location}", lang)
+        if location == "part body":  # a .msg's plain text
+            return self.word("place.body", lang)
+        if location == "part html":  # a .msg's HTML text
+            return self.word("place.body_html", lang)
+        kind, _, what = location.partition(" ")
+        if kind == "header" and what:
+            return fill(self.word("place.header", lang), {"name": what})
+        if kind == "part" and what:
+            return fill(self.word("place.part", lang), {"path": what})
+        return None
 
     def kind(self, finding_id: str) -> FindingKind | None:
         """The kind the catalog declares for `finding_id` (None: its namespace decides)."""

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from ..catalog import Catalog, Lang
 from ..model import (
+    ATTACHMENT_ROLES,
     ATTACHMENT_STATUSES,
     CONFIDENCES,
     SEVERITIES,
@@ -82,6 +83,7 @@ def _attachment(node: Attachment) -> dict[str, Any]:
             "sha256": node.sha256,
             "depth": node.depth,
             "status": node.status,
+            "role": node.role,
             "children": [_attachment(child) for child in node.children],
         }
     )
@@ -110,8 +112,14 @@ def to_dict(result: ScanResult, catalog: Catalog, lang: Lang) -> dict[str, Any]:
                 "title": texts.title,
                 "explanation": texts.explanation,
                 "advice": texts.advice,
+                # `location` is a machine key (stable, English); `label` is for the reader.
                 "evidence": [
-                    {"location": e.location, "excerpt": e.excerpt, "facts": dict(e.facts)}
+                    {
+                        "location": e.location,
+                        "label": catalog.place(e.location, lang),
+                        "excerpt": e.excerpt,
+                        "facts": dict(e.facts),
+                    }
                     for e in finding.evidence
                 ],
             }
@@ -210,7 +218,16 @@ def _read_attachment(raw: dict[str, Any]) -> Attachment:
         depth=int(raw.get("depth", 0)),
         status=_one_of(raw.get("status", "ok"), ATTACHMENT_STATUSES, "status"),
         children=tuple(_read_attachment(c) for c in raw.get("children", ())),
+        role=_one_of(raw.get("role") or guessed_role(raw), ATTACHMENT_ROLES, "role"),
     )
+
+
+def guessed_role(raw: dict[str, Any]) -> str:
+    """The role of an attachment saved before results named it (schema 1 without "role"):
+    a text part without a file name is the message's own text, as the parsers decide."""
+    if not raw.get("filename") and raw.get("declared_type") in ("text/plain", "text/html"):
+        return "body"
+    return "attachment"
 
 
 def from_dict(raw: dict[str, Any]) -> ScanResult:

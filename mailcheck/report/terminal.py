@@ -253,7 +253,7 @@ def _finding(number: int, finding: Finding, lang: Lang) -> RenderableType:
         parts.append(_Wrap(Text(_word("label.evidence", lang) + ":", style="bold"), indent=3))
     for item in finding.evidence:
         line = Text()
-        line.append(clean_text(item.location, 200), style="cyan")
+        line.append(clean_text(catalog.load().place(item.location, lang), 200), style="cyan")
         excerpt = defang(clean_text(item.excerpt, 300))
         if excerpt:
             line.append(": " + excerpt)
@@ -289,26 +289,29 @@ def _node(node: Attachment, lang: Lang) -> Text:
 def _walk(nodes: tuple[Attachment, ...]) -> Iterator[tuple[int, Attachment]]:
     # Iterative, so a deeply nested (hostile) tree cannot exhaust the Python stack; the
     # shown depth is capped so indentation never eats the line (the path keeps the truth).
+    # A body text is the message itself, not an attachment: it is left out, and a file found
+    # inside one (however unlikely) takes its place.
     stack = [(0, node) for node in reversed(nodes)]
     while stack:
         depth, node = stack.pop()
-        yield min(depth, _MAX_SHOWN_DEPTH), node
-        stack.extend((depth + 1, child) for child in reversed(node.children))
+        below = depth
+        if node.role != "body":
+            yield min(depth, _MAX_SHOWN_DEPTH), node
+            below = depth + 1
+        stack.extend((below, child) for child in reversed(node.children))
 
 
 def _attachments(result: ScanResult, lang: Lang, plain: bool) -> RenderableType:
     heading = _heading("label.attachments", lang, plain)
-    if not result.attachments:
+    files = list(_walk(result.attachments))
+    if not files:
         return Group(heading, _Wrap(Text(_word("label.no_attachments", lang)), indent=2))
     if plain:
-        lines = (
-            _Wrap(_node(node, lang), indent=2 + 2 * depth, hang="- ")
-            for depth, node in _walk(result.attachments)
-        )
+        lines = (_Wrap(_node(node, lang), indent=2 + 2 * depth, hang="- ") for depth, node in files)
         return Group(heading, *lines)
     tree = Tree(heading, guide_style="dim")
     branches: list[Tree] = [tree]
-    for depth, node in _walk(result.attachments):
+    for depth, node in files:
         del branches[depth + 1 :]
         branches.append(branches[depth].add(_Wrap(_node(node, lang))))
     return tree
