@@ -79,6 +79,30 @@ def _error_line(path: str, reason: str, lang: Lang) -> None:
     print(f"{label}: {clean_text(path)}: {clean_text(reason)}", file=sys.stderr, flush=True)
 
 
+def _notice(text: str) -> None:
+    """A line on stderr that is neither a report nor an error line: `mailcheck: text`."""
+    with contextlib.suppress(OSError):  # stderr is gone: the exit status still says it
+        print(f"mailcheck: {text}", file=sys.stderr, flush=True)
+
+
+def no_message_line(where: str, *, not_mail: int, errors: int, lang: Lang) -> str:
+    """The notice for inputs that held no message: `no message was found in WHERE (3 files
+    skipped as not mail, 1 could not be scanned)`, in the report language."""
+    from ..catalog import load
+    from ..text import clean_text
+
+    catalog = load()
+    parts = []
+    if not_mail:
+        parts.append(catalog.word("notice.not_mail", lang).format(count=not_mail))
+    if errors:
+        parts.append(catalog.word("notice.errors", lang).format(count=errors))
+    line = catalog.word("notice.no_message", lang).format(path=clean_text(where))
+    if not parts:
+        return line
+    return line + (f"（{'、'.join(parts)}）" if lang == "ja" else f" ({', '.join(parts)})")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mailcheck")
 def main() -> None:
