@@ -214,6 +214,20 @@ def test_help_explains_exit_codes() -> None:
     assert "Exit status" in out and "malicious" in out
 
 
+def test_top_level_help_shows_whole_descriptions_and_examples() -> None:
+    result = CliRunner().invoke(main, ["--help"], prog_name="mailcheck", terminal_width=80)
+    assert result.exit_code == 0
+    commands = result.output.partition("Commands:")[2].partition("Examples:")[0]
+    text = " ".join(commands.split())  # the list wraps long lines
+    assert "..." not in text
+    for command in ("audit", "filter", "milter", "render", "scan"):
+        first = main.commands[command].help or ""
+        sentence = " ".join(first.split("\n\n")[0].split())
+        assert f"{command} {sentence}" in text
+    assert "Examples:" in result.output and "mailcheck scan invoice.eml" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
 def test_render_names_finding_ids_it_does_not_know(tmp_path: Path) -> None:
     _, out, _ = run("scan", "--json", str(SAMPLES / "02-display-name-address.en.eml"))
     saved = tmp_path / "future.jsonl"
