@@ -63,7 +63,7 @@ def _folders(paths: tuple[str, ...]) -> list[str]:
     return [raw for raw in paths if raw != "-" and Path(raw).is_dir()]
 
 
-class _Tally:
+class _RunCounts:
     """What a run found, for the closing summary and the folders that held no message."""
 
     def __init__(self, folders: Iterable[str]) -> None:
@@ -92,7 +92,7 @@ class _Tally:
         return sum(self.verdicts.values())
 
 
-def _no_message_notices(tally: _Tally, lang: Lang) -> bool:
+def _no_message_notices(tally: _RunCounts, lang: Lang) -> bool:
     """One line on stderr per directory named on the command line that held no message;
     whether there was any."""
     found = False
@@ -103,7 +103,7 @@ def _no_message_notices(tally: _Tally, lang: Lang) -> bool:
     return found
 
 
-def _summary_line(tally: _Tally, lang: Lang) -> str:
+def _summary_line(tally: _RunCounts, lang: Lang) -> str:
     """`12 messages scanned: MALICIOUS 1   SUSPICIOUS 2   CLEAN 9   errors 1`."""
     from ..catalog import load
 
@@ -148,7 +148,7 @@ def _report(
 
     catalog = load()
     status_code = EXIT_CLEAN
-    tally = _Tally(folders)
+    tally = _RunCounts(folders)
     console = None
     status = None
     if not as_json or (progress and sys.stderr.isatty()):
