@@ -30,6 +30,10 @@ Things a milter author must know (all checked against Postfix 3.7 here):
   later" at MAIL FROM. The log (`log()`) then shows "warning: connect to Milter service".
 * A reject at end of message gives the milter's own reply (e.g. 550 5.7.1 ...) at DATA;
   a quarantine (SMFIR_QUARANTINE) is accepted with 250 and lands in `held()`.
+* A pipe(8) transport (`extra_master_cf`) runs its command as an unprivileged `user=`
+  with an almost empty environment: set PYTHONPATH and the like in a wrapper script, and
+  make the script and the folder it writes to reachable by that user. `flags=F` puts the
+  mbox `From sender date` line first; pipe(8) hands over LF line endings.
 * smtpd_peername_lookup is off (no DNS here), so the connect callback's host name and
   {client_name} are "unknown", the address 127.0.0.1; HELO is client.example.test.
 """
@@ -239,6 +243,7 @@ class PrivatePostfix:
         milter_timeouts: dict[str, str | float] | None = None,
         mailboxes: Iterable[str] = DEFAULT_MAILBOXES,
         extra_main_cf: dict[str, str] | None = None,
+        extra_master_cf: Iterable[str] = (),
     ) -> None:
         """Lay out the instance; nothing runs until `start()`.
 
@@ -247,6 +252,8 @@ class PrivatePostfix:
         `connect`, `command` and `content` (or milter_connect_timeout...) to Postfix time
         values such as "10s" or to seconds; defaults 10s, 10s, 60s.
         `extra_main_cf` overrides or adds main.cf parameters (e.g. defer_transports).
+        `extra_master_cf` adds master.cf services, one line each (e.g. a pipe(8) transport
+        that `transport_maps` in `extra_main_cf` routes a mailbox to).
         """
         self.root = Path(root).resolve()
         self.config_dir = self.root / "etc"
@@ -266,6 +273,7 @@ class PrivatePostfix:
             self.milter_timeouts[short] = f"{value}s" if isinstance(value, int | float) else value
         self.mailboxes = tuple(mailboxes)
         self.extra_main_cf = dict(extra_main_cf or {})
+        self.extra_master_cf = tuple(extra_master_cf)
         self.port = 0
         self._token = f"mailcheck-test-{secrets.token_hex(4)}"
         self._running = False
@@ -530,6 +538,7 @@ class PrivatePostfix:
             "anvil unix - - n - 1 anvil",
             "scache unix - - n - 1 scache",
             "postlog unix-dgram n - n - 1 postlogd",
+            *self.extra_master_cf,
         ]
         return "".join(line + "\n" for line in services)
 

@@ -498,6 +498,45 @@ def test_cli_summary_in_japanese(tmp_path: Path) -> None:
     assert "危険・不審と判定されたメール" in done.stdout and "危険" in done.stdout
 
 
+def test_cli_a_folder_without_mail_is_not_clean_and_says_so(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", [(f"n{n}.txt", b"shopping list\n") for n in range(5)])
+    done = mailcheck("audit", str(folder), "--out", str(tmp_path / "out"), "--lang", "en")
+    assert done.returncode == 5, done.stderr
+    assert done.stderr.splitlines() == [
+        f"mailcheck: no message was found in {folder} (5 files skipped as not mail)"
+    ]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = mailcheck("audit", str(empty), "--out", str(tmp_path / "out2"), "--lang", "en")
+    assert done.returncode == 5
+    assert done.stderr.splitlines() == [f"mailcheck: no message was found in {empty}"]
+
+
+def test_cli_resume_with_nothing_left_says_so(tmp_path: Path) -> None:
+    folder = write_folder(
+        tmp_path / "in",
+        [
+            (
+                f"{n}.eml",
+                mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
+            )
+            for n in range(3)
+        ],
+    )
+    out = tmp_path / "out"
+    first = mailcheck("audit", str(folder), "--out", str(out), "--lang", "en", "--jobs", "1")
+    assert first.returncode == 0, first.stderr
+    assert "mailcheck audit: 3 messages in" in first.stdout
+    again = mailcheck("audit", "--resume", "--out", str(out), "--lang", "en", "--jobs", "1")
+    assert again.returncode == 0, again.stderr
+    heading = again.stdout.splitlines()[0]
+    assert heading == (
+        "mailcheck audit: nothing left to scan: all 3 messages were scanned by an earlier run; "
+        "the reports were written again"
+    )
+    assert "messages/s" not in again.stdout and "CLEAN 3" in again.stdout
+
+
 def test_ctrl_c_leaves_valid_reports_and_resume_finishes(tmp_path: Path) -> None:
     files = [
         (

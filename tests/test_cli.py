@@ -13,6 +13,7 @@ from mailcheck.cli import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_MALICIOUS,
+    EXIT_NO_MESSAGE,
     EXIT_SUSPICIOUS,
     default_lang,
     main,
@@ -30,8 +31,8 @@ def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
 
 
 def test_exit_codes_are_distinct_and_not_usage_error() -> None:
-    codes = {EXIT_CLEAN, EXIT_SUSPICIOUS, EXIT_ERROR, EXIT_MALICIOUS}
-    assert len(codes) == 4 and 2 not in codes and EXIT_CLEAN == 0
+    codes = {EXIT_CLEAN, EXIT_SUSPICIOUS, EXIT_ERROR, EXIT_MALICIOUS, EXIT_NO_MESSAGE}
+    assert len(codes) == 5 and 2 not in codes and EXIT_CLEAN == 0
 
 
 def test_scan_samples_directory_reports_every_message(tmp_path: Path) -> None:
@@ -136,6 +137,54 @@ def test_directory_skips_files_that_are_not_messages(tmp_path: Path) -> None:
     assert len(out.splitlines()) == 1 and err == ""
 
 
+@pytest.mark.parametrize("files", [0, 3])
+def test_a_folder_without_mail_is_not_clean_and_says_so(tmp_path: Path, files: int) -> None:
+    for number in range(files):
+        (tmp_path / f"notes{number}.txt").write_text("shopping list: eggs\n", encoding="utf-8")
+    code, out, err = run("scan", "--lang", "en", str(tmp_path))
+    assert code == EXIT_NO_MESSAGE and out == ""
+    expected = f"mailcheck: no message was found in {tmp_path}"
+    if files:
+        expected += f" ({files} files skipped as not mail)"
+    assert err.splitlines() == [expected]
+
+
+def test_no_message_notice_in_japanese(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("shopping list: eggs\n", encoding="utf-8")
+    code, _, err = run("scan", "--lang", "ja", str(tmp_path))
+    assert code == EXIT_NO_MESSAGE
+    found = f"mailcheck: {tmp_path} にメールは見つかりませんでした"
+    assert err.strip() == found + "（メール以外のファイル 1 件は対象外）"
+
+
+def test_an_empty_folder_among_messages_ranks_above_clean_only(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    clean = str(SAMPLES / "04-newsletter.en.eml")
+    suspicious = str(SAMPLES / "02-display-name-address.en.eml")
+    code, _, err = run("scan", "--json", clean, str(empty))
+    assert code == EXIT_NO_MESSAGE and f"no message was found in {empty}" in err
+    code, _, err = run("scan", "--json", suspicious, str(empty))
+    assert code == EXIT_SUSPICIOUS and f"no message was found in {empty}" in err
+
+
+def test_a_scan_of_several_messages_ends_with_a_summary_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("not mail\n", encoding="utf-8")
+    names = ("02-display-name-address.en.eml", "03-genuine-reply.ja.eml", "04-newsletter.en.eml")
+    for name in names:
+        (tmp_path / name).write_bytes((SAMPLES / name).read_bytes())
+    missing = str(tmp_path / "missing.eml")
+    code, out, err = run("scan", "--json", "--lang", "en", str(tmp_path), missing)
+    assert code == EXIT_ERROR
+    assert len([json.loads(line) for line in out.splitlines()]) == 3  # stdout stays JSON
+    assert err.splitlines()[-1] == (
+        "mailcheck: 3 messages scanned: MALICIOUS 0   SUSPICIOUS 1   CLEAN 2   errors 1"
+        "   not mail (skipped) 1"
+    )
+    code, out, err = run("scan", "--lang", "en", str(SAMPLES / "02-display-name-address.en.eml"))
+    assert "messages scanned" not in err + out  # one message: its report says it all
+
+
 def test_clean_exit_code() -> None:
     code, _, _ = run("scan", str(SAMPLES / "03-genuine-reply.ja.eml"))
     assert code == EXIT_CLEAN
@@ -163,6 +212,20 @@ def test_help_explains_exit_codes() -> None:
     code, out, _ = run("scan", "--help")
     assert code == 0
     assert "Exit status" in out and "malicious" in out
+
+
+def test_top_level_help_shows_whole_descriptions_and_examples() -> None:
+    result = CliRunner().invoke(main, ["--help"], prog_name="mailcheck", terminal_width=80)
+    assert result.exit_code == 0
+    commands = result.output.partition("Commands:")[2].partition("Examples:")[0]
+    text = " ".join(commands.split())  # the list wraps long lines
+    assert "..." not in text
+    for command in ("audit", "filter", "milter", "render", "scan"):
+        first = main.commands[command].help or ""
+        sentence = " ".join(first.split("\n\n")[0].split())
+        assert f"{command} {sentence}" in text
+    assert "Examples:" in result.output and "mailcheck scan invoice.eml" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
 
 
 def test_render_names_finding_ids_it_does_not_know(tmp_path: Path) -> None:

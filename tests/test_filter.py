@@ -153,6 +153,34 @@ def test_the_rewrite_keeps_a_message_without_a_body() -> None:
     assert (out, removed) == (b"A: 1\r\nFrom: a@b.example\r\n", 1)
 
 
+ENVELOPE = b"From MAILER-DAEMON@example.test  Tue Mar  1 09:00:00 2022"
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"])
+def test_the_rewrite_keeps_an_mbox_envelope_line_first(newline: bytes) -> None:
+    # What pipe(8) with flags=F, procmail and maildrop hand a filter: the headers go below.
+    message = newline.join(
+        [ENVELOPE, b"X-Mailcheck-Verdict: clean", b"From: a@b.example", b"", b"From the body", b""]
+    )
+    out, removed = rewrite_header_block(message, [("A", "1"), ("B", "2")])
+    assert removed == 1
+    assert out == newline.join(
+        [ENVELOPE, b"A: 1", b"B: 2", b"From: a@b.example", b"", b"From the body", b""]
+    )
+    only, _ = rewrite_header_block(ENVELOPE + newline, [("A", "1")])
+    assert only == ENVELOPE + newline + b"A: 1" + newline
+
+
+def test_the_filter_keeps_an_mbox_envelope_line_first() -> None:
+    done = run(ENVELOPE + b"\r\n" + exe_mail())
+    assert done.returncode == 4, done.stderr
+    lines = done.stdout.split(b"\r\n")
+    assert lines[0] == ENVELOPE
+    assert lines[1] == b"X-Mailcheck-Verdict: malicious"
+    assert done.stdout.endswith(exe_mail())
+    assert done.stdout.count(ENVELOPE) == 1
+
+
 def test_samples_round_trip() -> None:
     for sample in sorted((ROOT / "samples").glob("*.eml")):
         original = sample.read_bytes()

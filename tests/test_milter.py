@@ -247,6 +247,31 @@ def test_sighup_reloads_the_policy(tmp_path: Path) -> None:
     assert "event=reload status=ok" in daemon.log.read_text()
 
 
+def test_a_clean_stop_removes_the_socket(tmp_path: Path) -> None:
+    daemon = Milter(tmp_path)
+    assert daemon.path.is_socket()
+    assert daemon.stop() == 0
+    assert not daemon.path.exists(), daemon.log.read_text()
+
+
+def test_a_socket_in_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    missing = tmp_path / "missing" / "dir"
+    done = subprocess.run(
+        [sys.executable, "-m", "mailcheck", "milter", "--socket", f"unix:{missing}/m.sock"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stderr.splitlines() == [
+        f"error: mailcheck milter: --socket unix:{missing}/m.sock: the folder {missing} does "
+        "not exist; create it (owned by the user the milter runs as, e.g. install -d -o "
+        f"mailcheck -g postfix {missing}) or choose a socket path in an existing folder"
+    ]
+    assert not (tmp_path / "missing").exists()  # nothing created where the MTA won't look
+
+
 def test_without_pymilter_the_command_says_how_to_install_it(tmp_path: Path) -> None:
     blocker = tmp_path / "Milter.py"
     blocker.write_text("raise ImportError('no pymilter here')\n")

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..records import record
+from ..records import record, replace
 
 if TYPE_CHECKING:
     from ..catalog import Lang
@@ -196,7 +196,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
             )
     finally:
         backend.close()
-    return built, (RESULTS, CSV, ERRORS, HTML)
+    return replace(built, fresh=left), (RESULTS, CSV, ERRORS, HTML)
 
 
 def default_jobs() -> int:

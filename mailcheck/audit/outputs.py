@@ -140,6 +140,7 @@ class Built:
     outline: Outline
     worst: str  # the worst verdict ("" when no message was scanned)
     errors: int
+    fresh: int = 0  # messages this run scanned (the rest were done by an earlier run)
 
 
 def build(

@@ -27,18 +27,25 @@ def _line(item: Flagged, word: Callable[[str], str]) -> str:
     )
 
 
-def render_summary(outline: Outline, directory: Path, files: tuple[str, ...]) -> str:
+def render_summary(
+    outline: Outline, directory: Path, files: tuple[str, ...], fresh: int | None = None
+) -> str:
+    """The summary; `fresh` is how many messages this run scanned (None: all of them)."""
     catalog = load()
 
     def word(key: str) -> str:
         return catalog.word(key, outline.lang)
 
-    rate = outline.total / outline.seconds if outline.seconds > 0 else 0.0
-    lines = [
-        word("audit_summary.heading").format(
-            messages=outline.total, seconds=f"{outline.seconds:.1f}", rate=f"{rate:.0f}"
-        )
-    ]
+    if fresh == 0 and outline.total and not outline.interrupted:
+        # A resumed audit with nothing left: no rate, which would only measure the reports.
+        lines = [word("notice.resume_done").format(messages=outline.total)]
+    else:
+        rate = outline.total / outline.seconds if outline.seconds > 0 else 0.0
+        lines = [
+            word("audit_summary.heading").format(
+                messages=outline.total, seconds=f"{outline.seconds:.1f}", rate=f"{rate:.0f}"
+            )
+        ]
     if outline.interrupted:
         lines.append(word("audit_summary.interrupted"))
     counts = [f"{word('verdict.' + label)} {outline.count(label)}" for label, _ in outline.counts]

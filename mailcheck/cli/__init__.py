@@ -7,7 +7,7 @@ them: `mailcheck --help` and a scan of plain mail load only what they need.
 
 from __future__ import annotations
 
-from ..exits import EXIT_CLEAN, EXIT_ERROR, EXIT_MALICIOUS, EXIT_SUSPICIOUS
+from ..exits import EXIT_CLEAN, EXIT_ERROR, EXIT_MALICIOUS, EXIT_NO_MESSAGE, EXIT_SUSPICIOUS
 from . import audit, gateway, scan  # noqa: F401  (each registers its commands on `main`)
 from .app import PRESET_NAMES, default_lang, main, run
 
@@ -15,6 +15,7 @@ __all__ = [
     "EXIT_CLEAN",
     "EXIT_ERROR",
     "EXIT_MALICIOUS",
+    "EXIT_NO_MESSAGE",
     "EXIT_SUSPICIOUS",
     "PRESET_NAMES",
     "default_lang",

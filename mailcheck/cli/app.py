@@ -79,7 +79,62 @@ def _error_line(path: str, reason: str, lang: Lang) -> None:
     print(f"{label}: {clean_text(path)}: {clean_text(reason)}", file=sys.stderr, flush=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _notice(text: str) -> None:
+    """A line on stderr that is neither a report nor an error line: `mailcheck: text`."""
+    with contextlib.suppress(OSError):  # stderr is gone: the exit status still says it
+        print(f"mailcheck: {text}", file=sys.stderr, flush=True)
+
+
+def no_message_line(where: str, *, not_mail: int, errors: int, lang: Lang) -> str:
+    """The notice for inputs that held no message: `no message was found in WHERE (3 files
+    skipped as not mail, 1 could not be scanned)`, in the report language."""
+    from ..catalog import load
+    from ..text import clean_text
+
+    catalog = load()
+    parts = []
+    if not_mail:
+        parts.append(catalog.word("notice.not_mail", lang).format(count=not_mail))
+    if errors:
+        parts.append(catalog.word("notice.errors", lang).format(count=errors))
+    line = catalog.word("notice.no_message", lang).format(path=clean_text(where))
+    if not parts:
+        return line
+    return line + (f"（{'、'.join(parts)}）" if lang == "ja" else f" ({', '.join(parts)})")
+
+
+class _Group(click.Group):
+    """A group whose command list shows each command's first sentence whole: click cuts
+    it at 45 characters, which left "find what got..." of what `audit` is for."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_EXAMPLES = """\b
+Examples:
+  mailcheck scan invoice.eml
+      explain one message (exit status 0 clean, 1 suspicious, 4 malicious)
+  mailcheck scan --json ~/Mail > results.jsonl
+      every message of a folder as JSON Lines; a count of verdicts on stderr
+  mailcheck audit ~/Maildir --out audit/
+      a whole mailbox in parallel; then open audit/report.html
+
+'mailcheck COMMAND --help' shows a command's options and exit statuses."""
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_EXAMPLES,
+)
 @click.version_option(__version__, prog_name="mailcheck")
 def main() -> None:
     """Inspect suspicious email (.eml, .msg, mbox) before anyone opens it.

@@ -16,8 +16,9 @@ from ..exits import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
-    EXIT_MALICIOUS,
+    EXIT_NO_MESSAGE,
     EXIT_TERMINATED,
+    worst,
 )
 from .app import (
     _CONFIG_HELP_SCAN,
@@ -25,11 +26,13 @@ from .app import (
     Lang,
     _abandon_stdout,
     _error_line,
+    _notice,
     _stop,
     default_lang,
     limits_option,
     load_settings,
     main,
+    no_message_line,
 )
 
 
@@ -106,6 +109,8 @@ def audit(
       3    an input could not be scanned (and nothing was malicious), or the
            audit could not start
       4    at least one message is malicious
+      5    no message was found in PATHS (only other files, or nothing); a line
+           on stderr says so and how many files were skipped as not mail
       130  interrupted (Ctrl-C; the reports are valid); 143 terminated (SIGTERM)
     """
     from pathlib import Path
@@ -151,14 +156,19 @@ def audit(
         reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
         _error_line("mailcheck audit", reason, chosen)
         sys.exit(EXIT_ERROR)
+    outline = built.outline
     try:
-        sys.stdout.write(render_summary(built.outline, Path(out), files))
+        sys.stdout.write(render_summary(outline, Path(out), files, fresh=built.fresh))
         sys.stdout.flush()
     except OSError:
         _abandon_stdout()
     if signals:
         sys.exit(EXIT_INTERRUPTED if signals[0] == signal.SIGINT else EXIT_TERMINATED)
     status = BY_VERDICT.get(built.worst, EXIT_CLEAN)
-    if built.errors and status != EXIT_MALICIOUS:
-        status = max(status, EXIT_ERROR)
+    if built.errors:
+        status = worst(status, EXIT_ERROR)
+    if not outline.total:
+        where = ", ".join(outline.inputs)
+        _notice(no_message_line(where, not_mail=outline.not_mail, errors=built.errors, lang=chosen))
+        status = worst(status, EXIT_NO_MESSAGE)
     sys.exit(status)

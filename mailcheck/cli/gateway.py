@@ -165,6 +165,10 @@ def milter(
     try:
         first = settings()
         mode = int(socket_mode, 8)
+        adapter.check_socket_folder(socket_spec)  # before the workers take seconds to start
+    except adapter.SocketError as exc:
+        _error_line("mailcheck milter", str(exc), default_lang())
+        sys.exit(EXIT_ERROR)
     except ConfigError as exc:
         _error_line(exc.source, exc.reason, default_lang())
         sys.exit(EXIT_ERROR)
@@ -177,7 +181,7 @@ def milter(
     daemon = adapter.Daemon(first, pool, reload=settings)
     try:
         adapter.serve(daemon, socket_spec, socket_mode=mode, socket_group=socket_group)
-    except (RuntimeError, OSError, KeyError) as exc:
+    except (RuntimeError, OSError, KeyError, adapter.SocketError) as exc:
         _error_line("mailcheck milter", str(exc), default_lang())
         sys.exit(EXIT_ERROR)
 

@@ -16,24 +16,27 @@ if TYPE_CHECKING:
     from ..limits import Limits
     from ..model import ScanResult
 
-from ..exits import BY_VERDICT, EXIT_CLEAN, EXIT_ERROR
+from ..exits import BY_VERDICT, EXIT_CLEAN, EXIT_ERROR, EXIT_NO_MESSAGE, worst
 from .app import (
     _CONFIG_HELP_SCAN,
     _LANG_OPTION,
     Lang,
     _abandon_stdout,
     _error_line,
+    _notice,
     default_lang,
     limits_option,
     load_settings,
     main,
+    no_message_line,
 )
 
 
 def _inputs(
     paths: tuple[str, ...], limits: Limits, config: Config
-) -> Iterator[tuple[ScanResult | ScanError, bool]]:
-    """Each outcome with whether it came from walking a directory."""
+) -> Iterator[tuple[ScanResult | ScanError, str | None]]:
+    """Each outcome with the directory named on the command line it came from (None for a
+    file named there, or standard input)."""
     from pathlib import Path
 
     from ..api import ScanError, scan_paths, scan_stream
@@ -42,15 +45,78 @@ def _inputs(
     for raw in paths:
         if raw == "-":
             stdin = scan_stream(sys.stdin.buffer, limits=limits, config=config)
-            yield from ((r, False) for r in stdin)
+            yield from ((r, None) for r in stdin)
             continue
         path = Path(raw)
         if not path.exists():
-            yield ScanError(source=Source(path=raw), reason="no such file or directory"), False
+            yield ScanError(source=Source(path=raw), reason="no such file or directory"), None
             continue
-        in_dir = path.is_dir()
+        folder = raw if path.is_dir() else None
         for outcome in scan_paths([path], limits=limits, config=config):
-            yield outcome, in_dir
+            yield outcome, folder
+
+
+def _folders(paths: tuple[str, ...]) -> list[str]:
+    """The directories among `paths`: each must hold at least one message."""
+    from pathlib import Path
+
+    return [raw for raw in paths if raw != "-" and Path(raw).is_dir()]
+
+
+class _RunCounts:
+    """What a run found, for the closing summary and the folders that held no message."""
+
+    def __init__(self, folders: Iterable[str]) -> None:
+        from collections import Counter
+
+        self.verdicts: Counter[str] = Counter()
+        self.errors = 0
+        self.not_mail = 0
+        # Per directory named on the command line: [messages, not mail, errors].
+        self.folders: dict[str, list[int]] = {folder: [0, 0, 0] for folder in folders}
+
+    def add(self, folder: str | None, kind: str) -> None:
+        """`kind` is a verdict label, "error" or "not_mail"."""
+        if kind == "error":
+            self.errors += 1
+        elif kind == "not_mail":
+            self.not_mail += 1
+        else:
+            self.verdicts[kind] += 1
+        counts = self.folders.get(folder or "")
+        if counts is not None:
+            counts[{"error": 2, "not_mail": 1}.get(kind, 0)] += 1
+
+    @property
+    def messages(self) -> int:
+        return sum(self.verdicts.values())
+
+
+def _no_message_notices(tally: _RunCounts, lang: Lang) -> bool:
+    """One line on stderr per directory named on the command line that held no message;
+    whether there was any."""
+    found = False
+    for folder, (messages, not_mail, errors) in tally.folders.items():
+        if not messages:
+            found = True
+            _notice(no_message_line(folder, not_mail=not_mail, errors=errors, lang=lang))
+    return found
+
+
+def _summary_line(tally: _RunCounts, lang: Lang) -> str:
+    """`12 messages scanned: MALICIOUS 1   SUSPICIOUS 2   CLEAN 9   errors 1`."""
+    from ..catalog import load
+
+    catalog = load()
+    counts = [
+        f"{catalog.word('verdict.' + label, lang)} {tally.verdicts[label]}"
+        for label in ("malicious", "suspicious", "clean")
+    ]
+    counts.append(f"{catalog.word('audit_summary.errors', lang)} {tally.errors}")
+    if tally.not_mail:
+        counts.append(f"{catalog.word('audit_summary.not_mail', lang)} {tally.not_mail}")
+    heading = catalog.word("notice.scan_summary", lang).format(messages=tally.messages)
+    return heading + " " + "   ".join(counts)
 
 
 def _emit_json(line: str) -> None:
@@ -65,20 +131,24 @@ def _emit_json(line: str) -> None:
 
 
 def _report(
-    outcomes: Iterable[tuple[ScanResult | ScanError, bool]],
+    outcomes: Iterable[tuple[ScanResult | ScanError, str | None]],
     *,
     lang: Lang,
     as_json: bool,
     progress: bool,
+    folders: Iterable[str] = (),
 ) -> int:
-    """Print every outcome (report or JSON line, errors to stderr); the exit status."""
+    """Print every outcome (report or JSON line, errors to stderr), then a line for each
+    directory in `folders` that held no message and, past one outcome, the closing summary;
+    the exit status."""
     from ..api import ScanError
     from ..catalog import load
     from ..report import json_codec
     from ..text import clean_text
 
     catalog = load()
-    worst = EXIT_CLEAN
+    status_code = EXIT_CLEAN
+    tally = _RunCounts(folders)
     console = None
     status = None
     if not as_json or (progress and sys.stderr.isatty()):
@@ -91,16 +161,21 @@ def _report(
     if status is not None:
         status.start()
     try:
-        for count, (result, in_dir) in enumerate(outcomes, start=1):
+        for count, (result, folder) in enumerate(outcomes, start=1):
             if status is not None:
                 status.update(f"{count} scanned: {clean_text(result.source.path, 80)}")
             if isinstance(result, ScanError):
-                if in_dir and result.not_a_message:
-                    continue  # a directory may hold other files; only messages are scanned
+                if folder is not None and result.not_a_message:
+                    # A directory may hold other files; only messages are scanned (and the
+                    # count is shown when it held none).
+                    tally.add(folder, "not_mail")
+                    continue
                 _error_line(result.source.path, result.reason, lang)
-                worst = max(worst, EXIT_ERROR)
+                tally.add(folder, "error")
+                status_code = worst(status_code, EXIT_ERROR)
             else:
-                worst = max(worst, BY_VERDICT[result.verdict.label])
+                tally.add(folder, result.verdict.label)
+                status_code = worst(status_code, BY_VERDICT[result.verdict.label])
                 if as_json:
                     _emit_json(json_codec.dumps(result, catalog, lang))
                 else:
@@ -110,7 +185,7 @@ def _report(
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly; the output is partial, so say error.
         _abandon_stdout()
-        return max(worst, EXIT_ERROR)
+        return worst(status_code, EXIT_ERROR)
     except OSError as exc:
         # A full disk, a closed terminal: the reports are incomplete, say so once.
         _abandon_stdout()
@@ -119,7 +194,19 @@ def _report(
     finally:
         if status is not None:
             status.stop()
-    return worst
+    if _no_message_notices(tally, lang):
+        status_code = worst(status_code, EXIT_NO_MESSAGE)
+    if tally.messages > 1:
+        # After the reports on a terminal; on stderr when stdout is a report file or JSON.
+        on_terminal = not as_json and console is not None and console.is_terminal
+        if on_terminal:
+            try:
+                print(f"mailcheck: {_summary_line(tally, lang)}", flush=True)
+            except OSError:
+                _abandon_stdout()
+        else:
+            _notice(_summary_line(tally, lang))
+    return status_code
 
 
 @main.command()
@@ -155,7 +242,12 @@ def scan(
            could not be written, or the configuration is unusable (nothing is
            scanned then)
       4    at least one message is malicious
+      5    a directory in PATHS held no message (only other files, or nothing);
+           a line on stderr says which and how many files were skipped
       130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
+
+    Past one message, a closing line counts the verdicts and errors (on stderr
+    when stdout is not a terminal).
     """
 
     from .settings import ConfigError
@@ -170,7 +262,8 @@ def scan(
     from ..limits import PRESETS
 
     outcomes = _inputs(paths, PRESETS[preset], config)
-    sys.exit(_report(outcomes, lang=chosen, as_json=as_json, progress=True))
+    folders = _folders(paths)
+    sys.exit(_report(outcomes, lang=chosen, as_json=as_json, progress=True, folders=folders))
 
 
 def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]:
@@ -207,5 +300,5 @@ def render(file: TextIO, lang: str | None) -> None:
     The exit status follows the same rules as `scan`.
     """
     chosen = cast(Lang, lang) if lang else default_lang()
-    outcomes = ((result, False) for result in _read_results(file, file.name))
+    outcomes = ((result, None) for result in _read_results(file, file.name))
     sys.exit(_report(outcomes, lang=chosen, as_json=False, progress=False))

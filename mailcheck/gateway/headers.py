@@ -23,6 +23,7 @@ _ID = re.compile(r"[a-z0-9][a-z0-9._]*")
 _MAX_REASONS = 900  # characters: a header line stays well under RFC 5322's 998
 _FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:")
 _EOL = re.compile(rb"\r\n|\n")
+_ENVELOPE = b"From "  # the mbox separator line; a header field name never holds a space
 
 
 def _ids(reasons: Sequence[str]) -> str:
@@ -77,9 +78,20 @@ def subject_with_prefix(subject: str, prefix: str) -> str:
 def rewrite_header_block(data: bytes, added: Sequence[tuple[str, str]]) -> tuple[bytes, int]:
     """`data` with `added` headers in front and every incoming X-Mailcheck-* field (with its
     continuation lines) removed; everything else byte for byte as it was. Also returns how
-    many fields were removed. The message's own line ending is used for the new lines."""
+    many fields were removed. The message's own line ending is used for the new lines.
+
+    A leading mbox `From ` envelope line (what Postfix pipe(8) with flags=F, procmail and
+    maildrop hand a filter) stays the first line and the headers go after it: above it, it
+    would end up inside the header block and the mailbox would lose where the message starts."""
     first = _EOL.search(data)
     newline = first.group() if first else b"\r\n"
+    if data.startswith(_ENVELOPE) and first is not None:
+        rest, removed = _rewrite(data[first.end() :], added, newline)
+        return data[: first.end()] + rest, removed
+    return _rewrite(data, added, newline)
+
+
+def _rewrite(data: bytes, added: Sequence[tuple[str, str]], newline: bytes) -> tuple[bytes, int]:
     out = [f"{name}: {value}".encode("ascii") + newline for name, value in added]
     removed = 0
     at = 0

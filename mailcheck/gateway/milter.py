@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -217,6 +218,57 @@ def _fields(judged: Judged) -> str:
     )
 
 
+class SocketError(Exception):
+    """The socket cannot be where --socket says; the message says why and what to do."""
+
+
+def unix_socket_path(socket_spec: str) -> str:
+    """The file of a `unix:PATH` (or `local:PATH`) socket; "" for an inet socket."""
+    if socket_spec.startswith(("unix:", "local:")):
+        return socket_spec.partition(":")[2]
+    return ""
+
+
+def check_socket_folder(socket_spec: str) -> str:
+    """The socket file's path ("" for inet), once its folder is known to exist. A missing
+    folder is an error, never created: a typo would otherwise make a folder the MTA is not
+    looking in (and one that nobody set the owner and permissions of)."""
+    path = unix_socket_path(socket_spec)
+    if not path:
+        return ""
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise SocketError(
+            f"--socket {socket_spec}: the folder {folder} does not exist; create it (owned "
+            "by the user the milter runs as, e.g. install -d -o mailcheck -g postfix "
+            f"{folder}) or choose a socket path in an existing folder"
+        )
+    return path
+
+
+def _remove_socket(path: str, created: tuple[int, int] | None) -> None:
+    """Remove the socket file libmilter left, if it is still the one this run created."""
+    if not path or created is None:
+        return
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISSOCK(info.st_mode) and (info.st_dev, info.st_ino) == created:
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            LOG.warning("event=socket_left path=%s reason=%s", _token(path), _token(str(exc)))
+
+
+def _socket_identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISSOCK(info.st_mode) else None
+
+
 def serve(
     daemon: Daemon,
     socket_spec: str,
@@ -228,9 +280,7 @@ def serve(
     """Run until SIGTERM/SIGINT; SIGHUP reloads. Blocks; libmilter runs in a thread."""
     import milter  # pymilter's C module (stop, exception policy)
 
-    path = socket_spec.partition(":")[2] if socket_spec.startswith(("unix:", "local:")) else ""
-    if path:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    path = check_socket_folder(socket_spec)
     old_umask = os.umask(0o777 & ~socket_mode)
     Milter.factory = milter_class(daemon)
     milter.set_exception_policy(Milter.TEMPFAIL)  # a bug answers "try again", never "accept"
@@ -258,12 +308,15 @@ def serve(
         signal.signal(signum, on_signal)
     thread = threading.Thread(target=run, name="libmilter", daemon=True)
     thread.start()
+    created: tuple[int, int] | None = None  # the socket file this run made (device, inode)
     try:
         _set_socket_group(path, socket_group, thread)
         os.umask(old_umask)
         LOG.info("event=start socket=%s workers=%d", socket_spec, daemon.pool.size)
         while thread.is_alive():
-            thread.join(0.5)
+            if path and created is None:
+                created = _socket_identity(path)
+            thread.join(0.5 if created or not path else 0.05)
         # Connections still in a scan finish; the MTA tempfails any that cannot.
         deadline = time.monotonic() + daemon.pool.timeout + 5
         while daemon.in_flight and time.monotonic() < deadline:
@@ -272,6 +325,7 @@ def serve(
         daemon.pool.close()
     if failure:
         raise RuntimeError(f"the milter could not run: {failure[0]}")
+    _remove_socket(path, created)  # a clean stop: the next start finds no stale file
     LOG.info("event=stopped")
 
 
