@@ -87,17 +87,18 @@ def test_mbox_messages_with_nuls_are_each_scanned(tmp_path: Path) -> None:
             for s in SHAPES
         )
     )
-    code, out = _scan_cli("--json", str(folder))
+    code, out, _err = _scan_cli("--json", str(folder))
     verdicts = [json.loads(line)["verdict"] for line in out.splitlines()]
     assert code == EXIT_MALICIOUS
     assert verdicts == ["malicious"] * len(SHAPES)
 
 
-def _scan_cli(*args: str) -> tuple[int, str]:
+def _scan_cli(*args: str) -> tuple[int, str, str]:
+    """Exit status, standard output (the JSON lines) and standard error (notes, the summary)."""
     result = CliRunner().invoke(main, ["scan", *args])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.exit_code, result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
 
 
 def _write_shapes(folder: Path) -> Path:
@@ -109,7 +110,7 @@ def _write_shapes(folder: Path) -> Path:
 
 def test_scan_of_a_folder_reports_every_shape(tmp_path: Path) -> None:
     folder = _write_shapes(tmp_path / "mail")
-    code, out = _scan_cli("--json", str(folder))
+    code, out, _err = _scan_cli("--json", str(folder))
     results = {Path(r["source"]["path"]).name: r for r in map(json.loads, out.splitlines())}
     assert code == EXIT_MALICIOUS
     assert set(results) == {file_name(s) for s in SHAPES}
@@ -188,9 +189,9 @@ def test_damaged_files_that_start_like_mail_are_error_lines(tmp_path: Path, data
     folder.mkdir()
     (folder / "damaged.eml").write_bytes(data)
     (folder / "good.eml").write_bytes(exe_message())
-    code, out = _scan_cli("--json", str(folder))
+    code, out, err = _scan_cli("--json", str(folder))
     assert code == EXIT_MALICIOUS  # the worst outcome wins; the error line is still there
-    assert "damaged.eml: starts like a mail message" in out
+    assert "damaged.eml: starts like a mail message" in out + err
     audited = tmp_path / "audit"
     options = Options(
         paths=(str(folder),), out=audited, lang="en", limits=DEFAULT, config=DEFAULT_CONFIG
@@ -208,7 +209,7 @@ def test_other_files_in_a_folder_are_passed_over(tmp_path: Path, data: bytes) ->
     folder.mkdir()
     (folder / "other.bin").write_bytes(data)
     (folder / "good.eml").write_bytes(exe_message())
-    code, out = _scan_cli("--json", str(folder))
+    code, out, _err = _scan_cli("--json", str(folder))
     assert code == EXIT_MALICIOUS
     assert [Path(json.loads(line)["source"]["path"]).name for line in out.splitlines()] == [
         "good.eml"
@@ -218,8 +219,8 @@ def test_other_files_in_a_folder_are_passed_over(tmp_path: Path, data: bytes) ->
 def test_a_damaged_file_named_on_the_command_line_is_still_an_error(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_bytes(b"hello world\n")
-    code, out = _scan_cli(str(path))
-    assert code == EXIT_ERROR and "not a mail message" in out
+    code, out, err = _scan_cli(str(path))
+    assert code == EXIT_ERROR and "not a mail message" in out + err
 
 
 def test_two_known_fields_before_junk_make_a_message() -> None:
