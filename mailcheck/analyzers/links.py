@@ -207,7 +207,9 @@ def _evidence(link: Link, *facts: tuple[str, str]) -> Evidence:
     return Evidence(
         location=link.location,
         excerpt=_show(link.url),
-        facts=(("url", _show(link.url)), *facts),
+        # url is for people (defanged, clipped); url_exact is the address as found, for
+        # machines (the audit's indicators to block): no text shows it.
+        facts=(("url", _show(link.url)), *facts, ("url_exact", link.url)),
     )
 
 

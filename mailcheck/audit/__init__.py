@@ -111,6 +111,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     """The whole audit; the reports and the names of the files written."""
     from . import amend, scratch
     from . import dispatch as runner
+    from .iocs import IOC_FILES
     from .journal import JOURNAL, Journal, Reader, finished_units
     from .outputs import CSV, ERRORS, HTML, RESULTS, build, remaining
     from .plan import BATCH, batches, make_plan
@@ -193,10 +194,11 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
                 interrupted=interrupted,
                 seconds=time.monotonic() - started,
                 inputs=paths,
+                internal_domains=options.config.internal_domains,
             )
     finally:
         backend.close()
-    return replace(built, fresh=left), (RESULTS, CSV, ERRORS, HTML)
+    return replace(built, fresh=left), (RESULTS, CSV, ERRORS, HTML, *IOC_FILES)
 
 
 def default_jobs() -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .. import catalog
 from ..records import record
 from ..text import clean_text, defang
+from .iocs import defanged
 from .outline import Flagged, Outline
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ _TEMPLATES = Path(__file__).with_name("templates")
 _TEMPLATE = "report.html.j2"
 # Longer than any clip the outline applies: here only control and bidi characters go.
 _MAX_TEXT = 4000
+IOCS_SHOWN = 500  # indicators listed in the page; all are in iocs.csv / iocs.json
 # A timeline spanning more days than this (a forged 1970 date) shows only days with mail.
 _MAX_FILLED_DAYS = 400
 _VERDICT_RANK = {"clean": 0, "suspicious": 1, "malicious": 2}
@@ -135,6 +137,7 @@ def render_html(outline: Outline) -> str:
     env = _environment()
     env.filters["shown"] = _shown
     env.filters["plain"] = _plain
+    env.filters["ioc"] = defanged
     env.filters["address_pieces"] = _address_pieces
     env.filters["path_pieces"] = _path_pieces
     days = timeline(outline.flagged, word("audit.unknown_date"))
@@ -147,6 +150,7 @@ def render_html(outline: Outline) -> str:
         verdict_max=max((count for _, count in outline.counts), default=0),
         finding_max=max((count for _, _, count in outline.top_findings), default=0),
         top_reason=top_reason,
+        ioc_limit=IOCS_SHOWN,
         rank=_VERDICT_RANK,
         # Campaign keys link to their rows when the row is among those shown.
         anchors={message.key: f"msg-{n}" for n, message in enumerate(outline.flagged, 1)},

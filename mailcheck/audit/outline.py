@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..catalog import Lang
 from ..records import record
+from .iocs import Indicator
 
 
 @record
@@ -67,6 +68,7 @@ class Outline:
     links: tuple[tuple[str, str], ...]  # (title, url): the FAQ links of the advice
     interrupted: bool  # the run was stopped before every input was scanned
     seconds: float
+    indicators: tuple[Indicator, ...] = ()  # what to block (iocs.py), real values: defang to show
 
     @property
     def total(self) -> int:

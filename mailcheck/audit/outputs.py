@@ -28,6 +28,7 @@ from ..model import SEVERITIES
 from ..records import record
 from ..text import clean_text, defang
 from .index import index_from_json, message_key, timestamp_of
+from .iocs import IOC_FILES, Collector, Indicator, encoding_of, file_text
 from .jobs import Entry
 from .journal import JOURNAL, Reader, UnitId
 from .outline import Campaign, Flagged, Outline, Shown
@@ -153,14 +154,16 @@ def build(
     interrupted: bool,
     seconds: float,
     inputs: tuple[str, ...],
+    internal_domains: tuple[str, ...] = (),
 ) -> Built:
     """Write every report from the journal (through its scratch index) and the amended
-    outcomes; what the summary and report.html show."""
+    outcomes; what the summary and report.html show. `internal_domains` (the
+    organisation's own) are never listed as indicators to block."""
     from ..catalog import load
 
     catalog = load()
     paths = {unit.order: unit.path for unit in plan.units}
-    tally = _Tally(catalog, lang)
+    tally = _Tally(catalog, lang, Collector(internal_domains))
     tally.errors.extend((e.source.path, e.reason) for e in plan.errors)
     results = _Atomic(directory / RESULTS)
     table = _Atomic(directory / CSV, encoding="utf-8-sig", newline="")
@@ -233,8 +236,9 @@ def _rendered(text: str, catalog: Catalog, lang: Lang) -> dict[str, Any]:
 class _Tally:
     """What the reports count while the results stream past."""
 
-    def __init__(self, catalog: Catalog, lang: Lang) -> None:
+    def __init__(self, catalog: Catalog, lang: Lang, iocs: Collector) -> None:
         self.catalog, self.lang = catalog, lang
+        self.iocs = iocs
         self.counts: Counter[str] = Counter()
         self.findings: Counter[str] = Counter()
         self.incomplete = 0
@@ -247,6 +251,7 @@ class _Tally:
 
     def flag(self, result: dict[str, Any], position: int) -> None:
         self.flagged += 1
+        self.iocs.add(result)
         item = _flagged(result, self.catalog, self.lang)
         entry = (_RANK[item.verdict], item.score, -position, item)
         if len(self.worst) < SHOWN:
@@ -288,6 +293,8 @@ def _finish(
     from ..catalog import load
 
     catalog = load()
+    indicators = tally.iocs.indicators()
+    _write_iocs(directory, indicators)
     flagged = tuple(item for *_, item in sorted(tally.worst, key=lambda e: e[:3], reverse=True))
     counts = tally.counts
     outline = Outline(
@@ -306,6 +313,7 @@ def _finish(
         flagged=flagged,
         flagged_total=tally.flagged,
         campaigns=tally.campaigns(),
+        indicators=indicators,
         links=tuple((catalog.word(link.title_key, lang), link.url) for link in LINKS),
         interrupted=interrupted,
         seconds=seconds,
@@ -324,4 +332,20 @@ def _write_html(directory: Path, outline: Outline) -> None:
         page.commit()
     except BaseException:
         page.discard()
+        raise
+
+
+def _write_iocs(directory: Path, indicators: tuple[Indicator, ...]) -> None:
+    """iocs.csv, iocs.json, iocs.stix.json and the plain lists, each complete or absent."""
+    files = [
+        _Atomic(directory / name, encoding=encoding_of(name), newline="") for name in IOC_FILES
+    ]
+    try:
+        for name, file in zip(IOC_FILES, files, strict=True):
+            file.handle.write(file_text(name, indicators, __version__))
+        for file in files:
+            file.commit()
+    except BaseException:
+        for file in files:
+            file.discard()
         raise

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from ..catalog import load
 from ..text import clean_text
+from .iocs import defanged
 from .outline import Flagged, Outline
 
 LISTED = 50  # flagged messages listed on stdout; all are in the reports
+LISTED_IOCS = 20  # indicators listed on stdout; all are in iocs.csv
 
 
 def _line(item: Flagged, word: Callable[[str], str]) -> str:
@@ -63,6 +65,13 @@ def render_summary(
         lines.append(word("audit_summary.flagged"))
         lines.extend("  " + _line(item, word) for item in outline.flagged[:LISTED])
         more = outline.flagged_total - min(LISTED, len(outline.flagged))
+        if more > 0:
+            lines.append("  " + word("audit_summary.more").format(count=more))
+    if outline.indicators:
+        lines.append(word("audit_summary.iocs").format(count=len(outline.indicators)))
+        listed = [i for i in outline.indicators if i.kind != "file-name"][:LISTED_IOCS]
+        lines.extend(f"  {item.kind:<12}  {defanged(item)}" for item in listed)
+        more = len(outline.indicators) - len(listed)
         if more > 0:
             lines.append("  " + word("audit_summary.more").format(count=more))
     if outline.errors:

@@ -12,6 +12,7 @@ import click
 # that use them: `mailcheck --help` and a scan of plain mail load only what they need.
 if TYPE_CHECKING:
     from ..api import ScanError
+    from ..audit.iocs import Collector
     from ..config import Config
     from ..limits import Limits
     from ..model import ScanResult
@@ -137,6 +138,7 @@ def _report(
     as_json: bool,
     progress: bool,
     folders: Iterable[str] = (),
+    iocs: Collector | None = None,
 ) -> int:
     """Print every outcome (report or JSON line, errors to stderr), then a line for each
     directory in `folders` that held no message and, past one outcome, the closing summary;
@@ -176,6 +178,8 @@ def _report(
             else:
                 tally.add(folder, result.verdict.label)
                 status_code = worst(status_code, BY_VERDICT[result.verdict.label])
+                if iocs is not None and result.verdict.label != "clean":
+                    iocs.add(json_codec.to_dict(result, catalog, lang))
                 if as_json:
                     _emit_json(json_codec.dumps(result, catalog, lang))
                 else:
@@ -219,6 +223,14 @@ def _report(
     "default", "Bounds on hostile input: 'gateway' is stricter and faster, 'forensic' digs deeper."
 )
 @click.option(
+    "--iocs",
+    "iocs_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the indicators to block (URLs, hosts, sender addresses, attachment "
+    "sha256s of the flagged messages) to this file: *.csv, *.json or *.stix.json (STIX 2.1).",
+)
+@click.option(
     "--config",
     "config_path",
     # No click checks: a missing or unusable file is exit status 3 like any bad setting.
@@ -227,7 +239,12 @@ def _report(
     help=_CONFIG_HELP_SCAN,
 )
 def scan(
-    paths: tuple[str, ...], as_json: bool, lang: str | None, preset: str, config_path: str | None
+    paths: tuple[str, ...],
+    as_json: bool,
+    lang: str | None,
+    preset: str,
+    iocs_path: str | None,
+    config_path: str | None,
 ) -> None:
     """Scan messages and print an explained verdict for each.
 
@@ -261,9 +278,42 @@ def scan(
         sys.exit(EXIT_ERROR)
     from ..limits import PRESETS
 
+    if iocs_path is not None and not iocs_path.endswith((".csv", ".json")):
+        hint = "the name must end in .csv, .json or .stix.json"
+        raise click.BadParameter(hint, param_hint="--iocs")
+    from ..audit.iocs import Collector
+
+    iocs = None if iocs_path is None else Collector(config.internal_domains)
     outcomes = _inputs(paths, PRESETS[preset], config)
     folders = _folders(paths)
-    sys.exit(_report(outcomes, lang=chosen, as_json=as_json, progress=True, folders=folders))
+    status = _report(
+        outcomes, lang=chosen, as_json=as_json, progress=True, folders=folders, iocs=iocs
+    )
+    if iocs is not None and iocs_path is not None:
+        status = worst(status, _write_iocs(iocs_path, iocs, chosen))
+    sys.exit(status)
+
+
+def _write_iocs(path: str, iocs: Collector, lang: Lang) -> int:
+    """The indicators file, written whole under a temporary name and renamed."""
+    import os
+    from pathlib import Path
+
+    from .. import __version__
+    from ..audit.iocs import encoding_of, file_text
+
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        text = file_text(target.name, iocs.indicators(), __version__)
+        with partial.open("w", encoding=encoding_of(target.name), newline="") as handle:
+            handle.write(text)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        _error_line(path, f"cannot write the indicators: {exc.strerror or exc}", lang)
+        return EXIT_ERROR
+    return EXIT_CLEAN
 
 
 def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]:
