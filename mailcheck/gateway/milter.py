@@ -317,6 +317,10 @@ def serve(
             if path and created is None:
                 created = _socket_identity(path)
             thread.join(0.5 if created or not path else 0.05)
+        if path and created is None:
+            # Stopped before the loop saw the socket: libmilter replaced any older file when
+            # it started, so a socket there now is this run's.
+            created = _socket_identity(path)
         # Connections still in a scan finish; the MTA tempfails any that cannot.
         deadline = time.monotonic() + daemon.pool.timeout + 5
         while daemon.in_flight and time.monotonic() < deadline:
