@@ -70,7 +70,9 @@ def dovecot_available() -> str | None:
     return None
 
 
-def make_tls(directory: Path, host_names: tuple[str, ...] = ("localhost",)) -> tuple[Path, Path, Path]:
+def make_tls(
+    directory: Path, host_names: tuple[str, ...] = ("localhost",)
+) -> tuple[Path, Path, Path]:
     """(CA certificate, server certificate, server key), PEM, for 127.0.0.1 and
     `host_names`; a throw-away CA valid for a day."""
     from cryptography import x509
@@ -93,9 +95,15 @@ def make_tls(directory: Path, host_names: tuple[str, ...] = ("localhost",)) -> t
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -123,7 +131,11 @@ def make_tls(directory: Path, host_names: tuple[str, ...] = ("localhost",)) -> t
         )
         .sign(ca_key, hashes.SHA256())
     )
-    ca_path, cert_path, key_path = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    ca_path, cert_path, key_path = (
+        directory / "ca.pem",
+        directory / "server.pem",
+        directory / "server.key",
+    )
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(server.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
@@ -204,8 +216,10 @@ class PrivateDovecot:
         assert binary is not None
         for name in ("run", "state", "log", "home", "tls"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
-        make_tls(self.root / "tls")
-        self.imap_port, self.imaps_port = free_port(), free_port()
+        if not self.ca.exists():
+            make_tls(self.root / "tls")
+        if not self.imap_port:  # a restart keeps its ports: the mailbox URLs stay the same
+            self.imap_port, self.imaps_port = free_port(), free_port()
         (self.root / "passwd").write_text(
             "".join(f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items())
         )
@@ -223,7 +237,11 @@ class PrivateDovecot:
             stdout=log,
             stderr=log,
             start_new_session=True,
-            **({"user": self.uid, "group": self.gid, "extra_groups": []} if os.geteuid() == 0 else {}),
+            **(
+                {"user": self.uid, "group": self.gid, "extra_groups": []}
+                if os.geteuid() == 0
+                else {}
+            ),
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -324,13 +342,13 @@ service stats {{
 
 
 class DroppingProxy:
-    """A TCP relay on 127.0.0.1 to `port` that cuts its first `drops` connections once the
-    server has sent `after` bytes on them: a network that fails in the middle of a fetch.
-    Later connections are relayed whole. TLS passes through untouched."""
+    """A TCP relay on 127.0.0.1 to `port` that cuts the connections numbered in `cut` (1 is
+    the first) once the server has sent `after` bytes on them: a network that fails in the
+    middle of a fetch. Other connections are relayed whole. TLS passes through untouched."""
 
-    def __init__(self, port: int, *, after: int, drops: int = 1) -> None:
+    def __init__(self, port: int, *, after: int, cut: tuple[int, ...] = (1,)) -> None:
         self.target = port
-        self.after, self.drops = after, drops
+        self.after, self.cut_connections = after, cut
         self.connections = 0
         self.cut = 0
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -354,7 +372,7 @@ class DroppingProxy:
             except OSError:
                 return
             self.connections += 1
-            cut = self.connections <= self.drops
+            cut = self.connections in self.cut_connections
             upstream = socket.create_connection(("127.0.0.1", self.target), timeout=_TIMEOUT)
             threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
             threading.Thread(
