@@ -216,7 +216,9 @@ def test_cli_starttls_all_folders(server: PrivateDovecot, tmp_path: Path) -> Non
     )
     assert done.returncode in (0, 1, 4), done.stderr
     assert "5 messages" in done.stdout
-    assert "/Archive;UIDVALIDITY=" in (tmp_path / "out" / "results.csv").read_text("utf-8-sig")
+    table = (tmp_path / "out" / "results.csv").read_text("utf-8-sig")
+    assert "/Archive;UIDVALIDITY=" in table
+    assert "<imap-test-0@mailcheck.test>" in table  # the Message-ID column
 
 
 @pytest.mark.parametrize(
