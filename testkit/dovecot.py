@@ -34,6 +34,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -219,7 +220,10 @@ class PrivateDovecot:
         if not self.ca.exists():
             make_tls(self.root / "tls")
         if not self.imap_port:  # a restart keeps its ports: the mailbox URLs stay the same
-            self.imap_port, self.imaps_port = free_port(), free_port()
+            self.imap_port = free_port()
+            self.imaps_port = free_port()
+            while self.imaps_port == self.imap_port:
+                self.imaps_port = free_port()
         (self.root / "passwd").write_text(
             "".join(f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items())
         )
@@ -245,7 +249,9 @@ class PrivateDovecot:
         )
         log.close()
         deadline = time.monotonic() + timeout
-        while not (self._listening(self.imap_port) and self._listening(self.imaps_port)):
+        # The greeting is this instance's own: a port another program took between our probe
+        # and Dovecot's bind is not mistaken for it.
+        while not (self._greets(self.imap_port, tls=False) and self._greets(self.imaps_port)):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 stdout = (self.root / "log" / "stdout.log").read_text(errors="replace")
@@ -266,11 +272,20 @@ class PrivateDovecot:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout)
 
-    @staticmethod
-    def _listening(port: int) -> bool:
-        with socket.socket() as probe:
-            probe.settimeout(1.0)
-            return probe.connect_ex(("127.0.0.1", port)) == 0
+    @property
+    def greeting(self) -> str:
+        return f"mailcheck test {self.imap_port}"
+
+    def _greets(self, port: int, *, tls: bool = True) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2.0) as raw:
+                if not tls:
+                    return self.greeting.encode() in raw.recv(512)
+                context = ssl.create_default_context(cafile=str(self.ca))
+                with context.wrap_socket(raw, server_hostname="127.0.0.1") as secure:
+                    return self.greeting.encode() in secure.recv(512)
+        except (OSError, ssl.SSLError):
+            return False
 
     def _own(self, top: Path) -> None:
         if os.geteuid() != 0:
@@ -290,6 +305,7 @@ instance_name = mailcheck-test-{self.imap_port}
 log_path = {root}/log/dovecot.log
 info_log_path = {root}/log/dovecot.log
 protocols = imap
+login_greeting = {self.greeting}
 listen = 127.0.0.1
 default_internal_user = {self.user}
 default_internal_group = {grp.getgrgid(self.gid).gr_name}
