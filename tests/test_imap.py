@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -300,3 +301,83 @@ def test_a_missing_server_is_an_audit_error(tmp_path: Path) -> None:
 
     with pytest.raises(AuditError, match="cannot connect"):
         audit(tmp_path / "out", f"imaps://u@127.0.0.1:{free_port()}/INBOX")
+
+
+class LyingServer:
+    """An IMAPS server that claims a 100-byte message and then announces a body of a
+    gigabyte: the audit must refuse the literal before reading it."""
+
+    def __init__(self, directory: Path) -> None:
+        import socket
+        import ssl
+        import threading
+
+        from testkit.dovecot import make_tls
+
+        self.ca, cert, key = make_tls(directory)
+        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._context.load_cert_chain(cert, key)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self.fetches = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                raw, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+
+    def _serve(self, raw: object) -> None:
+        import contextlib
+
+        with contextlib.suppress(OSError), self._context.wrap_socket(raw, server_side=True) as tls:  # type: ignore[arg-type]
+            reader = tls.makefile("rb")
+            tls.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] lying server\r\n")
+            for line in reader:
+                tag, _, command = line.decode().strip().partition(" ")
+                word = command.upper()
+                if word.startswith("EXAMINE"):
+                    tls.sendall(b"* 1 EXISTS\r\n* OK [UIDVALIDITY 5] ok\r\n")
+                elif word.startswith("UID SEARCH"):
+                    tls.sendall(b"* SEARCH 1\r\n")
+                elif word.startswith("UID FETCH") and "RFC822.SIZE" in word:
+                    tls.sendall(b"* 1 FETCH (UID 1 RFC822.SIZE 100)\r\n")
+                elif word.startswith("UID FETCH"):
+                    self.fetches += 1
+                    tls.sendall(b"* 1 FETCH (UID 1 BODY[] {1000000000}\r\n" + b"x" * 4096)
+                    continue
+                elif word.startswith("CAPABILITY"):
+                    tls.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+                elif word.startswith("LOGOUT"):
+                    tls.sendall(b"* BYE\r\n" + f"{tag} OK bye\r\n".encode())
+                    return
+                tls.sendall(f"{tag} OK done\r\n".encode())
+
+
+def test_a_server_announcing_more_than_the_limit_is_cut_off(tmp_path: Path) -> None:
+    from mailcheck.audit.remote import ImapSettings
+
+    liar = LyingServer(tmp_path / "tls")
+    try:
+        out = tmp_path / "out"
+        started = time.monotonic()
+        audit(
+            out,
+            f"imaps://u@127.0.0.1:{liar.port}/INBOX",
+            imap=ImapSettings(cafile=str(liar.ca), timeout=10),
+        )
+    finally:
+        liar.close()
+    assert time.monotonic() - started < 60
+    assert liar.fetches == 1  # refused at once, not tried again
+    errors = (out / "errors.csv").read_text(encoding="utf-8-sig")
+    assert "1000000000 bytes, over the input limit" in errors
+    assert results(out) == []

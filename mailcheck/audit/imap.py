@@ -24,7 +24,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -454,12 +453,3 @@ class Fetcher:
         for connection in connections:
             connection.close()
 
-
-def describe(listed: Listed) -> dict[str, Any]:
-    """What the listing found, for audit.json."""
-    return {
-        "folders": [
-            {"server": name, "folder": folder, "uidvalidity": uidvalidity}
-            for name, folder, uidvalidity in listed.folders
-        ]
-    }
