@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..records import record, replace
+from .remote import ImapSettings
 
 if TYPE_CHECKING:
     from ..catalog import Lang
     from ..config import Config
     from ..limits import Limits
     from .dispatch import Backend
+    from .imap import Fetcher
     from .jobs import Done
     from .outputs import Built
-    from .plan import Unit
+    from .plan import Plan, Unit
+    from .progress import Progress
 
 STATE = "audit.json"  # what was audited, so that --resume needs no arguments
 
@@ -46,6 +51,10 @@ class Options:
     resume: bool = False
     overwrite: bool = False
     timeout: float = 300.0  # seconds per message
+    imap: ImapSettings = ImapSettings()  # for imaps:// and imap:// inputs
+    # Asks for an IMAP password (the front-end gives one only when stdin is a terminal).
+    prompt: Callable[[str], str] | None = None
+    notify: Callable[[str], None] | None = None  # a line for the person running the audit
 
 
 def prepare(options: Options) -> tuple[str, ...]:
@@ -114,17 +123,22 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     from .iocs import IOC_FILES
     from .journal import JOURNAL, Journal, Reader, finished_units
     from .outputs import CSV, ERRORS, HTML, RESULTS, build, remaining
-    from .plan import BATCH, batches, make_plan
+    from .plan import BATCH, batches
     from .progress import make_progress
 
     started = time.monotonic()
     paths = prepare(options)
-    plan = make_plan(list(paths))
     journal_path = options.out / JOURNAL
     done = finished_units(journal_path) if options.resume else set()
-    todo = remaining(plan, done)
-    backend = _backend(options)
     progress = make_progress(options.lang)
+    plan, fetcher = _plan(options, paths, done, progress)
+    todo = remaining(plan, done)
+    try:
+        backend = _backend(options)
+    except BaseException:
+        if fetcher is not None:
+            fetcher.close()
+        raise
     journal = Journal(options.out)
     interrupted = False
     try:
@@ -136,8 +150,9 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
         # worker busy while the others wait (at least four per batch the backend holds).
         left = sum(unit.messages for unit in todo)
         size = max(1, min(BATCH, left // (backend.capacity * 4)))
+        work = batches(todo, size)
         finished = runner.run(
-            batches(todo, size),
+            fetcher.feed(work) if fetcher is not None else work,
             backend,
             timeout=options.timeout,
             stopped=stop,
@@ -165,10 +180,11 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
 
         if interrupted or stop():
             return [Done(unit=unit, entries=()) for unit in units]
+        alone = ((unit,) for unit in units)
         found = {
             (d.unit.path, d.unit.start): d
             for d in runner.run(
-                ((unit,) for unit in units),
+                fetcher.feed(alone) if fetcher is not None else alone,
                 backend,
                 timeout=options.timeout,
                 stopped=stop,
@@ -198,7 +214,78 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
             )
     finally:
         backend.close()
+        if fetcher is not None:
+            fetcher.close()
     return replace(built, fresh=left), (RESULTS, CSV, ERRORS, HTML, *IOC_FILES)
+
+
+_EARLIER = re.compile(r"^(?P<folder>.*);UIDVALIDITY=(?P<validity>\d+)/;UID=\d+$")
+
+
+def _plan(
+    options: Options,
+    paths: tuple[str, ...],
+    done: set[tuple[str, int, int, int]],
+    progress: Progress,
+) -> tuple[Plan, Fetcher | None]:
+    """The plan of the local inputs, then of the IMAP ones (listed on their servers), and
+    what fetches the latter's messages."""
+    from ..api import ScanError
+    from ..model import Source
+    from .plan import Plan, make_plan
+    from .remote import RemoteError, folder_url, is_remote, parse_target
+
+    plan = make_plan([path for path in paths if not is_remote(path)])
+    remote = [path for path in paths if is_remote(path)]
+    if not remote:
+        return plan, None
+    from .imap import Fetcher, credentials, list_targets
+
+    limit = options.limits.max_input_bytes
+    try:
+        targets = [parse_target(path) for path in remote]
+        secrets = {}
+        for target in targets:
+            if target.server not in secrets:
+                secrets[target.server] = credentials(target.server, options.prompt)
+        listed, where = list_targets(targets, secrets, options.imap, limit, plan.files)
+    except RemoteError as exc:
+        raise AuditError(str(exc)) from exc
+    # A folder whose UIDVALIDITY changed: its UIDs name other messages now, all scanned again.
+    earlier: dict[str, set[int]] = {}
+    for path, *_ in done:
+        match = _EARLIER.match(path)
+        if match:
+            earlier.setdefault(match["folder"], set()).add(int(match["validity"]))
+    for name, folder, validity in listed.folders:
+        server = next(t.server for t in targets if t.server.name == name)
+        key = folder_url(server, folder, validity).rsplit(";UIDVALIDITY=", 1)[0]
+        before = earlier.get(key, set())
+        if before and validity not in before and options.notify is not None:
+            options.notify(
+                f"{key}: UIDVALIDITY changed ({', '.join(map(str, sorted(before)))} -> "
+                f"{validity}): the server renumbered the folder; all of it is scanned again"
+            )
+    errors = tuple(
+        ScanError(source=Source(path=url), reason=reason) for url, reason in listed.too_large
+    )
+    plan = Plan(
+        units=plan.units + listed.units,
+        errors=plan.errors + errors,
+        messages=plan.messages + len(listed.units),
+        files=plan.files + len(listed.units),
+    )
+    lock = threading.Lock()
+    totals = {"messages": 0, "bytes": 0}
+
+    def fetched(folder: str, messages: int, size: int) -> None:
+        with lock:
+            totals["messages"] += messages
+            totals["bytes"] += size
+            text = f"{folder}: {totals['messages']} fetched, {totals['bytes'] / 1e6:.1f} MB"
+        progress.detail(text)
+
+    return plan, Fetcher(where, secrets, options.imap, limit, fetched=fetched)
 
 
 def default_jobs() -> int:

@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..records import record
+from ..records import record, replace
 from .index import MessageIndex, index_of
 from .plan import Unit
+from .remote import is_remote
 
 if TYPE_CHECKING:
     from ..catalog import Lang
@@ -68,7 +69,7 @@ class _Range(io.RawIOBase):
 
 
 def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
-    from ..api import ScanError, input_error, open_regular, scan_path, scan_stream
+    from ..api import ScanError, input_error, open_regular, scan_bytes, scan_path, scan_stream
     from ..catalog import load
     from ..report import json_codec
     from ..text import raw_text
@@ -81,6 +82,22 @@ def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
         seen.append(index_of(parsed, result))
 
     def outcomes() -> list[ScanResult | ScanError]:
+        if unit.data is not None:  # a message fetched from an IMAP server
+            from ..model import Source
+
+            source = Source(path=unit.path)
+            return [
+                scan_bytes(
+                    unit.data,
+                    limits=limits,
+                    config=config,
+                    source=source,
+                    observe=observe,
+                    passwords=unit.passwords,
+                    as_mail=True,
+                    extra=unit.findings,
+                )
+            ]
         if not unit.offsets:
             return list(
                 scan_path(
@@ -108,6 +125,9 @@ def scan_unit(unit: Unit, limits: Limits, config: Config, lang: Lang) -> Done:
             )
 
     entries: list[Entry] = []
+    if unit.data is None and is_remote(unit.path):
+        reason = unit.fetch_error or "not fetched from the server"
+        return Done(unit=unit, entries=(Entry(index=None, error=reason),))
     try:
         found = outcomes()
     except OSError as exc:
@@ -148,8 +168,11 @@ def scan_batch(
     done: list[Done] = []
     for unit in units:
         try:
-            done.append(scan_unit(unit, limits, config, lang))
+            finished = scan_unit(unit, limits, config, lang)
         except Exception as exc:  # reported per unit; the audit goes on
             reason = f"internal error: {type(exc).__name__}: {exc}"[:300]
-            done.append(Done(unit=unit, entries=(Entry(index=None, error=reason),)))
+            finished = Done(unit=unit, entries=(Entry(index=None, error=reason),))
+        if unit.data is not None:  # the body does not travel back to the driver
+            finished = Done(unit=replace(unit, data=None), entries=finished.entries)
+        done.append(finished)
     return tuple(done)

@@ -44,6 +44,10 @@ class Unit:
     first_index: int = 0  # the mbox index of the first message of the range
     passwords: tuple[str, ...] = ()  # tried first on encrypted attachments (PPAP pairing)
     findings: tuple[Finding, ...] = ()  # what only the folder shows, added to its verdict
+    # A message on an IMAP server (`path` is its URL, see remote.py): its body, fetched by
+    # the driver just before the unit goes to a worker, or why it could not be fetched.
+    data: bytes | None = None
+    fetch_error: str = ""
 
     @property
     def messages(self) -> int:

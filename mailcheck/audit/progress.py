@@ -16,6 +16,9 @@ class Progress(Protocol):
 
     def advance(self, verdicts: Counter[str], errors: int) -> None: ...
 
+    def detail(self, text: str) -> None:
+        """A line of what is being read (an IMAP folder, messages and bytes fetched)."""
+
     def stop(self) -> None: ...
 
 
@@ -24,6 +27,9 @@ class Silent:
         pass
 
     def advance(self, verdicts: Counter[str], errors: int) -> None:
+        pass
+
+    def detail(self, text: str) -> None:
         pass
 
     def stop(self) -> None:
@@ -54,6 +60,7 @@ class Bar:
         self._error_word = catalog.word("label.error", lang)
         self._counts: Counter[str] = Counter()
         self._errors = 0
+        self._detail = ""
         counts = self._counts_line
 
         class TwoLines(Progress):
@@ -93,7 +100,17 @@ class Bar:
             f"[{style}]{self._words[label]} {self._counts[label]}[/]"
             for label, style in (("malicious", "red"), ("suspicious", "yellow"), ("clean", "green"))
         )
-        return f"{counts}  {self._error_word} {self._errors}"
+        line = f"{counts}  {self._error_word} {self._errors}"
+        if self._detail:
+            from rich.markup import escape
+
+            line += f"\n[dim]{escape(self._detail)}[/]"
+        return line
+
+    def detail(self, text: str) -> None:
+        from ..text import clean_text
+
+        self._detail = clean_text(text, 100)
 
     def stop(self) -> None:
         self._progress.stop()

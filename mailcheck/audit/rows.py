@@ -22,6 +22,9 @@ CSV_COLUMNS = (
     "reasons",
     "attachments",
     "sha256",
+    # With `path` (an IMAP message's URL holds its folder and UID), what finds the message
+    # in a mail client.
+    "message_id",
 )
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,6 +72,7 @@ def csv_row(result: dict[str, Any]) -> tuple[str, ...]:
         " ".join(result["reasons"]),
         "; ".join(node_name(node) for node in nodes),
         "; ".join(str(node.get("sha256", "")) for node in nodes),
+        str(result["message"].get("message_id", "")),
     )
     return tuple(spreadsheet_cell(clean_text(cell, 2000)) for cell in row)
 

@@ -78,6 +78,31 @@ from .app import (
     help="Run on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786) or on "
     "a local one ('local'); needs the [dask] extra.",
 )
+@click.option(
+    "--all-folders",
+    is_flag=True,
+    help="For an imaps:// or imap:// input without a folder: every folder of the account "
+    "(the same as the folder pattern '*').",
+)
+@click.option(
+    "--connections",
+    type=click.IntRange(min=1, max=8),
+    default=2,
+    show_default=True,
+    help="IMAP connections per server fetching in parallel.",
+)
+@click.option(
+    "--cafile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="PEM file of the CAs that sign the IMAP server's certificate (default: the system's).",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Do not check the IMAP server's TLS certificate (anyone on the way can read the "
+    "password and the mail).",
+)
 def audit(
     paths: tuple[str, ...],
     out: str,
@@ -89,8 +114,12 @@ def audit(
     config_path: str | None,
     timeout: float,
     dask: str,
+    all_folders: bool,
+    connections: int,
+    cafile: str | None,
+    insecure: bool,
 ) -> None:
-    """Audit folders, mbox files and saved messages: find what got through.
+    """Audit folders, mbox files, saved messages and IMAP mailboxes: find what got through.
 
     Scans every message of PATHS in parallel and writes to --out: results.jsonl (one
     `scan --json` object per message), results.csv (opens in Excel), errors.csv and
@@ -98,6 +127,12 @@ def audit(
     password-protected archives with passwords sent in another message, and flags
     addresses that send under many names and familiar names from new addresses.
     A short summary goes to stdout; a progress bar to the terminal.
+
+    A PATH may be a mailbox on a server, read without changing anything (no message
+    is marked as read): imaps://USER@HOST[:PORT]/FOLDER, or imap://... with STARTTLS;
+    FOLDER may be a pattern ('*', 'Archive/%'). The password comes from
+    MAILCHECK_IMAP_PASSWORD, ~/.netrc, or a prompt on a terminal; an OAuth2 token
+    from MAILCHECK_IMAP_OAUTH2_TOKEN (XOAUTH2). Never put it in the address.
 
     Ctrl-C stops cleanly: the reports then cover what was scanned, and --resume
     continues later.
@@ -116,6 +151,7 @@ def audit(
     from pathlib import Path
 
     from ..audit import AuditError, Options, Stop, default_jobs, run_audit
+    from ..audit.remote import ImapSettings, with_all_folders
     from ..audit.summary import render_summary
     from ..limits import PRESETS
     from .settings import ConfigError
@@ -138,6 +174,13 @@ def audit(
 
     signal.signal(signal.SIGINT, first_stop)
     signal.signal(signal.SIGTERM, first_stop)
+    if all_folders:
+        paths = tuple(with_all_folders(path) for path in paths)
+    prompt = None
+    if sys.stdin.isatty():
+        import getpass
+
+        prompt = getpass.getpass
     options = Options(
         paths=paths,
         out=Path(out),
@@ -149,6 +192,9 @@ def audit(
         resume=resume,
         overwrite=overwrite,
         timeout=timeout,
+        imap=ImapSettings(cafile=cafile or "", insecure=insecure, connections=connections),
+        prompt=prompt,
+        notify=_notice,
     )
     try:
         built, files = run_audit(options, stop)
