@@ -224,3 +224,49 @@ def test_the_filter_box_shows_its_whole_placeholder(
         placeholder = _probe(page, tmp_path, width)["placeholder"]
         assert placeholder["text"]
         assert placeholder["needed"] <= placeholder["room"], (lang, width, placeholder)
+
+
+# --- a report of many flagged messages -------------------------------------------------------
+
+FILTER_PROBE = """<script>
+(function () {
+  "use strict";
+  var out = {rows: document.querySelectorAll("tbody.msg").length};
+  var days = document.querySelectorAll(".day .num");
+  out.timeline = Array.prototype.reduce.call(days, function (sum, n) {
+    return sum + Number(n.textContent);
+  }, 0);
+  var note = document.getElementById("flagged-truncated");
+  out.note = note ? note.textContent : "";
+  var input = document.getElementById("filter");
+  input.value = "Invoice 000042";
+  input.dispatchEvent(new Event("input"));
+  out.visible = Array.prototype.filter.call(document.querySelectorAll("tbody.msg"), function (b) {
+    return !b.hidden;
+  }).map(function (b) { return b.querySelector(".subject").textContent; });
+  out.count = document.getElementById("visible-count").textContent;
+  document.documentElement.setAttribute("data-probe", JSON.stringify(out));
+})();
+</script>"""
+
+
+def test_a_report_of_5000_flagged_messages_opens_and_filters(tmp_path: Path) -> None:
+    from mailcheck.audit.outputs import SHOWN
+    from testkit.flagged_report import write_report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    write_report(out, 5000)
+    page = out / "report.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", FILTER_PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    dom = _run(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, "the probe did not run"
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["rows"] == SHOWN  # the worst, with a note that says where the rest is
+    assert f"{SHOWN} worst of 5000 flagged" in probe["note"] and "results.csv" in probe["note"]
+    assert probe["timeline"] == 5000  # every flagged message, not only those listed
+    assert probe["visible"] == ["Invoice 000042"] and probe["count"] == "1"

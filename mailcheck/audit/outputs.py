@@ -290,6 +290,7 @@ class _Tally:
         self.errors: list[tuple[str, str]] = []
         self.worst: list[tuple[int, int, int, Flagged]] = []  # a heap of the worst SHOWN
         self.flagged = 0
+        self.days: dict[str, list[int]] = {}  # every flagged message, for the timeline
         self.by_hash: dict[str, list[str]] = {}
         self.by_domain: dict[str, list[str]] = {}
 
@@ -297,6 +298,7 @@ class _Tally:
         self.flagged += 1
         self.iocs.add(result)
         item = _flagged(result, self.catalog, self.lang)
+        self.days.setdefault(item.day, [0, 0])[0 if item.verdict == "malicious" else 1] += 1
         entry = (_RANK[item.verdict], item.score, -position, item)
         if len(self.worst) < SHOWN:
             heapq.heappush(self.worst, entry)
@@ -361,6 +363,7 @@ def _finish(
         links=tuple((catalog.word(link.title_key, lang), link.url) for link in LINKS),
         interrupted=interrupted,
         seconds=seconds,
+        days=tuple((day, m, s) for day, (m, s) in tally.days.items()),
     )
     _write_html(directory, outline)
     worst = next((label for label in ("malicious", "suspicious", "clean") if counts[label]), "")
