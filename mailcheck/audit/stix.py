@@ -28,7 +28,6 @@ class Indicator(Protocol):
     @property
     def messages(self) -> int: ...
 
-
 # A fixed namespace for mailcheck's object ids (a random UUID chosen once).
 _NAMESPACE = uuid.UUID("6f1c1e52-9f0b-4d43-9a57-5d2d3c1c7a10")
 _IDENTITY_ID = f"identity--{uuid.uuid5(_NAMESPACE, 'mailcheck')}"
