@@ -12,6 +12,30 @@ from typing import Any
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "01-hijacked-reply-macro.ja.eml"
 
 
+# Appended to report.html: counts the rows and the timeline, filters for one subject, and
+# leaves what it saw, as JSON, in an attribute that Chromium's --dump-dom shows.
+FILTER_PROBE = """<script>
+(function () {
+  "use strict";
+  var out = {rows: document.querySelectorAll("tbody.msg").length};
+  var days = document.querySelectorAll(".day .num");
+  out.timeline = Array.prototype.reduce.call(days, function (sum, n) {
+    return sum + Number(n.textContent);
+  }, 0);
+  var note = document.getElementById("flagged-truncated");
+  out.note = note ? note.textContent : "";
+  var input = document.getElementById("filter");
+  input.value = "Invoice 000042";
+  input.dispatchEvent(new Event("input"));
+  out.visible = Array.prototype.filter.call(document.querySelectorAll("tbody.msg"), function (b) {
+    return !b.hidden;
+  }).map(function (b) { return b.querySelector(".subject").textContent; });
+  out.count = document.getElementById("visible-count").textContent;
+  document.documentElement.setAttribute("data-probe", JSON.stringify(out));
+})();
+</script>"""
+
+
 def flagged_results(count: int, lang: str = "en") -> Iterator[dict[str, Any]]:
     """`count` flagged results, half malicious, dated over 60 days of 2024."""
     from mailcheck.api import scan_path

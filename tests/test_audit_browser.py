@@ -228,31 +228,10 @@ def test_the_filter_box_shows_its_whole_placeholder(
 
 # --- a report of many flagged messages -------------------------------------------------------
 
-FILTER_PROBE = """<script>
-(function () {
-  "use strict";
-  var out = {rows: document.querySelectorAll("tbody.msg").length};
-  var days = document.querySelectorAll(".day .num");
-  out.timeline = Array.prototype.reduce.call(days, function (sum, n) {
-    return sum + Number(n.textContent);
-  }, 0);
-  var note = document.getElementById("flagged-truncated");
-  out.note = note ? note.textContent : "";
-  var input = document.getElementById("filter");
-  input.value = "Invoice 000042";
-  input.dispatchEvent(new Event("input"));
-  out.visible = Array.prototype.filter.call(document.querySelectorAll("tbody.msg"), function (b) {
-    return !b.hidden;
-  }).map(function (b) { return b.querySelector(".subject").textContent; });
-  out.count = document.getElementById("visible-count").textContent;
-  document.documentElement.setAttribute("data-probe", JSON.stringify(out));
-})();
-</script>"""
-
 
 def test_a_report_of_5000_flagged_messages_opens_and_filters(tmp_path: Path) -> None:
     from mailcheck.audit.outputs import SHOWN
-    from testkit.flagged_report import write_report
+    from testkit.flagged_report import FILTER_PROBE, write_report
 
     out = tmp_path / "out"
     out.mkdir()
