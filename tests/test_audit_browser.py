@@ -224,3 +224,28 @@ def test_the_filter_box_shows_its_whole_placeholder(
         placeholder = _probe(page, tmp_path, width)["placeholder"]
         assert placeholder["text"]
         assert placeholder["needed"] <= placeholder["room"], (lang, width, placeholder)
+
+
+# --- a report of many flagged messages -------------------------------------------------------
+
+
+def test_a_report_of_5000_flagged_messages_opens_and_filters(tmp_path: Path) -> None:
+    from mailcheck.audit.outputs import SHOWN
+    from testkit.flagged_report import FILTER_PROBE, write_report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    write_report(out, 5000)
+    page = out / "report.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", FILTER_PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    dom = _run(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, "the probe did not run"
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["rows"] == SHOWN  # the worst, with a note that says where the rest is
+    assert f"{SHOWN} worst of 5000 flagged" in probe["note"] and "results.csv" in probe["note"]
+    assert probe["timeline"] == 5000  # every flagged message, not only those listed
+    assert probe["visible"] == ["Invoice 000042"] and probe["count"] == "1"

@@ -55,12 +55,15 @@ class Options:
     # Asks for an IMAP password (the front-end gives one only when stdin is a terminal).
     prompt: Callable[[str], str] | None = None
     notify: Callable[[str], None] | None = None  # a line for the person running the audit
+    full: bool = False  # every message's whole result in results.jsonl, clean ones too
+    compress: bool = False  # results.jsonl.gz instead of results.jsonl
 
 
-def prepare(options: Options) -> tuple[str, ...]:
-    """Check the output folder and settle the inputs (a resumed audit may name none)."""
+def prepare(options: Options) -> Options:
+    """Check the output folder and settle the inputs (a resumed audit may name none) and
+    the form of results.jsonl (a resumed audit keeps the earlier run's --full, --compress)."""
     from .journal import JOURNAL
-    from .outputs import CSV, ERRORS, HTML, RESULTS
+    from .outputs import CSV, ERRORS, HTML, RESULTS, RESULTS_GZ
 
     out = options.out
     try:
@@ -70,28 +73,32 @@ def prepare(options: Options) -> tuple[str, ...]:
     journal = out / JOURNAL
     state = out / STATE
     earlier: tuple[str, ...] = ()
+    form = {"full": options.full, "compress": options.compress}
     if state.exists():
         try:
-            earlier = tuple(json.loads(state.read_text(encoding="utf-8"))["inputs"])
-        except (OSError, ValueError, KeyError, TypeError):
+            saved = json.loads(state.read_text(encoding="utf-8"))
+            earlier = tuple(saved["inputs"])
+            if options.resume:
+                form = {key: bool(saved.get(key)) or on for key, on in form.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             earlier = ()
     if journal.exists() and not options.resume:
         if not options.overwrite:
             raise AuditError(
                 f"{out} holds an earlier audit: --resume continues it, --overwrite starts over"
             )
-        for name in (JOURNAL, STATE, RESULTS, CSV, ERRORS, HTML):
+        for name in (JOURNAL, STATE, RESULTS, RESULTS_GZ, CSV, ERRORS, HTML):
             (out / name).unlink(missing_ok=True)
         earlier = ()
     paths = options.paths or earlier
     if not paths:
         raise AuditError("nothing to audit: name the files or folders (PATH...)")
     state.write_text(
-        json.dumps({"inputs": list(paths)}, ensure_ascii=False),
+        json.dumps({"inputs": list(paths), **form}, ensure_ascii=False),
         encoding="utf-8",
         errors="surrogateescape",
     )
-    return paths
+    return replace(options, paths=tuple(paths), **form)
 
 
 class Stop:
@@ -121,13 +128,14 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     from . import amend, scratch
     from . import dispatch as runner
     from .iocs import IOC_FILES
-    from .journal import JOURNAL, Journal, Reader, finished_units
-    from .outputs import CSV, ERRORS, HTML, RESULTS, build, remaining
+    from .journal import JOURNAL, Journal, Reader, compact, finished_units
+    from .outputs import CSV, ERRORS, HTML, RESULTS, RESULTS_GZ, build, remaining
     from .plan import BATCH, batches
     from .progress import make_progress
 
     started = time.monotonic()
-    paths = prepare(options)
+    options = prepare(options)
+    paths = options.paths
     journal_path = options.out / JOURNAL
     done = finished_units(journal_path) if options.resume else set()
     progress = make_progress(options.lang)
@@ -141,6 +149,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
         raise
     journal = Journal(options.out)
     interrupted = False
+    scanned = 0  # messages this run scanned (an interrupted run stops short of `left`)
     try:
         progress.start(plan.messages)
         already = plan.messages - sum(unit.messages for unit in todo)
@@ -160,6 +169,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
         )
         for item in finished:
             journal.write(item)
+            scanned += sum(1 for entry in item.entries if not entry.not_a_message)
             verdicts: Counter[str] = Counter()
             errors = 0
             for entry in item.entries:
@@ -211,12 +221,19 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
                 seconds=time.monotonic() - started,
                 inputs=paths,
                 internal_domains=options.config.internal_domains,
+                full=options.full,
+                compress=options.compress,
             )
+        if not interrupted:
+            # Only an unfinished audit needs the full results to resume: the rest of the
+            # journal is kept so that --resume says "nothing left" and rebuilds the reports.
+            compact(journal_path)
     finally:
         backend.close()
         if fetcher is not None:
             fetcher.close()
-    return replace(built, fresh=left), (RESULTS, CSV, ERRORS, HTML, *IOC_FILES)
+    results = RESULTS_GZ if options.compress else RESULTS
+    return replace(built, fresh=scanned, before=already), (results, CSV, ERRORS, HTML, *IOC_FILES)
 
 
 _EARLIER = re.compile(r"^(?P<folder>.*);UIDVALIDITY=(?P<validity>\d+)/;UID=\d+$")

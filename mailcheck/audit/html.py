@@ -37,6 +37,9 @@ _ADDRESS_BREAK = re.compile(r"(?=[@.])")
 _PATH_BREAK = re.compile(r"(?<=/)")
 
 
+Counts = tuple[tuple[str, int, int], ...]
+
+
 @record
 class Day:
     """One column of the timeline."""
@@ -77,12 +80,23 @@ def _parse_day(day: str) -> dt.date | None:
         return None
 
 
-def timeline(flagged: tuple[Flagged, ...], unknown: str) -> list[Day]:
-    """Flagged mail per day, oldest first, gaps filled; undated mail last as `unknown`."""
-    tally: dict[dt.date | None, list[int]] = {}
+def day_counts(flagged: tuple[Flagged, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(day, malicious, suspicious) of the messages given."""
+    tally: dict[str, list[int]] = {}
     for message in flagged:
-        counts = tally.setdefault(_parse_day(message.day), [0, 0])
+        counts = tally.setdefault(message.day, [0, 0])
         counts[0 if message.verdict == "malicious" else 1] += 1
+    return tuple((day, malicious, suspicious) for day, (malicious, suspicious) in tally.items())
+
+
+def timeline(flagged: tuple[Flagged, ...], unknown: str, counted: Counts = ()) -> list[Day]:
+    """Flagged mail per day, oldest first, gaps filled; undated mail last as `unknown`.
+    `counted` (over every flagged message of the audit) when given, else `flagged`."""
+    tally: dict[dt.date | None, list[int]] = {}
+    for day_text, malicious, suspicious in counted or day_counts(flagged):
+        counts = tally.setdefault(_parse_day(day_text), [0, 0])
+        counts[0] += malicious
+        counts[1] += suspicious
     dated = sorted(day for day in tally if day is not None)
     if dated and (dated[-1] - dated[0]).days < _MAX_FILLED_DAYS:
         # Empty days are shown: a burst reads as a burst only against quiet days.
@@ -140,7 +154,7 @@ def render_html(outline: Outline) -> str:
     env.filters["ioc"] = defanged
     env.filters["address_pieces"] = _address_pieces
     env.filters["path_pieces"] = _path_pieces
-    days = timeline(outline.flagged, word("audit.unknown_date"))
+    days = timeline(outline.flagged, word("audit.unknown_date"), outline.days)
     return env.get_template(_TEMPLATE).render(
         o=outline,
         w=word,

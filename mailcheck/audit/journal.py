@@ -159,6 +159,27 @@ def record_unit(record: dict[str, Any]) -> UnitId | None:
         return None
 
 
+def compact(path: Path) -> None:
+    """Once an audit completed: drop the full results of clean messages (the bulk of the
+    journal), keeping what `--resume` needs to know what is done and to write the reports
+    again (every "x", "e" and "u" line, and the results of flagged messages). Written under
+    a temporary name and renamed: a crash leaves the old journal or the new one."""
+    temporary = path.with_name(f".{path.name}.partial")
+    with path.open("rb") as source, temporary.open("wb") as target:
+        clean = False
+        for line in source:
+            if line.startswith(b'{"t": "m"'):
+                if clean:
+                    continue
+            elif line.startswith(b'{"t": "x"'):
+                clean = b'"verdict": "clean"' in line
+            target.write(line)
+        target.flush()
+        os.fsync(target.fileno())
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
 class Reader:
     """Lines of the journal read back by the byte offset `records` gave for them."""
 
@@ -174,10 +195,13 @@ class Reader:
         parsed: dict[str, Any] = json.loads(self.line(offset))
         return parsed
 
-    def result(self, offset: int) -> str:
+    def result(self, offset: int) -> str | None:
         """The result JSON of the "m" line at `offset`, as `block` inlined it: cut out, not
-        parsed (a result line is large, and copied as it is)."""
+        parsed (a result line is large, and copied as it is); None when the journal was
+        compacted and the line is gone."""
         text = self.line(offset).decode("utf-8", "surrogateescape")
+        if not text.startswith('{"t": "m"'):
+            return None
         start = text.index(', "r": ') + len(', "r": ')
         return text[start:].rstrip("\n")[:-1]
 

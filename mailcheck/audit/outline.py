@@ -69,6 +69,9 @@ class Outline:
     interrupted: bool  # the run was stopped before every input was scanned
     seconds: float
     indicators: tuple[Indicator, ...] = ()  # what to block (iocs.py), real values: defang to show
+    # (YYYY-MM-DD or "", malicious, suspicious) over every flagged message, not only those
+    # listed; empty: counted from `flagged`
+    days: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def total(self) -> int:

@@ -12,7 +12,9 @@ never half of one.
 from __future__ import annotations
 
 import csv
+import gzip
 import heapq
+import io
 import json
 import os
 import re
@@ -20,14 +22,14 @@ import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .. import __version__
 from ..catalog import Catalog, Lang
 from ..model import SEVERITIES
 from ..records import record
 from ..text import clean_text, defang
-from .index import index_from_json, message_key, timestamp_of
+from .index import MessageIndex, index_from_json, message_key, timestamp_of
 from .iocs import IOC_FILES, Collector, Indicator, encoding_of, file_text
 from .jobs import Entry
 from .journal import JOURNAL, Reader, UnitId
@@ -37,13 +39,14 @@ from .rows import CSV_COLUMNS, counted_ids, csv_row, node_name, sender_of, sprea
 from .scratch import in_order
 
 RESULTS = "results.jsonl"
+RESULTS_GZ = "results.jsonl.gz"  # --compress
+COMPACT = "compact"  # the "record" of a clean message's short line (see `compact_line`)
 CSV = "results.csv"
 ERRORS = "errors.csv"
 HTML = "report.html"
 SHOWN = 2000  # flagged messages in report.html and the summary data; all are in the files
 _RANK = {"malicious": 2, "suspicious": 1, "clean": 0}
 _LANG = re.compile(r'"lang": "([a-z]+)"')
-
 
 
 def remaining(plan: Plan, done: set[UnitId]) -> list[Unit]:
@@ -118,21 +121,37 @@ def _flagged(result: dict[str, Any], catalog: Catalog, lang: Lang) -> Flagged:
 class _Atomic:
     """A file written under a temporary name and renamed into place when complete."""
 
-    def __init__(self, path: Path, *, encoding: str = "utf-8", newline: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        encoding: str = "utf-8",
+        newline: str | None = None,
+        compress: bool = False,
+    ) -> None:
         self.path = path
         self.temporary = path.with_name(f".{path.name}.partial")
-        self.handle: IO[str] = self.temporary.open(
-            "w", encoding=encoding, errors="surrogateescape", newline=newline
+        self._raw = self.temporary.open("wb")
+        self._zip: gzip.GzipFile | None = None
+        if compress:
+            # Level 3: most of level 9's gain for a fraction of its time.
+            self._zip = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=3, mtime=0)
+        self.handle = io.TextIOWrapper(
+            self._zip or self._raw, encoding=encoding, errors="surrogateescape", newline=newline
         )
 
     def commit(self) -> None:
         self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
+        self.handle.detach()
+        if self._zip is not None:
+            self._zip.close()  # writes the gzip trailer; leaves the file open
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
         os.replace(self.temporary, self.path)
 
     def discard(self) -> None:
-        self.handle.close()
+        self._raw.close()
         self.temporary.unlink(missing_ok=True)
 
 
@@ -141,7 +160,8 @@ class Built:
     outline: Outline
     worst: str  # the worst verdict ("" when no message was scanned)
     errors: int
-    fresh: int = 0  # messages this run scanned (the rest were done by an earlier run)
+    fresh: int = 0  # messages this run scanned
+    before: int = 0  # messages an earlier run of a resumed audit scanned
 
 
 def build(
@@ -155,17 +175,21 @@ def build(
     seconds: float,
     inputs: tuple[str, ...],
     internal_domains: tuple[str, ...] = (),
+    full: bool = False,
+    compress: bool = False,
 ) -> Built:
     """Write every report from the journal (through its scratch index) and the amended
     outcomes; what the summary and report.html show. `internal_domains` (the
-    organisation's own) are never listed as indicators to block."""
+    organisation's own) are never listed as indicators to block. A clean message is one
+    short line of results.jsonl unless `full`; `compress` writes results.jsonl.gz."""
     from ..catalog import load
 
     catalog = load()
     paths = {unit.order: unit.path for unit in plan.units}
     tally = _Tally(catalog, lang, Collector(internal_domains))
     tally.errors.extend((e.source.path, e.reason) for e in plan.errors)
-    results = _Atomic(directory / RESULTS)
+    name, stale = (RESULTS_GZ, RESULTS) if compress else (RESULTS, RESULTS_GZ)
+    results = _Atomic(directory / name, compress=compress)
     table = _Atomic(directory / CSV, encoding="utf-8-sig", newline="")
     failures = _Atomic(directory / ERRORS, encoding="utf-8-sig", newline="")
     reader = Reader(directory / JOURNAL)
@@ -192,14 +216,19 @@ def build(
                 continue
             facts = index_from_json(first["x"])
             amended = amendments.get(facts.key)
+            text: str | None
             if amended is not None and amended.facts is not None:
                 text, row, ids = amended.line, list(amended.row), list(amended.ids)
-                label, incomplete = amended.facts.verdict, amended.incomplete
+                facts, incomplete = amended.facts, amended.incomplete
             else:
-                text, row, ids = reader.result(offset + length), first["row"], first["ids"]
-                label, incomplete = facts.verdict, first["inc"]
+                row, ids, incomplete = first["row"], first["ids"], first["inc"]
+                # Read only when written whole; absent after the journal was compacted.
+                text = reader.result(offset + length) if full or facts.verdict != "clean" else None
+            label = facts.verdict
             result: dict[str, Any] | None = None
-            if _lang_of(text) != lang:  # resumed in another language: rendered again
+            if text is None or (label == "clean" and not full):
+                text = compact_line(facts, ids)
+            elif _lang_of(text) != lang:  # resumed in another language: rendered again
                 result = _rendered(text, catalog, lang)
                 text = json.dumps(result, ensure_ascii=False)
             results.handle.write(text + "\n")
@@ -215,6 +244,7 @@ def build(
             if label != "clean" and result is not None:
                 tally.flag(result, position)
         results.commit()
+        (directory / stale).unlink(missing_ok=True)
         table.commit()
         failures.commit()
     except BaseException:
@@ -224,6 +254,20 @@ def build(
     finally:
         reader.close()
     return _finish(directory, tally, lang, interrupted, seconds, inputs)
+
+
+def compact_line(facts: MessageIndex, ids: list[str]) -> str:
+    """The short results.jsonl line of a clean message: where it is, which message, its
+    verdict and the ids of the findings that scored (the CSV holds sender and subject)."""
+    record = {
+        "record": COMPACT,
+        "source": {"path": facts.path, "index": facts.index},
+        "message_id": facts.message_id,
+        "verdict": facts.verdict,
+        "score": facts.score,
+        "finding_ids": ids,
+    }
+    return json.dumps(record, ensure_ascii=False)
 
 
 def _rendered(text: str, catalog: Catalog, lang: Lang) -> dict[str, Any]:
@@ -246,6 +290,7 @@ class _Tally:
         self.errors: list[tuple[str, str]] = []
         self.worst: list[tuple[int, int, int, Flagged]] = []  # a heap of the worst SHOWN
         self.flagged = 0
+        self.days: dict[str, list[int]] = {}  # every flagged message, for the timeline
         self.by_hash: dict[str, list[str]] = {}
         self.by_domain: dict[str, list[str]] = {}
 
@@ -253,6 +298,7 @@ class _Tally:
         self.flagged += 1
         self.iocs.add(result)
         item = _flagged(result, self.catalog, self.lang)
+        self.days.setdefault(item.day, [0, 0])[0 if item.verdict == "malicious" else 1] += 1
         entry = (_RANK[item.verdict], item.score, -position, item)
         if len(self.worst) < SHOWN:
             heapq.heappush(self.worst, entry)
@@ -317,6 +363,7 @@ def _finish(
         links=tuple((catalog.word(link.title_key, lang), link.url) for link in LINKS),
         interrupted=interrupted,
         seconds=seconds,
+        days=tuple((day, m, s) for day, (m, s) in tally.days.items()),
     )
     _write_html(directory, outline)
     worst = next((label for label in ("malicious", "suspicious", "clean") if counts[label]), "")

@@ -30,9 +30,14 @@ def _line(item: Flagged, word: Callable[[str], str]) -> str:
 
 
 def render_summary(
-    outline: Outline, directory: Path, files: tuple[str, ...], fresh: int | None = None
+    outline: Outline,
+    directory: Path,
+    files: tuple[str, ...],
+    fresh: int | None = None,
+    before: int = 0,
 ) -> str:
-    """The summary; `fresh` is how many messages this run scanned (None: all of them)."""
+    """The summary; `fresh` is how many messages this run scanned (None: all of them),
+    `before` how many an earlier run of a resumed audit did: the rate is this run's."""
     catalog = load()
 
     def word(key: str) -> str:
@@ -42,12 +47,15 @@ def render_summary(
         # A resumed audit with nothing left: no rate, which would only measure the reports.
         lines = [word("notice.resume_done").format(messages=outline.total)]
     else:
-        rate = outline.total / outline.seconds if outline.seconds > 0 else 0.0
+        done = outline.total if fresh is None else fresh
+        rate = done / outline.seconds if outline.seconds > 0 else 0.0
         lines = [
             word("audit_summary.heading").format(
-                messages=outline.total, seconds=f"{outline.seconds:.1f}", rate=f"{rate:.0f}"
+                messages=done, seconds=f"{outline.seconds:.1f}", rate=f"{rate:.0f}"
             )
         ]
+        if before:
+            lines.append(word("audit_summary.before").format(before=before, total=outline.total))
     if outline.interrupted:
         lines.append(word("audit_summary.interrupted"))
     counts = [f"{word('verdict.' + label)} {outline.count(label)}" for label, _ in outline.counts]

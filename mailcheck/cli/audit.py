@@ -61,6 +61,13 @@ from .app import (
 @click.option(
     "--overwrite", is_flag=True, help="Start over in an --out folder that holds an audit."
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Write every message's whole result to results.jsonl; by default a clean message "
+    "is one short line (source, Message-ID, verdict, score, finding ids).",
+)
+@click.option("--compress", is_flag=True, help="Write results.jsonl.gz instead of results.jsonl.")
 @_LANG_OPTION
 @limits_option("default")
 @click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP_SCAN)
@@ -109,6 +116,8 @@ def audit(
     jobs: int | None,
     resume: bool,
     overwrite: bool,
+    full: bool,
+    compress: bool,
     lang: str | None,
     preset: str,
     config_path: str | None,
@@ -195,6 +204,8 @@ def audit(
         imap=ImapSettings(cafile=cafile or "", insecure=insecure, connections=connections),
         prompt=prompt,
         notify=_notice,
+        full=full,
+        compress=compress,
     )
     try:
         built, files = run_audit(options, stop)
@@ -204,7 +215,8 @@ def audit(
         sys.exit(EXIT_ERROR)
     outline = built.outline
     try:
-        sys.stdout.write(render_summary(outline, Path(out), files, fresh=built.fresh))
+        summary = render_summary(outline, Path(out), files, built.fresh, built.before)
+        sys.stdout.write(summary)
         sys.stdout.flush()
     except OSError:
         _abandon_stdout()

@@ -316,7 +316,11 @@ def _write_iocs(path: str, iocs: Collector, lang: Lang) -> int:
     return EXIT_CLEAN
 
 
-def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]:
+def _read_results(
+    stream: TextIO, name: str, short: list[int] | None = None
+) -> Iterable[ScanResult | ScanError]:
+    """The results of saved JSON Lines; the short lines an audit writes for clean messages
+    (no texts to show) are counted in `short[0]` and passed over."""
     from ..api import ScanError
     from ..catalog import load
     from ..model import Source
@@ -327,6 +331,9 @@ def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]
         if not line.strip():
             continue
         where = Source(path=f"{name}:{number}")
+        if short is not None and line.startswith('{"record": "compact"'):
+            short[0] += 1
+            continue
         try:
             result = json_codec.loads(line)
         except json_codec.SchemaError as exc:
@@ -342,13 +349,37 @@ def _read_results(stream: TextIO, name: str) -> Iterable[ScanResult | ScanError]
 
 
 @main.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @_LANG_OPTION
-def render(file: TextIO, lang: str | None) -> None:
+def render(file: str, lang: str | None) -> None:
     """Render saved `mailcheck scan --json` output (FILE, or '-') as the terminal report.
 
-    The exit status follows the same rules as `scan`.
+    FILE may be an audit's results.jsonl or results.jsonl.gz: its short lines for clean
+    messages are counted, not shown. The exit status follows the same rules as `scan`.
     """
     chosen = cast(Lang, lang) if lang else default_lang()
-    outcomes = ((result, None) for result in _read_results(file, file.name))
-    sys.exit(_report(outcomes, lang=chosen, as_json=False, progress=False))
+    short = [0]
+    try:
+        stream = _saved(file)
+    except OSError as exc:
+        _error_line(file, exc.strerror or str(exc), chosen)
+        sys.exit(EXIT_ERROR)
+    with stream:
+        outcomes = ((result, None) for result in _read_results(stream, file, short))
+        status = _report(outcomes, lang=chosen, as_json=False, progress=False)
+    if short[0]:
+        _notice(f"{short[0]} clean messages saved in short form (audit without --full) not shown")
+    sys.exit(status)
+
+
+def _saved(file: str) -> TextIO:
+    """FILE ('-': stdin) as text, gunzipped when it starts with the gzip magic bytes."""
+    if file == "-":
+        return cast(TextIO, open(sys.stdin.fileno(), encoding="utf-8", closefd=False))
+    with open(file, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        import gzip
+
+        return cast(TextIO, gzip.open(file, "rt", encoding="utf-8"))
+    return open(file, encoding="utf-8")
