@@ -52,6 +52,11 @@ def _interpreter() -> tuple[Path, list[str]]:
     found = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
     if found is None or not _others_may_run(Path(found)):
         pytest.skip(f"no {version} that the nobody user may run (pipe(8) runs filters as it)")
+    hidden = [
+        p for p in packages if not all(f.stat().st_mode & stat.S_IXOTH for f in Path(p).parents)
+    ]
+    if hidden:
+        pytest.skip(f"the nobody user cannot read this environment's packages in {hidden[0]}")
     return Path(found), [str(ROOT), *packages]
 
 
@@ -85,8 +90,7 @@ def piped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PrivatePos
         mailboxes=(*DEFAULT_MAILBOXES, "filtered"),
         extra_main_cf={"transport_maps": f"inline:{{ {FILTERED}=mailcheck-filter: }}"},
         extra_master_cf=[
-            "mailcheck-filter unix - n n - 2 pipe flags=F user=nobody "
-            f"argv={script} ${{queue_id}}"
+            f"mailcheck-filter unix - n n - 2 pipe flags=F user=nobody argv={script} ${{queue_id}}"
         ],
     )
     with postfix:
