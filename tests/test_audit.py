@@ -178,7 +178,13 @@ def test_an_mbox_is_cut_into_ranges_and_keeps_its_order(
     box.parent.mkdir()
     box.write_bytes(mbox_of(40))
     plan = make_plan([str(box)])
-    assert plan.messages == 40 and len(plan.units) == 6
+    assert plan.messages == 40 and len(list(plan.units())) == 6
+    # The plan keeps the mbox as one entry and cuts its ranges as they are asked for.
+    assert len(plan.inputs) == 1
+    units = list(plan.units())
+    assert [u.first_index for u in units] == list(range(0, 40, 7))
+    assert [u.end for u in units[:-1]] == [u.start for u in units[1:]]
+    assert units[-1].end == box.stat().st_size
     out = tmp_path / "out"
     audit([box], out, jobs=2)
     got = results(out)

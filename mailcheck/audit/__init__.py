@@ -140,7 +140,9 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     done = finished_units(journal_path) if options.resume else set()
     progress = make_progress(options.lang)
     plan, fetcher = _plan(options, paths, done, progress)
-    todo = remaining(plan, done)
+    # A new audit has everything left; a resumed one counts what is left in a first pass
+    # over the plan (the units stream: none is kept).
+    left = sum(unit.messages for unit in remaining(plan, done)) if done else plan.messages
     try:
         backend = _backend(options)
     except BaseException:
@@ -152,14 +154,13 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     scanned = 0  # messages this run scanned (an interrupted run stops short of `left`)
     try:
         progress.start(plan.messages)
-        already = plan.messages - sum(unit.messages for unit in todo)
+        already = plan.messages - left
         if already:
             progress.advance(Counter(resumed=already), 0)
         # Small batches when there is little to do: the last batches must not leave one
         # worker busy while the others wait (at least four per batch the backend holds).
-        left = sum(unit.messages for unit in todo)
         size = max(1, min(BATCH, left // (backend.capacity * 4)))
-        work = batches(todo, size)
+        work = batches(remaining(plan, done), size)
         finished = runner.run(
             fetcher.feed(work) if fetcher is not None else work,
             backend,
@@ -249,7 +250,7 @@ def _plan(
     what fetches the latter's messages."""
     from ..api import ScanError
     from ..model import Source
-    from .plan import Plan, make_plan
+    from .plan import make_plan
     from .remote import RemoteError, folder_url, is_remote, parse_target
 
     plan = make_plan([path for path in paths if not is_remote(path)])
@@ -286,8 +287,9 @@ def _plan(
     errors = tuple(
         ScanError(source=Source(path=url), reason=reason) for url, reason in listed.too_large
     )
-    plan = Plan(
-        units=plan.units + listed.units,
+    plan = replace(
+        plan,
+        remote=plan.remote + listed.units,
         errors=plan.errors + errors,
         messages=plan.messages + len(listed.units),
         files=plan.files + len(listed.units),

@@ -40,7 +40,7 @@ def amendments(
             if facts.locked:
                 locked[facts.key] = item
     folder.settle()
-    units = {unit.path: unit for unit in plan.units}
+    units = plan.bases()
     passwords: dict[str, tuple[str, ...]] = {}
     hits: dict[str, list[Hit]] = {}
     pairings = folder.pairings()

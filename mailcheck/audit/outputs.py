@@ -20,6 +20,7 @@ import os
 import re
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,18 +50,17 @@ _RANK = {"malicious": 2, "suspicious": 1, "clean": 0}
 _LANG = re.compile(r'"lang": "([a-z]+)"')
 
 
-def remaining(plan: Plan, done: set[UnitId]) -> list[Unit]:
-    """The units of the plan the journal does not hold (all of them for a new audit)."""
+def remaining(plan: Plan, done: set[UnitId]) -> Iterator[Unit]:
+    """The units of the plan the journal does not hold (all of them for a new audit), as
+    the plan streams them."""
     from .journal import unit_id
 
-    left: list[Unit] = []
-    for unit in plan.units:
+    for unit in plan.units():
         if unit_id(unit) in done:
             continue
         if len(unit.offsets) > 1 and all(unit_id(one) in done for one in unit.alone()):
             continue  # finished message by message after its batch failed
-        left.append(unit)
-    return left
+        yield unit
 
 
 def _strongest_first(finding: dict[str, Any]) -> tuple[int, int]:
@@ -185,7 +185,7 @@ def build(
     from ..catalog import load
 
     catalog = load()
-    paths = {unit.order: unit.path for unit in plan.units}
+    paths = {unit.order: unit.path for unit in plan.bases().values()}
     tally = _Tally(catalog, lang, Collector(internal_domains))
     tally.errors.extend((e.source.path, e.reason) for e in plan.errors)
     name, stale = (RESULTS_GZ, RESULTS) if compress else (RESULTS, RESULTS_GZ)

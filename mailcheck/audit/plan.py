@@ -1,5 +1,6 @@
 """What an audit will scan, worked out before the first scan: every file in a stable order,
-each mbox cut into ranges of messages, and the whole counted for the progress bar.
+each mbox's messages counted for the progress bar; the mboxes are cut into ranges of
+messages as the scans need them, so the plan holds one entry per file, not per message.
 
 A unit of work is a file or a range of one mbox. Units are grouped into batches: one
 batch is one request to a worker, so that a folder of small files does not pay a
@@ -9,7 +10,7 @@ round trip per file, and a single large mbox is still shared between all workers
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..api import ScanError, input_error, iter_files, open_regular
@@ -77,44 +78,101 @@ class Unit:
 
 
 @record
+class Input:
+    """One local input file: a message read whole, or an mbox of `messages` messages. Only
+    its count is kept: its ranges are cut again, streaming, when the scans need them."""
+
+    path: str
+    order: int
+    stamp: Stamp
+    messages: int = 1
+    mbox: bool = False
+
+
+@record
 class Plan:
-    units: tuple[Unit, ...]
+    """What to scan, in memory per input file, not per message: an archive of millions of
+    messages costs a pass over its mboxes when the scans start, not RAM (see `units`)."""
+
+    inputs: tuple[Input, ...]  # the local files, in order
     errors: tuple[ScanError, ...]  # inputs that cannot be scanned at all
     messages: int  # messages in all units (a file counts as one)
     files: int
+    remote: tuple[Unit, ...] = ()  # IMAP messages, one unit each, after the local files
+
+    def units(self) -> Iterator[Unit]:
+        """Every unit, in order: each mbox cut into ranges as it is read again."""
+        for item in self.inputs:
+            if item.mbox:
+                yield from _ranges(item)
+            else:
+                yield Unit(path=item.path, order=item.order, stamp=item.stamp)
+        yield from self.remote
+
+    def bases(self) -> dict[str, Unit]:
+        """A unit standing for each input (an mbox whole, an IMAP message), by path: what
+        the reports and the folder analyses need of it (its order, its stamp)."""
+        found = {
+            item.path: Unit(path=item.path, order=item.order, stamp=item.stamp)
+            for item in self.inputs
+        }
+        found.update((unit.path, unit) for unit in self.remote)
+        return found
 
 
-def _units_of(path: Path, order: int) -> Iterator[Unit | ScanError]:
-    """One unit for a message file; an mbox cut into ranges of `MBOX_RANGE` messages."""
+def _ranges(item: Input) -> Iterator[Unit]:
+    """The units of an mbox: ranges of `MBOX_RANGE` messages, read in constant memory. A
+    file that changed since it was counted is cut as it is now, under the stamp it had:
+    a resumed audit scans it again (as it would any file that changed during the scans)."""
+    try:
+        with open_regular(Path(item.path)) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            piece: list[int] = []
+            first = 0
+            for offset in mbox_offsets(handle):
+                if len(piece) == MBOX_RANGE:
+                    yield _range(item, piece, offset, first)
+                    first += len(piece)
+                    piece = []
+                piece.append(offset)
+            if piece:
+                yield _range(item, piece, size, first)
+    except OSError:
+        # Gone or unreadable since it was counted: its messages are not scanned, and the
+        # reports hold what an earlier run found of them.
+        return
+
+
+def _range(item: Input, piece: list[int], end: int, first: int) -> Unit:
+    return Unit(
+        path=item.path,
+        order=item.order,
+        stamp=item.stamp,
+        offsets=tuple(piece),
+        end=end,
+        first_index=first,
+    )
+
+
+def _input_of(path: Path, order: int) -> Input | ScanError:
+    """A message file, or an mbox and its messages (counted, in constant memory)."""
     try:
         with open_regular(path) as handle:
             info = os.fstat(handle.fileno())
             stamp = Stamp(size=info.st_size, mtime_ns=info.st_mtime_ns)
             head = handle.read(64)
             if not looks_like_mbox(head):
-                yield Unit(path=str(path), order=order, stamp=stamp)
-                return
+                return Input(path=str(path), order=order, stamp=stamp)
             handle.seek(0)
-            offsets = list(mbox_offsets(handle))
+            count = sum(1 for _ in mbox_offsets(handle))
     except OSError as exc:
-        yield input_error(str(path), exc)
-        return
-    ends = (*offsets[1:], stamp.size)
-    for first in range(0, len(offsets), MBOX_RANGE):
-        piece = tuple(offsets[first : first + MBOX_RANGE])
-        yield Unit(
-            path=str(path),
-            order=order,
-            stamp=stamp,
-            offsets=piece,
-            end=ends[first + len(piece) - 1],
-            first_index=first,
-        )
+        return input_error(str(path), exc)
+    return Input(path=str(path), order=order, stamp=stamp, messages=count, mbox=True)
 
 
 def make_plan(paths: list[str]) -> Plan:
     """Every input, in the order given, directories walked as `scan` walks them."""
-    units: list[Unit] = []
+    inputs: list[Input] = []
     errors: list[ScanError] = []
     order = 0
     seen: set[str] = set()
@@ -132,21 +190,21 @@ def make_plan(paths: list[str]) -> Plan:
             if name in seen:  # named twice (a file and its folder): one result
                 continue
             seen.add(name)
-            for item in _units_of(file, order):
-                if isinstance(item, ScanError):
-                    errors.append(item)
-                else:
-                    units.append(item)
+            item = _input_of(file, order)
+            if isinstance(item, ScanError):
+                errors.append(item)
+            else:
+                inputs.append(item)
             order += 1
     return Plan(
-        units=tuple(units),
+        inputs=tuple(inputs),
         errors=tuple(errors),
-        messages=sum(unit.messages for unit in units),
+        messages=sum(item.messages for item in inputs),
         files=order,
     )
 
 
-def batches(units: list[Unit], size: int | None = None) -> Iterator[tuple[Unit, ...]]:
+def batches(units: Iterable[Unit], size: int | None = None) -> Iterator[tuple[Unit, ...]]:
     """Units grouped into requests of about `size` (default BATCH) messages each."""
     size = size or BATCH
     batch: list[Unit] = []

@@ -43,8 +43,9 @@ def _fill(journal: Path, plan: Plan, done: set[UnitId], database: sqlite3.Connec
         "CREATE TABLE slots (ord INTEGER, idx INTEGER, offset INTEGER, length INTEGER,"
         " error INTEGER, PRIMARY KEY (ord, idx)) WITHOUT ROWID"
     )
-    stamps = {unit.path: unit.stamp for unit in plan.units}
-    order = {unit.path: unit.order for unit in plan.units}
+    bases = plan.bases()
+    stamps = {path: unit.stamp for path, unit in bases.items()}
+    order = {path: unit.order for path, unit in bases.items()}
 
     def rows() -> Iterator[Slot]:
         for offset, length, item in records(journal, "xe"):
