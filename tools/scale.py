@@ -4,8 +4,12 @@ per second, the peak of the summed resident memory of the audit and all its work
 the size of the input and of the output (per file, and per message); then report.html for
 100,000 flagged messages (built by the report writer from one real result varied): its
 size, the time to write it and the time headless Chromium takes to open it and filter it.
+`--plan` measures the driver's plan alone (count, cut into ranges, batched, as an audit
+streams it) for mboxes of tiny messages, in seconds for a million: its peak must not grow
+with the number of messages.
 
     python tools/scale.py [--sizes 10000,100000] [--flagged 100000] [--jobs 2]
+                          [--plan 100000,1000000]
 """
 
 from __future__ import annotations
@@ -21,7 +25,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.bench_audit import measure
-from tools.benchmark import HAM, MB, mailcheck_command, plain_corpus
+from tools.benchmark import HAM, MB, mailcheck_command, plain_corpus, run_process
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The driver's side of an audit's plan: every unit made and batched, none kept.
+PLAN_CODE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from mailcheck.audit.outputs import remaining
+from mailcheck.audit.plan import batches, make_plan
+plan = make_plan([sys.argv[2]])
+assert sum(u.messages for b in batches(remaining(plan, set())) for u in b) == plan.messages
+"""
 
 
 def write_mbox(path: Path, count: int, sources: list[Path]) -> None:
@@ -54,6 +70,19 @@ def audit_run(box: Path, out: Path, count: int, jobs: int, *extra: str) -> None:
     )
     big = {k: v for k, v in files.items() if v > 1024}
     print("          " + ", ".join(f"{k} {v / MB:.1f} MB" for k, v in big.items()))
+
+
+def plan_run(count: int, work: Path) -> None:
+    box = work / f"tiny-{count}.mbox"
+    with box.open("wb") as handle:
+        for n in range(count):
+            handle.write(
+                b"From a@example.com Tue Mar  1 09:00:00 2022\nFrom: a@example.com\n"
+                b"Subject: message %d\n\nhello\n\n" % n
+            )
+    took, peak = run_process([sys.executable, "-c", PLAN_CODE, str(ROOT), str(box)])
+    print(f"plan of {count:>8} msgs: {took:5.1f} s, peak {peak / MB:4.0f} MB")
+    box.unlink()
 
 
 def report_run(count: int, work: Path) -> None:
@@ -100,9 +129,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--flagged", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--plan", default="", help="mbox sizes for the plan alone")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="scale-") as temp:
         work = Path(temp)
+        for count in (int(n) for n in options.plan.split(",") if n):
+            plan_run(count, work)
         sources = (
             sorted(p for p in HAM.iterdir() if p.is_file())
             if HAM.is_dir()
