@@ -591,6 +591,30 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path: Path) -> None:
     assert without_timings(results(one)) == without_timings(results(cluster))
 
 
+def test_dask_local_cluster_has_one_single_thread_worker_per_job(tmp_path: Path) -> None:
+    # --jobs sets the LocalCluster's workers, as it sets --jobs' own: `--dask local` and
+    # `--jobs` are compared at the same number of workers (tools/bench_dask.py).
+    pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    from mailcheck.audit import _backend
+
+    options = Options(
+        paths=(str(SAMPLES),),
+        out=tmp_path,
+        lang="en",
+        limits=DEFAULT,
+        config=DEFAULT_CONFIG,
+        jobs=3,
+        dask="local",
+    )
+    backend = _backend(options)
+    try:
+        threads = backend._client.nthreads()  # type: ignore[attr-defined]
+        assert sorted(threads.values()) == [1, 1, 1]
+        assert backend.capacity == 6
+    finally:
+        backend.close()
+
+
 @pytest.mark.parametrize("block", [32, 64, 4096])
 def test_mbox_offsets_cut_where_the_mbox_reader_cuts(
     block: int, monkeypatch: pytest.MonkeyPatch

@@ -119,7 +119,9 @@ def _backend(options: Options) -> Backend:
     from .dispatch import LocalBackend
 
     if options.dask:
-        return DaskBackend(options.dask, options.limits, options.config, options.lang)
+        return DaskBackend(
+            options.dask, options.limits, options.config, options.lang, workers=options.jobs
+        )
     return LocalBackend(options.jobs, options.limits, options.config, options.lang)
 
 

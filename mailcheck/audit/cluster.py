@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 class DaskBackend:
     """Batches as tasks of a Dask distributed cluster (`client.get_executor()`)."""
 
-    def __init__(self, address: str, limits: Limits, config: Config, lang: Lang) -> None:
+    def __init__(
+        self, address: str, limits: Limits, config: Config, lang: Lang, workers: int = 0
+    ) -> None:
         try:
             import dask
             from distributed import Client, LocalCluster
@@ -32,9 +34,20 @@ class DaskBackend:
             ) from exc
         self._cluster = None
         if address == "local":
-            # Worker processes must not be daemons: a scan starts its Office worker.
-            with dask.config.set({"distributed.worker.daemon": False}):
-                self._cluster = LocalCluster(processes=True, threads_per_worker=1)
+            # `workers` processes of one thread each, like --jobs. Worker processes must not
+            # be daemons: a scan starts its Office worker. The stack profiler (a sample every
+            # 10 ms in every worker) and the dashboard cost time and memory nobody looks at.
+            settings = {
+                "distributed.worker.daemon": False,
+                "distributed.worker.profile.enabled": False,
+            }
+            with dask.config.set(settings):
+                self._cluster = LocalCluster(
+                    n_workers=workers or None,
+                    processes=True,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                )
             self._client = Client(self._cluster)
         else:
             self._client = Client(address, timeout="30s")

@@ -50,7 +50,8 @@ from .app import (
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes scanning in parallel. Default: the number of cores.",
+    help="Worker processes scanning in parallel, also those of --dask local. Default: the "
+    "number of cores.",
 )
 @click.option(
     "--resume",
@@ -83,7 +84,7 @@ from .app import (
     default="",
     metavar="ADDRESS|local",
     help="Run on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786) or on "
-    "a local one ('local'); needs the [dask] extra.",
+    "a local one of --jobs workers ('local'); needs the [dask] extra.",
 )
 @click.option(
     "--all-folders",
