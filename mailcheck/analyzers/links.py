@@ -16,7 +16,6 @@ defanged (`hxxps://`, `[.]`) cannot be clicked as it stands, so it is at most a 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -34,7 +33,7 @@ from ..names import (
     SHORTCUT_EXTS,
     real_extension,
 )
-from ..people.identity import FREEMAIL, domain_of, organisation
+from ..people.identity import FREEMAIL, domain_of, is_ip, organisation
 from ..records import record
 from ..text import clean_text, defang
 from .interface import Hit, MessageAnalyzer, MessageContext
@@ -129,14 +128,6 @@ def _targets(url: str) -> Iterator[_Target]:
     yield from embedded
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 def _shown_host(shown: str) -> str:
     """The host of a URL the link's text displays ("" when it displays no URL)."""
     match = URL_PATTERN.search(shown)
@@ -193,7 +184,7 @@ def _tricks(link: Link, target: _Target, shown: str) -> list[str]:
     tricks = []
     if shown:
         tricks.append(f"shown {_show_host(shown)}")
-    if _is_ip(target.host):
+    if is_ip(target.host):
         tricks.append("IP address")
     path = urlsplit(target.url).path.lower()
     tricks.extend(folder for folder in CMS_FOLDERS if folder in path)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import ipaddress
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -30,7 +29,7 @@ from typing import IO, Any
 
 from ..advice import LINKS
 from ..body_links import refang
-from ..people.identity import FREEMAIL, organisation
+from ..people.identity import FREEMAIL, is_ip, organisation
 from ..records import record
 from ..text import ELLIPSIS, clean_text
 from .index import message_key, timestamp_of
@@ -126,14 +125,6 @@ def host_of(url: str) -> str:
     host = host.partition("]")[0] + "]" if host.startswith("[") else host.partition(":")[0]
     host = host.strip(".").lower()
     return host if _HOST.match(host) else ""
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 class _Message:
@@ -269,7 +260,7 @@ class Collector:
             if not org:
                 continue
             yield "host", host, ids
-            if not _is_ip(host):
+            if not is_ip(host):
                 yield "domain", org, ids
         sender = str((result.get("message", {}).get("from") or {}).get("address", "")).strip()
         if _ADDRESS.match(sender) and not seen.forwarded_only(result):

@@ -72,17 +72,23 @@ def domain_of(addr: str) -> str:
     return addr.rpartition("@")[2].strip().strip(".").lower()
 
 
+def is_ip(host: str) -> bool:
+    """A literal IPv4 or IPv6 address (brackets allowed), not a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=4096)
 def organisation(domain: str) -> str:
     """Registrable domain (`example.co.jp`); the domain itself when the PSL cannot say."""
     domain = domain.strip().strip(".").lower()
     if not domain:
         return ""
-    try:
-        ipaddress.ip_address(domain.strip("[]"))
+    if is_ip(domain):
         return domain
-    except ValueError:
-        pass
     if domain in FREEMAIL:
         return domain
     if "xn--" in domain:  # the list is loaded without punycode forms (see _psl)
