@@ -153,7 +153,10 @@ class _Extractor:
         is_message: bool,
         passwords: Passwords,
         prefix: str,
+        closed: bool = False,
     ) -> Attachment:
+        """One node, analysed; opened too (a nested message, a container) unless `closed`:
+        a file rescued past a bound is analysed as it is, never opened further."""
         sniffed = sniff(data, scripts=role != "body")
         digest = hashlib.sha256(data).hexdigest()
         status: AttachmentStatus = "truncated" if truncated else "ok"
@@ -172,7 +175,9 @@ class _Extractor:
         index = len(self.out.items)
         self.out.items.append(item)
         opener = self.openers.get(sniffed.kind)
-        if (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
+        if closed:
+            status = "skipped" if opener is not None else status
+        elif (is_message or sniffed.kind in ("eml", "msg")) and data and role != "body":
             if not self.budget.depth_ok(depth + 1, item.location):
                 status = "skipped"
                 children = self.beyond(data, path, depth + 1)
@@ -271,31 +276,18 @@ class _Extractor:
 
     def rescued(self, leaf: Leaf, path: str, depth: int, prefix: str) -> Attachment:
         """A file past the depth bound analysed as it is: no archive of it is opened."""
-        sniffed = sniff(leaf.data)
-        digest = hashlib.sha256(leaf.data).hexdigest()
-        self.out.items.append(
-            Item(
-                path=path,
-                filename=leaf.filename,
-                declared_type=leaf.declared_type,
-                sniffed=sniffed,
-                data=leaf.data,
-                sha256=digest,
-                depth=depth,
-                role=leaf.disposition,
-                prefix=prefix,
-            )
-        )
-        return Attachment(
+        return self.node(
             path=path,
             filename=leaf.filename,
             declared_type=leaf.declared_type,
-            sniffed_type=sniffed.mime,
-            size=len(leaf.data),
-            sha256=digest,
+            data=leaf.data,
             depth=depth,
-            status="skipped" if self.openers.get(sniffed.kind) else "ok",
-            role=_role(leaf.disposition),
+            role=leaf.disposition,
+            truncated=leaf.truncated,
+            is_message=False,
+            passwords=lambda: (),
+            prefix=prefix,
+            closed=True,
         )
 
     def nested(self, data: bytes, path: str, depth: int) -> ParsedMessage | None:
