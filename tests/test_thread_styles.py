@@ -129,10 +129,52 @@ def test_link_in_a_hijacked_reply_is_a_payload_too(quote: str, to: Person) -> No
 
 
 @pytest.mark.parametrize("make", [gmail_reply_en, gmail_reply_ja], ids=["en", "ja"])
-def test_attribution_reply_without_anything_to_open_is_not_judged(make: Make) -> None:
-    # An attribution line does not say whom the author wrote to (Cc is invisible): without
-    # a payload the thread check keeps quiet rather than guess.
-    assert ids(scan_bytes(make(HIJACKED, []))) & THREAD_IDS == set()
+def test_attribution_reply_to_a_greeting_for_someone_else_is_suspicious(make: Make) -> None:
+    # Nothing to open, but the quote greets the one who should answer ("Hi Bob," / 「山田様」)
+    # and the sender is neither them nor of any organisation in the thread.
+    result = scan_bytes(make(HIJACKED, []))
+    hit = finding(result, "thread.sender_not_in_thread")
+    assert [e.location for e in hit.evidence] == ["header From", "part 1"]
+    assert result.verdict.label == "suspicious", ids(result)
+
+
+@pytest.mark.parametrize(
+    ("make", "sender"),
+    [(gmail_reply_en, BOB), (gmail_reply_en, CAROL), (gmail_reply_ja, YAMADA)],
+    ids=["en-greeted", "en-colleague", "ja-greeted"],
+)
+def test_genuine_attribution_reply_without_anything_to_open(make: Make, sender: Person) -> None:
+    assert_clean(make(sender, []))
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [("Dave Li", "dave.li@contoso.example.org"), ("Dave Li", "dave.li.1987@gmail.com")],
+    ids=["colleague-of-a-recipient", "free-mail"],
+)
+def test_attribution_reply_the_recipients_or_free_mail_explain(sender: Person) -> None:
+    # Bob's colleague answers for him with Bob in Cc; someone writing from a personal
+    # mailbox. Without a payload, neither is enough to call the sender a stranger.
+    body = REPLY_EN + attributed("en-gmail", ALICE, ASK_EN)
+    data = build(sender=sender, to=[ALICE], cc=[BOB], subject="Re: Q2 purchase order", body=body)
+    assert_clean(data)
+
+
+@pytest.mark.parametrize(
+    ("ask", "to", "style", "subject"),
+    [
+        ("Could we move the meeting to Thursday?\n\nAlice", ALICE, "en-gmail", "Re: meeting"),
+        ("木曜日に変更できますか。\n\n佐藤", SATO, "ja-gmail", "Re: 打ち合わせ"),
+    ],
+    ids=["en", "ja"],
+)
+def test_newcomer_in_a_group_thread_without_anything_to_open(
+    ask: str, to: Person, style: str, subject: str
+) -> None:
+    # A quote that greets nobody does not say whom it was written to: someone Cc'd from a
+    # third organisation joining with a view is everyday mail, so nothing is said.
+    body = "Thursday works for me too.\n\n" + attributed(style, to, ask)
+    assert_clean(build(sender=HIJACKED, to=[to], subject=subject, body=body))
 
 
 @pytest.mark.parametrize(
@@ -165,6 +207,26 @@ def test_sender_whose_organisation_the_quote_shows_is_clean() -> None:
         parts=[pdf()],
     )
     assert_clean(data)
+
+
+@pytest.mark.parametrize(
+    ("sender", "flagged"),
+    [
+        (HIJACKED, True),
+        (("王伟", "wang.wei@huaxin.example.cn"), False),  # greeted: "王经理："
+        (("王 伟", "wei.wang@huaxin-trading.example.com"), False),
+    ],
+    ids=["hijacked", "greeted", "greeted-spaced"],
+)
+def test_chinese_title_greeting_names_who_should_answer(
+    sender: Person, flagged: bool
+) -> None:
+    zhang: Person = ("张丽", "zhang.li@dongfang.example.cn")
+    ask = "王经理：\n\n您好！请确认附件中的订单。\n\n谢谢\n张丽"
+    body = "请查收。\n\n" + attributed("zh-gmail", zhang, ask)
+    result = scan_bytes(build(sender=sender, to=[zhang], subject="回复: 订单确认", body=body))
+    assert ("thread.sender_not_in_thread" in ids(result)) is flagged, ids(result)
+    assert result.verdict.label == ("suspicious" if flagged else "clean"), ids(result)
 
 
 # --- attribution lines in other languages ---------------------------------------------------

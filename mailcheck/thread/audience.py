@@ -67,7 +67,8 @@ def named_in_quote(display_name: str, names: Iterable[str]) -> str:
     for name in names:
         wanted = _tokens(name)
         size = len("".join(wanted))
-        if not wanted or size < (2 if _cjk(name) else 3):
+        # One Han character is a whole surname in a Chinese greeting ("王经理").
+        if not wanted or size < (1 if _cjk(name) else 3):
             continue
         if all(w in have for w in wanted) or (_cjk(name) and "".join(wanted) in joined):
             return name

@@ -25,10 +25,12 @@ _LATIN_GREETING = re.compile(
     r"\s(?P<who>[^,:;!?]{1,60})[,:;!]?$",
     re.IGNORECASE,
 )
-# A name and a Japanese, Korean or Chinese honorific, then the end or punctuation.
+# A name and a Japanese, Korean or Chinese honorific or title ("王经理：", "李总，您好"),
+# then the end or punctuation.
 _CJK_GREETING = re.compile(
     r"^(?P<who>[^\s、。，,！!]{1,16}(?: [^\s、。，,！!]{1,10})?)"
-    r" ?(?:様|さま|さん|殿|くん|先生|님|女士)(?:[、。，,！!：:]|\s|$)"
+    r" ?(?:様|さま|さん|殿|くん|先生|님|女士|小姐|经理|經理|总|總|老师|老師|主任)"
+    r"(?:[、。，,！!：:]|\s|$)"
 )
 # Titles before a Latin name ("Mr. Tanaka", "Herr Becker", "Sr. García").
 _TITLES = frozenset(

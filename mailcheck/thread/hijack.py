@@ -247,7 +247,15 @@ def _audience(
         return headers[0]
     # Only for what says it is a reply ("RE:"): a threaded message without the marker is
     # the list software's or an old client's habit, not a hijacker's.
-    if ctx.subject != "reply" or not has_payload(message, split.new_text):
+    if ctx.subject != "reply" or internal_only(message):
+        return None
+    # With nothing to open, only a quote that says whom it was written to (it greets
+    # someone) tells that the sender is not the one who should answer, and only from an
+    # address no recipient's organisation, free mail or relay explains: group threads
+    # where a newcomer quotes the last author and adds a view are everyday mail.
+    if not has_payload(message, split.new_text) and not (
+        split.greeted and _unrelated(message, people, split)
+    ):
         return None
     return headers[0]
 
