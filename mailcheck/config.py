@@ -24,6 +24,9 @@ class Config:
     # The authserv-ids (RFC 8601) our own receiving servers write in Authentication-Results,
     # lower case: the first such header is the one whose results count. Empty: the topmost.
     authserv_ids: tuple[str, ...] = ()
+    # Forwarders whose ARC record (RFC 8617) of a pass is believed when our server verified
+    # the chain (`arc=pass`): their own check of the message before forwarding broke it.
+    arc_sealers: tuple[str, ...] = ("google.com", "microsoft.com")
 
 
 DEFAULT_CONFIG = Config()

@@ -15,10 +15,12 @@ from mailcheck.catalog import load
 from mailcheck.cli import main
 from mailcheck.model import AuthResult
 from mailcheck.parse.auth import (
+    MAX_ARC_INSTANCES,
     MAX_FIELD_CHARS,
     MAX_FIELDS,
     MAX_RESULTS,
     MAX_TEXT,
+    arc_recorded,
     parse_auth,
     parse_authentication_results,
     parse_received_spf,
@@ -127,6 +129,33 @@ def test_bounded() -> None:
     assert parse_auth([header("Authentication-Results", deep)])[0].result == "pass"
 
 
+def test_arc_chain_pairs_each_sealer_with_its_own_record() -> None:
+    chain = [
+        header("ARC-Seal", "i=2; a=rsa-sha256; cv=pass; d=Outlook.example.; s=x; b=AA"),
+        header("ARC-Authentication-Results", "i=2; mx.outlook.example; dmarc=fail"),
+        header("ARC-Seal", "i=1; a=rsa-sha256; cv=none; d=google.com; s=y; b=BB"),
+        header("ARC-Authentication-Results", "i=1; mx.google.com; dmarc=pass header.from=a.jp"),
+        header("ARC-Authentication-Results", "i=0; mx.evil.example; dmarc=pass"),  # no such i
+        header("ARC-Seal", "i=3; d=orphan.example"),  # no record of its own
+    ]
+    recorded = arc_recorded(chain)
+    assert list(recorded) == ["google.com", "outlook.example"]
+    assert [(r.method, r.result) for r in recorded["google.com"]] == [("dmarc", "pass")]
+    assert recorded["outlook.example"][0].result == "fail"
+
+
+def test_arc_chain_is_bounded() -> None:
+    flood = [
+        header(name, f"i={n}; d=s{n}.example; mx; dmarc=pass")
+        for n in range(1, 10_000)
+        for name in ("ARC-Seal", "ARC-Authentication-Results")
+    ]
+    started = time.monotonic()
+    recorded = arc_recorded([*flood, header("ARC-Seal", "i=x" * 100_000)])
+    assert time.monotonic() - started < 10  # generous hang guard
+    assert len(recorded) <= MAX_ARC_INSTANCES
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400), st.text(alphabet=' ;=()"\\.@abcdefpsimx\t', max_size=400))
 def test_never_raises_on_garbage(text: str, structured: str) -> None:
@@ -137,6 +166,7 @@ def test_never_raises_on_garbage(text: str, structured: str) -> None:
         assert len(results) <= MAX_RESULTS
         assert all(r.method and r.result for r in results)
         summary(results)
+        arc_recorded([header("ARC-Seal", value), header("ARC-Authentication-Results", value)])
 
 
 def auth_message() -> bytes:

@@ -272,6 +272,82 @@ def test_authserv_ids_in_the_settings_file() -> None:
         parse_settings('[organisation]\nauthserv_ids = ["mx corp"]\n')
 
 
+# Forwarded by a service that breaks SPF and DKIM (a mailbox forward, an alias): our server
+# verifies the ARC chain and fails DMARC; the forwarder recorded what it saw on arrival.
+ARC_OURS = (
+    "mx.corp.example.co.jp; arc=pass (i=1); spf=fail smtp.mailfrom={d}; dkim=none;"
+    " dmarc=fail header.from={d}"
+)
+
+
+def arc(sealer: str, recorded: str, person: Person) -> list[tuple[str, str]]:
+    d = domain(person)
+    return [
+        ("ARC-Seal", f"i=1; a=rsa-sha256; t=1646093638; cv=none; d={sealer}; s=arc; b=AAAA"),
+        ("ARC-Message-Signature", f"i=1; a=rsa-sha256; c=relaxed/relaxed; d={sealer}; b=BBBB"),
+        ("ARC-Authentication-Results", f"i=1; mx.{sealer}; {recorded.format(d=d)}"),
+    ]
+
+
+ARC_PASSED = "dkim=pass header.d={d}; spf=pass smtp.mailfrom={d}; dmarc=pass header.from={d}"
+
+
+@REPLIES
+def test_a_trusted_forwarders_arc_record_explains_the_failure(
+    reply: object, participant: Person
+) -> None:
+    headers = [auth(ARC_OURS, participant), *arc("google.com", ARC_PASSED, participant)]
+    result = scan_bytes(reply(participant, *headers))  # type: ignore[operator]
+    assert SPOOFED not in ids(result)
+    assert result.verdict.label == "clean"
+
+
+@REPLIES
+@pytest.mark.parametrize(
+    ("ours", "sealer", "recorded"),
+    [
+        (ARC_OURS, "forwarder.example", ARC_PASSED),  # a sealer nobody configured
+        (ARC_OURS, "google.com", "spf=fail smtp.mailfrom={d}; dmarc=fail header.from={d}"),
+        (DMARC_FAIL, "google.com", ARC_PASSED),  # our server did not verify the chain
+        (ARC_OURS, "google.com", "dmarc=pass header.from=hacked-shop.example"),  # another domain
+    ],
+    ids=["untrusted-sealer", "recorded-failure", "chain-unverified", "other-domain"],
+)
+def test_an_arc_record_that_proves_nothing_leaves_the_forgery(
+    reply: object, participant: Person, ours: str, sealer: str, recorded: str
+) -> None:
+    headers = [auth(ours, participant), *arc(sealer, recorded, participant)]
+    result = scan_bytes(reply(participant, *headers))  # type: ignore[operator]
+    assert found(result, SPOOFED).facts()["copied"] == participant[1]
+
+
+def test_arc_sealers_in_the_settings_file() -> None:
+    assert Config().arc_sealers == ("google.com", "microsoft.com")
+    settings = parse_settings('[organisation]\narc_sealers = ["Relay.Example.JP"]\n')
+    assert settings.config.arc_sealers == ("relay.example.jp",)
+    none = parse_settings("[organisation]\narc_sealers = []\n").config
+    headers = [auth(ARC_OURS, YAMADA), *arc("google.com", ARC_PASSED, YAMADA)]
+    assert SPOOFED in ids(scan_bytes(reply_ja(YAMADA, *headers), config=none))
+    with pytest.raises(ConfigError, match="arc_sealers"):
+        parse_settings('[organisation]\narc_sealers = ["not a domain"]\n')
+
+
+@REPLIES
+def test_spf_softfail_is_not_scored_and_dmarc_without_enforcement_is(
+    reply: object, participant: Person
+) -> None:
+    # ~all says "probably not", and forwarding or a sloppy record makes it common on genuine
+    # mail; a DMARC failure under p=none is exactly the forgery a receiver lets through.
+    soft = "mx.corp.example.co.jp; spf=softfail smtp.mailfrom={d}; dkim=none"
+    assert SPOOFED not in ids(scan_bytes(reply(participant, auth(soft, participant))))  # type: ignore[operator]
+    p_none = (
+        "mx.corp.example.co.jp; spf=softfail smtp.mailfrom={d}; dkim=none;"
+        " dmarc=fail (p=NONE sp=NONE dis=NONE) header.from={d}"
+    )
+    result = scan_bytes(reply(participant, auth(p_none, participant)))  # type: ignore[operator]
+    assert found(result, SPOOFED).facts()["failed"] == "dmarc=fail"
+
+
 # --- 2. two From mailboxes ----------------------------------------------------------------
 
 

@@ -13,11 +13,11 @@ mailing list or relay put there is a weak note.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..config import Config
 from ..model import Address, AuthResult, Evidence
-from ..parse.auth import receiving_results
+from ..parse.auth import arc_recorded, receiving_results
 from ..parse.auth import summary as auth_summary
 from ..parse.headers import parse_addresses
 from ..parse.types import ParsedMessage
@@ -232,6 +232,34 @@ def auth_failure(results: tuple[AuthResult, ...], from_domain: str) -> str:
     return " ".join(("spf=fail", *words))
 
 
+def arc_vouched(
+    message: ParsedMessage,
+    results: tuple[AuthResult, ...],
+    from_domain: str,
+    sealers: Sequence[str],
+) -> str:
+    """The trusted forwarder whose ARC record says the From domain passed before it forwarded
+    the message, or "": our server verified the chain (`arc=pass`), the sealer is one of
+    `sealers` (or a host under one), and it recorded dmarc=pass or a passing DKIM signature
+    of the From's organisation. A forward through such a service breaks SPF and DMARC at our
+    server without any forgery."""
+    if not sealers or not any(r.method == "arc" and r.result == "pass" for r in results):
+        return ""
+    org = organisation(from_domain)
+    for sealer, recorded in arc_recorded(message.headers).items():
+        if not any(sealer == s or sealer.endswith("." + s) for s in sealers):
+            continue
+        for r in recorded:
+            aligned = organisation(_detail_domain(r.detail)) == org if r.detail else True
+            if (
+                r.result == "pass"
+                and aligned
+                and (r.method == "dmarc" or (r.method == "dkim" and r.detail))
+            ):
+                return sealer
+    return ""
+
+
 def _copied(ctx: MessageContext, sender: Address) -> str:
     """The known address or name the From copies, or "": a quoted participant's or a known
     correspondent's exact address, an internal or trusted domain's, or their name."""
@@ -266,7 +294,7 @@ def spoofed_address(ctx: MessageContext) -> Iterator[Hit]:
         return  # an attached message's headers were written elsewhere
     results = receiving_results(message.headers, ctx.config.authserv_ids)
     failed = auth_failure(results, sender.domain)
-    if not failed:
+    if not failed or arc_vouched(message, results, sender.domain, ctx.config.arc_sealers):
         return
     copied = _copied(ctx, sender)
     if not copied:

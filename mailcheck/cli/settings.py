@@ -8,6 +8,7 @@ and where it can, the key or the line and column.
     internal_domains = ["corp.example.co.jp"]
     trusted_domains = ["partner.example.jp"]
     authserv_ids = ["mx.corp.example.co.jp"]
+    arc_sealers = ["google.com", "microsoft.com"]
 
     [[correspondents]]
     name = "山田 太郎"
@@ -40,7 +41,7 @@ SYSTEM_PATH = Path("/etc/mailcheck/config.toml")
 MAX_BYTES = 4 * 1024 * 1024  # a configuration, not a data set
 
 _DOMAIN_KEYS = ("internal_domains", "trusted_domains")
-_ORGANISATION_KEYS = (*_DOMAIN_KEYS, "authserv_ids")
+_ORGANISATION_KEYS = (*_DOMAIN_KEYS, "authserv_ids", "arc_sealers")
 _CORRESPONDENT_KEYS = ("name", "addresses")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # Local parts as mailers really write them (RFC 5321 dot-atoms); quoted ones are not supported.
@@ -141,6 +142,13 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
         _authserv_id(item, f"organisation.authserv_ids[{n}]", source)
         for n, item in enumerate(_strings(organisation, "authserv_ids", "organisation.", source))
     )
+    # Absent: the defaults; an empty list trusts no forwarder's record.
+    arc_sealers = Config().arc_sealers
+    if "arc_sealers" in organisation:
+        arc_sealers = _unique(
+            _domain(item, f"organisation.arc_sealers[{n}]", source)
+            for n, item in enumerate(_strings(organisation, "arc_sealers", "organisation.", source))
+        )
     people = raw.get("correspondents", [])
     if not isinstance(people, list):
         raise ConfigError(source, "correspondents must be an array of tables ([[correspondents]])")
@@ -148,6 +156,7 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
         internal_domains=internal,
         trusted_domains=trusted,
         authserv_ids=authserv_ids,
+        arc_sealers=arc_sealers,
         known_correspondents=tuple(
             _correspondent(person, f"correspondents[{n}]", source)
             for n, person in enumerate(people)

@@ -1,9 +1,11 @@
 """Authentication results as the receiving servers recorded them (no DNS lookups here).
 
-Reads `Authentication-Results` (RFC 8601) and `Received-SPF` (RFC 7208 section 9.1).
-Both are attacker-reachable text: a sender can add its own, and Emotet sent from real
-hijacked mailboxes whose SPF/DKIM/DMARC pass for the attacker's domain. So the results are
-shown to explain a message, and nothing ever counts a pass in its favour.
+Reads `Authentication-Results` (RFC 8601) and `Received-SPF` (RFC 7208 section 9.1), and
+the ARC chain (RFC 8617) a forwarder left. All of it is attacker-reachable text: a sender can
+add its own, and Emotet sent from real hijacked mailboxes whose SPF/DKIM/DMARC pass for the
+attacker's domain. So the results are shown to explain a message, and a pass never counts in
+its favour; a trusted forwarder's recorded pass only explains away a failure its forward
+caused.
 
 Every input is bounded (fields read, characters per field, results kept) and malformed
 text yields fewer results, never an exception.
@@ -203,3 +205,50 @@ def summary(results: Sequence[AuthResult]) -> str:
         " ".join(words) + (f" ({server})" if server else "") for server, words in groups.items()
     )
     return text + (" …" if len(results) > MAX_SHOWN else "")
+
+
+MAX_ARC_INSTANCES = 50  # RFC 8617 section 4.2.1: a chain longer than 50 fails
+_TAG = re.compile(r"\s*([a-z]{1,16})\s*=\s*([^;]*)")
+
+
+def _tags(value: str) -> dict[str, str]:
+    """`tag=value; tag=value` (DKIM-style tag lists: ARC-Seal), first occurrence wins."""
+    found: dict[str, str] = {}
+    for part in value[:MAX_FIELD_CHARS].split(";"):
+        match = _TAG.match(part)
+        if match is not None:
+            found.setdefault(match.group(1).lower(), "".join(match.group(2).split()))
+    return found
+
+
+def arc_recorded(headers: Iterable[Header]) -> dict[str, tuple[AuthResult, ...]]:
+    """Per sealing domain (lower case), the results its ARC-Authentication-Results recorded
+    when it received the message: `i=N` pairs an ARC-Seal (`d=` the sealer) with the results
+    of the same instance. Only meaningful when our own server says `arc=pass` (the chain's
+    signatures verify); on its own this is text anyone could write."""
+    sealers: dict[int, str] = {}
+    recorded: dict[int, list[AuthResult]] = {}
+    fields = 0
+    for header in headers:
+        name = header.name.lower()
+        if name not in ("arc-seal", "arc-authentication-results"):
+            continue
+        fields += 1
+        if fields > 3 * MAX_ARC_INSTANCES:
+            break
+        instance, _, rest = header.raw.partition(";")
+        key, _, number = instance.strip().partition("=")
+        if key.strip().lower() != "i" or not number.strip().isdigit():
+            continue
+        i = int(number.strip())
+        if not 1 <= i <= MAX_ARC_INSTANCES:
+            continue
+        if name == "arc-seal":
+            sealers.setdefault(i, _tags(rest).get("d", "").lower().rstrip("."))
+        else:
+            recorded.setdefault(i, _parse_field(rest)[1][:MAX_RESULTS])
+    out: dict[str, tuple[AuthResult, ...]] = {}
+    for i, sealer in sorted(sealers.items()):
+        if sealer and i in recorded:
+            out.setdefault(sealer, tuple(recorded[i]))
+    return out
