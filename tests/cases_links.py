@@ -58,6 +58,11 @@ CASES: dict[str, Case] = {
         text_mail(f"Please find the invoice here:\n{WP_ZIP}\n\nBest regards\n"),
         DEFAULT,
     ),
+    # Emotet 2020: a script in a hacked WordPress site's folder serves the document.
+    "link.suspicious_target": lambda: (
+        text_mail("Please see the order:\nhttps://blog.victim-bakery.example/wp-admin/css/Q2/\n"),
+        DEFAULT,
+    ),
     "link.anchor_mismatch": lambda: (
         html_mail(
             '<p>Please sign in to review the order: <a href="https://login.evil-portal.example/s">'

@@ -377,6 +377,9 @@ def hijack_link_en(link: str) -> bytes:
     [
         (WP_ZIP, "link.payload_suspicious_host"),
         ("https://files.toolvendor.example/po_0301.xlsm", "link.payload"),
+        # Served by a script, no file name in the link (Emotet 2019-2021).
+        ("https://blog.victim-bakery.example/wp-admin/css/Q2/", "link.suspicious_target"),
+        ("http://203.0.113.5/invoice/?id=0301", "link.suspicious_target"),
     ],
 )
 def test_a_hijacked_reply_with_a_payload_link_is_malicious(
@@ -395,6 +398,43 @@ def test_a_payload_link_from_the_real_participant_is_not_malicious() -> None:
     result = scan_bytes(build(sender=BOB, to=[ALICE], subject="RE: Q2 purchase order", body=body))
     assert link_ids(result) == {"link.payload"}
     assert result.verdict.label == "clean"
+
+
+@pytest.mark.parametrize("intro", [JA, EN], ids=["ja", "en"])
+@pytest.mark.parametrize(
+    ("url", "tricks"),
+    [
+        ("https://blog.victim-bakery.example/wp-content/x7/", "/wp-content/"),
+        ("https://shop.victim.example/wp-includes/Q2-0301/?d=1", "/wp-includes/"),
+        ("http://198.51.100.23/", "IP address"),
+    ],
+)
+def test_a_link_served_by_a_script_alone_is_a_clean_note(intro: str, url: str, tricks: str) -> None:
+    result = scan_bytes(text_mail(f"{intro}{url}\n"))
+    hit = finding(result, "link.suspicious_target")
+    assert hit.facts()["tricks"] == tricks
+    assert hit.evidence[0].location == "part 1"
+    assert result.verdict.label == "clean"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://news.example.com/wp-content/uploads/2022/03/banner.png",  # a newsletter image
+        "https://www.example.org/wp-content/uploads/brochure.pdf",
+        "https://www.example.org/cgi-bin/article.cgi?id=5",  # older sites' everyday pages
+        "hxxp://203.0.113.5/invoice/",  # written defanged: not clickable
+    ],
+)
+def test_links_into_site_folders_that_are_not_targets(url: str) -> None:
+    result = scan_bytes(text_mail(f"{EN}{url}\n"))
+    assert "link.suspicious_target" not in link_ids(result)
+
+
+def test_the_senders_own_wordpress_site_is_no_target() -> None:
+    body = f"{EN}https://www.contoso.example.org/wp-admin/post.php?post=12\n"
+    result = scan_bytes(text_mail(body, "From: Dana Lee <dana.lee@contoso.example.org>", TO))
+    assert link_ids(result) == set()
 
 
 def test_the_weak_note_alone_stays_clean_and_the_strong_one_is_not_malicious() -> None:

@@ -10,8 +10,13 @@ real one, a bare IP address, or a path in a content-management system's own fold
 (`/wp-content/`, `/wp-includes/`, `/wp-admin/`, `/cgi-bin/`, `/.well-known/`), or a file type
 business mail does not link to (a notebook, a script, a shortcut). A displayed
 URL whose host differs from the real one is `link.anchor_mismatch` even without a payload.
-One finding per trick; the other tricks of the same link are its facts. A link written
-defanged (`hxxps://`, `[.]`) cannot be clicked as it stands, so it is at most a note.
+A link without such a file name to an unrelated WordPress site's folders or to a bare IP
+address (`https://<hacked site>/wp-admin/css/Q2/`, `http://203.0.113.5/invoice/`: Emotet's
+links served the document from a script, with no file name in the URL) is
+`link.suspicious_target`, a weak payload trait that decides nothing on its own but makes a
+stranger's reply to a stolen thread malicious. One finding per trick; the other tricks of
+the same link are its facts. A link written defanged (`hxxps://`, `[.]`) cannot be clicked
+as it stands, so it is at most a note.
 """
 
 from __future__ import annotations
@@ -62,6 +67,12 @@ CMS_FOLDERS = ("/wp-content/", "/wp-includes/", "/wp-admin/", "/cgi-bin/", "/.we
 # OneNote notebooks, scripts and shortcuts (2022-2023 campaigns linked them once Office
 # blocked macros). Disk images are left out: software vendors link .iso downloads.
 _RARELY_LINKED = ONENOTE_EXTS | SCRIPT_EXTS | SHORTCUT_EXTS
+# What a site's own folders serve to every visitor (a newsletter's images, a theme's
+# styles, a published PDF): no script stands behind them.
+_STATIC_EXTS = frozenset(
+    (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".bmp", ".css", ".woff",
+     ".woff2", ".ttf", ".eot", ".mp3", ".mp4", ".webm", ".txt", ".pdf", ".xml", ".json")
+)  # fmt: skip
 _MAX_EVIDENCE = 5  # links shown per finding; the rest are counted
 _MAX_QUERY_PARAMS = 50
 _MAX_EMBEDDED = 3  # URLs inside a link's query (redirectors, Safe Links) that are judged
@@ -194,6 +205,21 @@ def _tricks(link: Link, target: _Target, shown: str) -> list[str]:
     return tricks
 
 
+def _target_tricks(url: str, host: str) -> list[str]:
+    """A link with no payload file name: an IP address for a host, or a path into
+    WordPress's own folders that names no static file."""
+    if is_ip(host):
+        return ["IP address"]
+    try:
+        path = urlsplit(url).path.lower()
+    except ValueError:
+        return []
+    if real_extension(unquote(path.rpartition("/")[2])) in _STATIC_EXTS:
+        return []
+    # WordPress folders only: /cgi-bin/ pages are everyday links on older sites.
+    return [folder for folder in CMS_FOLDERS if folder.startswith("/wp-") and folder in path]
+
+
 def _evidence(link: Link, *facts: tuple[str, str]) -> Evidence:
     return Evidence(
         location=link.location,
@@ -271,6 +297,15 @@ def check_links(ctx: MessageContext) -> Iterator[Hit]:
                 by_id.setdefault("link.payload", []).append(evidence)
             reported = True
             break
+        tricks = _target_tricks(link.url, outer_host) if outer_host and not reported else []
+        if tricks and not link.defanged and not sender.related(outer_host):
+            evidence = _evidence(
+                link,
+                ("host", _show_host(outer_host)),
+                ("tricks", ", ".join(tricks)),
+                ("sender_org", sender_org),
+            )
+            by_id.setdefault("link.suspicious_target", []).append(evidence)
         if (
             shown
             and not reported
@@ -310,6 +345,7 @@ ANALYZERS = (
             "link.handler",
             "link.payload",
             "link.payload_suspicious_host",
+            "link.suspicious_target",
             "link.anchor_mismatch",
             "limit.max_urls",
         ),
