@@ -22,6 +22,7 @@ from mailcheck.audit.html import render_html
 from mailcheck.catalog import Lang
 from mailcheck.config import DEFAULT_CONFIG
 from mailcheck.limits import DEFAULT
+from mailcheck.records import replace
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -249,3 +250,96 @@ def test_a_report_of_5000_flagged_messages_opens_and_filters(tmp_path: Path) -> 
     assert f"{SHOWN} worst of 5000 flagged" in probe["note"] and "results.csv" in probe["note"]
     assert probe["timeline"] == 5000  # every flagged message, not only those listed
     assert probe["visible"] == ["Invoice 000042"] and probe["count"] == "1"
+
+
+# --- the folder groups: the folder filter, and sorting within each folder ---------------------
+
+# Appended to the page: picks a folder, adds a text filter on top, clears both, sorts by score
+# (lowest first) and leaves what the table showed at each step, as JSON.
+FOLDER_PROBE = """<script>
+(function () {
+  "use strict";
+  var visible = function (selector) {
+    return Array.prototype.filter.call(document.querySelectorAll(selector), function (b) {
+      return !b.hidden;
+    });
+  };
+  var state = function () {
+    return {
+      folders: visible("tbody.folder").map(function (b) {
+        return b.querySelector(".folder-name").textContent;
+      }),
+      rows: visible("tbody.msg").map(function (b) {
+        return b.querySelector(".subject").textContent;
+      }),
+      count: document.getElementById("visible-count").textContent
+    };
+  };
+  var select = document.getElementById("folder-filter");
+  var input = document.getElementById("filter");
+  var out = {options: Array.prototype.map.call(select.options, function (o) { return o.text; })};
+  select.value = "2";
+  select.dispatchEvent(new Event("change"));
+  out.second = state();
+  input.value = "inbox-2";  // only in the first folder
+  input.dispatchEvent(new Event("input"));
+  out.nothing = state();
+  select.value = "";
+  select.dispatchEvent(new Event("change"));
+  out.text = state();
+  input.value = "";
+  input.dispatchEvent(new Event("input"));
+  var score = document.querySelectorAll("#flagged-table thead th button")[1];
+  score.click();  // worst first
+  score.click();  // lowest first
+  out.sorted = Array.prototype.map.call(document.querySelectorAll("#flagged-table > tbody"),
+    function (b) {
+      return b.classList.contains("folder")
+        ? "folder " + b.querySelector(".folder-name").textContent
+        : b.querySelector(".subject").textContent + " " + b.rows[0].cells[1].textContent;
+    });
+  document.documentElement.setAttribute("data-probe", JSON.stringify(out));
+})();
+</script>"""
+
+
+def test_the_folder_filter_and_sorting_keep_each_message_under_its_folder(
+    tmp_path: Path,
+) -> None:
+    from test_report_folders import imap_outline
+
+    flagged = tuple(
+        replace(m, subject=subject)
+        for m, subject in zip(
+            imap_outline("en"), ("inbox-1", "archive-1", "inbox-2", "archive-2"), strict=True
+        )
+    )
+    page = tmp_path / "folders.html"
+    rendered = render_html(replace(sample_outline("en"), flagged=flagged))
+    page.write_text(rendered.replace("</body>", FOLDER_PROBE + "</body>"), encoding="utf-8")
+    dom = _run(tmp_path, "--virtual-time-budget=2000", "--dump-dom", page.as_uri())
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, "the probe did not run"
+    probe = json.loads(html.unescape(found.group(1)))
+    server = "imaps://taro@mail.example.jp"
+    assert probe["options"] == [
+        "All folders",
+        f"INBOX ({server}): 2",
+        f"取引先/2024 ({server}): 2",
+    ]
+    assert probe["second"] == {
+        "folders": ["取引先/2024"],
+        "rows": ["archive-1", "archive-2"],
+        "count": "2",
+    }
+    assert probe["nothing"] == {"folders": [], "rows": [], "count": "0"}
+    assert probe["text"] == {"folders": ["INBOX"], "rows": ["inbox-2"], "count": "1"}
+    # Lowest score first within each folder; INBOX (the more malicious) stays first.
+    assert probe["sorted"] == [
+        "folder INBOX",
+        "inbox-2 150",
+        "inbox-1 180",
+        "folder 取引先/2024",
+        "archive-2 40",
+        "archive-1 45",
+    ]

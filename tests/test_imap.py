@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, corpus_dir
 from folder_cases import many_names_folder, ppap_folder
+from test_report_folders import groups_of
 
 from mailcheck.audit import AuditError, Options, Stop, run_audit
 from mailcheck.audit.remote import RemoteError, parse_target, with_all_folders
@@ -119,7 +120,21 @@ def test_same_verdicts_as_the_files_and_nothing_marked_read(
     paths = [item["source"]["path"] for item in remote]
     assert all(_URL_TAIL.search(path) for path in paths)
     assert {path.split("/")[3].split(";")[0] for path in paths} == {"Archive", "INBOX"}
-    assert "/Archive;UIDVALIDITY=" in (tmp_path / "from-imap" / "report.html").read_text()
+    # report.html: one group per server folder, its counts and rows those of its results.
+    page = (tmp_path / "from-imap" / "report.html").read_text(encoding="utf-8")
+    flagged: dict[str, list[tuple[str, str]]] = {}  # folder: (verdict, path) of its results
+    for item in remote:
+        if item["verdict"] != "clean":
+            path = item["source"]["path"]
+            flagged.setdefault(path.split("/")[3].split(";")[0], []).append((item["verdict"], path))
+    groups = {g.name: g for g in groups_of(page).groups}
+    assert set(groups) == set(flagged) == {"Archive", "INBOX"}
+    for box, found in flagged.items():
+        group = groups[box]
+        assert group.server == f"imaps://{USER}@127.0.0.1:{server.imaps_port}"
+        verdicts = [verdict for verdict, _ in found]
+        assert group.counts == {v: verdicts.count(v) for v in ("malicious", "suspicious")}
+        assert sorted(group.keys) == sorted(path for _, path in found)
     # Read-only: no flag changed on the disk (\Seen is the Maildir letter S).
     assert {box: server.flags(USER, box) for box in ("INBOX", "Archive")} == before
     assert sum("S" in flags for flags in before["INBOX"].values()) == 1

@@ -19,7 +19,7 @@ from .. import catalog
 from ..records import record
 from ..text import clean_text, defang
 from .iocs import defanged
-from .outline import Flagged, Outline
+from .outline import Flagged, Folder, Outline
 
 if TYPE_CHECKING:
     import jinja2
@@ -51,6 +51,46 @@ class Day:
     @property
     def total(self) -> int:
         return self.malicious + self.suspicious
+
+
+@record
+class Group:
+    """One folder's part of the flagged table: a header row, then its listed messages."""
+
+    number: int  # 1, 2, ...: the folder filter's value and the rows' data-folder
+    folder: Folder
+    malicious: int  # flagged in the folder, listed or not
+    suspicious: int
+    messages: tuple[Flagged, ...]  # those listed, worst first
+
+    @property
+    def total(self) -> int:
+        return self.malicious + self.suspicious
+
+
+def folder_groups(outline: Outline) -> list[Group]:
+    """The listed messages by folder, the folder with the most malicious (then suspicious)
+    mail first. Counts cover every flagged message when the outline has them; a folder none
+    of whose messages is listed has no group (results.csv lists them)."""
+    listed: dict[Folder, list[Flagged]] = {}
+    counts: dict[Folder, tuple[int, int]] = {}
+    for message in outline.flagged:
+        listed.setdefault(message.folder, []).append(message)
+    for folder, messages in listed.items():
+        malicious = sum(message.verdict == "malicious" for message in messages)
+        counts[folder] = (malicious, len(messages) - malicious)
+    counts.update((folder, (m, s)) for folder, m, s in outline.folders if folder in listed)
+    ranked = sorted(listed, key=lambda f: (-counts[f][0], -counts[f][1], f.server, f.name))
+    return [
+        Group(
+            number=n,
+            folder=folder,
+            malicious=counts[folder][0],
+            suspicious=counts[folder][1],
+            messages=tuple(listed[folder]),
+        )
+        for n, folder in enumerate(ranked, 1)
+    ]
 
 
 def _shown(text: object) -> str:
@@ -155,17 +195,20 @@ def render_html(outline: Outline) -> str:
     env.filters["address_pieces"] = _address_pieces
     env.filters["path_pieces"] = _path_pieces
     days = timeline(outline.flagged, word("audit.unknown_date"), outline.days)
+    groups = folder_groups(outline)
     return env.get_template(_TEMPLATE).render(
         o=outline,
         w=word,
         generated=_generated(outline.generated),
         days=days,
+        groups=groups,
         day_max=max((day.total for day in days), default=0),
         verdict_max=max((count for _, count in outline.counts), default=0),
         finding_max=max((count for _, _, count in outline.top_findings), default=0),
         top_reason=top_reason,
         ioc_limit=IOCS_SHOWN,
         rank=_VERDICT_RANK,
-        # Campaign keys link to their rows when the row is among those shown.
+        # Campaign keys link to their rows when the row is among those shown. Numbered in
+        # the outline's order (worst first), whichever folder group a row ends up in.
         anchors={message.key: f"msg-{n}" for n, message in enumerate(outline.flagged, 1)},
     )

@@ -5,9 +5,32 @@ what only the whole folder shows (campaigns). Texts are already in the report's 
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from ..catalog import Lang
 from ..records import record
 from .iocs import Indicator
+from .remote import mailbox_of
+
+
+@record
+class Folder:
+    """Where a reader goes to find a message: an IMAP folder, a directory or an mbox file."""
+
+    key: str  # what groups messages: server and folder, a directory, an mbox file
+    name: str  # the folder as a mail client shows it ("INBOX"), or the path
+    server: str = ""  # scheme://user@host[:port] of an IMAP folder; "" for files
+
+
+def folder_of(path: str, index: int | None) -> Folder:
+    """The folder of the message at `path` (`index` inside an mbox): the mbox is a
+    folder of its own, a file's folder is its directory."""
+    mailbox = mailbox_of(path)
+    if mailbox is not None:
+        server, name = mailbox
+        return Folder(key=f"{server}/{name}", name=name, server=server)
+    place = path if index is not None else str(PurePath(path).parent)
+    return Folder(key=place, name=place)
 
 
 @record
@@ -41,6 +64,10 @@ class Flagged:
     attachments: tuple[str, ...]  # file names
     findings: tuple[Shown, ...]
 
+    @property
+    def folder(self) -> Folder:
+        return folder_of(self.path, self.index)
+
 
 @record
 class Campaign:
@@ -72,6 +99,8 @@ class Outline:
     # (YYYY-MM-DD or "", malicious, suspicious) over every flagged message, not only those
     # listed; empty: counted from `flagged`
     days: tuple[tuple[str, int, int], ...] = ()
+    # (folder, malicious, suspicious) over every flagged message; empty: counted from `flagged`
+    folders: tuple[tuple[Folder, int, int], ...] = ()
 
     @property
     def total(self) -> int:

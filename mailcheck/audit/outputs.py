@@ -34,7 +34,7 @@ from .index import MessageIndex, index_from_json, message_key, timestamp_of
 from .iocs import IOC_FILES, Collector, Indicator, encoding_of, file_text
 from .jobs import Entry
 from .journal import JOURNAL, Reader, UnitId
-from .outline import Campaign, Flagged, Outline, Shown
+from .outline import Campaign, Flagged, Folder, Outline, Shown
 from .plan import Plan, Unit
 from .rows import CSV_COLUMNS, counted_ids, csv_row, node_name, sender_of, spreadsheet_cell, walk
 from .scratch import in_order
@@ -291,6 +291,7 @@ class _Tally:
         self.worst: list[tuple[int, int, int, Flagged]] = []  # a heap of the worst SHOWN
         self.flagged = 0
         self.days: dict[str, list[int]] = {}  # every flagged message, for the timeline
+        self.folders: dict[Folder, list[int]] = {}  # and for the report's folder groups
         self.by_hash: dict[str, list[str]] = {}
         self.by_domain: dict[str, list[str]] = {}
 
@@ -298,7 +299,9 @@ class _Tally:
         self.flagged += 1
         self.iocs.add(result)
         item = _flagged(result, self.catalog, self.lang)
-        self.days.setdefault(item.day, [0, 0])[0 if item.verdict == "malicious" else 1] += 1
+        column = 0 if item.verdict == "malicious" else 1
+        self.days.setdefault(item.day, [0, 0])[column] += 1
+        self.folders.setdefault(item.folder, [0, 0])[column] += 1
         entry = (_RANK[item.verdict], item.score, -position, item)
         if len(self.worst) < SHOWN:
             heapq.heappush(self.worst, entry)
@@ -364,6 +367,7 @@ def _finish(
         interrupted=interrupted,
         seconds=seconds,
         days=tuple((day, m, s) for day, (m, s) in tally.days.items()),
+        folders=tuple((folder, m, s) for folder, (m, s) in tally.folders.items()),
     )
     _write_html(directory, outline)
     worst = next((label for label in ("malicious", "suspicious", "clean") if counts[label]), "")

@@ -21,6 +21,10 @@ PASSWORD_VARIABLE = "MAILCHECK_IMAP_PASSWORD"
 TOKEN_VARIABLE = "MAILCHECK_IMAP_OAUTH2_TOKEN"
 ALL = "*"  # the folder pattern of --all-folders
 _UNSAFE = re.compile(r"[%;?#\s\x00-\x1f\x7f]")
+# A `message_url`: the folder is escaped, so the first ";UIDVALIDITY=" ends it.
+_MESSAGE_URL = re.compile(
+    r"(?P<server>imaps?://[^/]+)/(?P<folder>[^;]*);UIDVALIDITY=\d+/;UID=\d+", re.IGNORECASE
+)
 
 
 class RemoteError(Exception):
@@ -115,6 +119,15 @@ def with_all_folders(text: str) -> str:
 def message_url(server: Server, folder: str, uidvalidity: int, uid: int) -> str:
     """The name of one message: the journal's key and the reports' `path`."""
     return f"{server.name}/{_escaped(folder)};UIDVALIDITY={uidvalidity}/;UID={uid}"
+
+
+def mailbox_of(path: str) -> tuple[str, str] | None:
+    """(server name, folder) of a `message_url`, the folder as the mail client shows it;
+    None for any other path (a file)."""
+    found = _MESSAGE_URL.fullmatch(path)
+    if found is None:
+        return None
+    return found["server"], unquote(found["folder"])
 
 
 def folder_url(server: Server, folder: str, uidvalidity: int) -> str:
