@@ -115,3 +115,59 @@ def test_a_resumed_summary_counts_this_runs_work(
         f"Resumed: {resumed.before} more messages were scanned by an earlier run"
         " (60 in the reports)."
     )
+
+
+# --- the plan and the finished units live on disk ---------------------------------------------
+
+
+def test_the_plan_keeps_its_inputs_in_sqlite_in_order(tmp_path: Path) -> None:
+    folder = write_folder(
+        tmp_path / "in",
+        [
+            (f"{n:03d}.eml", mail("a@example.com", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0000"))
+            for n in range(300)
+        ],
+    )
+    unreadable = folder / "zz-locked.eml"
+    unreadable.write_bytes(mail("a@example.com", "locked", "Tue, 01 Mar 2022 09:00:00 +0000"))
+    unreadable.chmod(0)
+    try:
+        plan = plan_module.make_plan([str(folder), str(folder / "007.eml"), str(unreadable)])
+    finally:
+        unreadable.chmod(0o600)
+    assert isinstance(plan.inputs, plan_module.Inputs)
+    names = [Path(unit.path).name for unit in plan.units()]
+    # 007 and the locked file named twice: once each (root reads every file: no error then).
+    assert names[:3] == ["000.eml", "001.eml", "002.eml"]
+    assert len(names) == 301 - len(plan.errors)
+    assert [Path(e.source.path).name for e in plan.errors] in ([], ["zz-locked.eml"])
+    assert plan.files == 301  # the order the next input takes, unreadable ones counted
+    base = plan.base(str(folder / "042.eml"))
+    assert base is not None and base.order == 42
+    assert plan.base(str(folder / "missing.eml")) is None
+    assert plan.inputs.path_of(299) == str(folder / "299.eml")
+
+
+def test_imap_messages_follow_the_files_and_undecodable_names_round_trip(tmp_path: Path) -> None:
+    odd = tmp_path / "in" / b"caf\xe9.eml".decode("utf-8", "surrogateescape")
+    odd.parent.mkdir()
+    odd.write_bytes(mail("a@example.com", "odd", "Tue, 01 Mar 2022 09:00:00 +0000"))
+    plan = plan_module.make_plan([str(odd.parent)])
+    assert [unit.path for unit in plan.units()] == [str(odd)]
+    url = "imaps://u@mail.example/INBOX;UIDVALIDITY=7/;UID=1"
+    stamp = plan_module.Stamp(size=10, mtime_ns=0)
+    plan.add_remote([plan_module.Unit(path=url, order=plan.files, stamp=stamp)])
+    assert [unit.path for unit in plan.units()] == [str(odd), url]
+    assert (plan.messages, plan.files) == (2, 2)
+
+
+def test_finished_units_are_a_set_on_disk() -> None:
+    from mailcheck.audit.journal import DoneUnits
+
+    units = [("a.eml", 10, 5, 0), ("b.mbox", 99, 7, 0), ("b.mbox", 99, 7, 512), ("a.eml", 10, 5, 0)]
+    done = DoneUnits(units)
+    assert len(done) == 3 and bool(done)
+    assert ("b.mbox", 99, 7, 512) in done
+    assert ("b.mbox", 99, 8, 512) not in done and "b.mbox" not in done
+    assert sorted(done) == sorted(set(units))
+    assert not DoneUnits()

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,7 +130,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     from . import amend, scratch
     from . import dispatch as runner
     from .iocs import IOC_FILES
-    from .journal import JOURNAL, Journal, Reader, compact, finished_units
+    from .journal import JOURNAL, DoneUnits, Journal, Reader, compact, finished_units
     from .outputs import CSV, ERRORS, HTML, RESULTS, RESULTS_GZ, build, remaining
     from .plan import BATCH, batches
     from .progress import make_progress
@@ -139,7 +139,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
     options = prepare(options)
     paths = options.paths
     journal_path = options.out / JOURNAL
-    done = finished_units(journal_path) if options.resume else set()
+    done = finished_units(journal_path) if options.resume else DoneUnits()
     progress = make_progress(options.lang)
     plan, fetcher = _plan(options, paths, done, progress)
     # A new audit has everything left; a resumed one counts what is left in a first pass
@@ -245,7 +245,7 @@ _EARLIER = re.compile(r"^(?P<folder>.*);UIDVALIDITY=(?P<validity>\d+)/;UID=\d+$"
 def _plan(
     options: Options,
     paths: tuple[str, ...],
-    done: set[tuple[str, int, int, int]],
+    done: Collection[tuple[str, int, int, int]],
     progress: Progress,
 ) -> tuple[Plan, Fetcher | None]:
     """The plan of the local inputs, then of the IMAP ones (listed on their servers), and
@@ -289,13 +289,8 @@ def _plan(
     errors = tuple(
         ScanError(source=Source(path=url), reason=reason) for url, reason in listed.too_large
     )
-    plan = replace(
-        plan,
-        remote=plan.remote + listed.units,
-        errors=plan.errors + errors,
-        messages=plan.messages + len(listed.units),
-        files=plan.files + len(listed.units),
-    )
+    plan.add_remote(listed.units)
+    plan = replace(plan, errors=plan.errors + errors)
     lock = threading.Lock()
     totals = {"messages": 0, "bytes": 0}
 

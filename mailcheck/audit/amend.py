@@ -40,12 +40,11 @@ def amendments(
             if facts.locked:
                 locked[facts.key] = item
     folder.settle()
-    units = plan.bases()
     passwords: dict[str, tuple[str, ...]] = {}
     hits: dict[str, list[Hit]] = {}
     pairings = folder.pairings()
     if pairings:  # which passwords found elsewhere open a locked archive: a trial scan
-        trials = [_unit_for(locked[p.locked.key], units, p.passwords) for p in pairings]
+        trials = [_unit_for(locked[p.locked.key], plan, p.passwords) for p in pairings]
         for pairing, done in zip(pairings, rescan(trials), strict=True):
             opened = _opened(pairing, done)
             if opened:
@@ -69,7 +68,7 @@ def amendments(
     final = [
         _unit_for(
             changed[key],
-            units,
+            plan,
             passwords.get(key, ()),
             tuple(findings_of(hits[key], catalog)),
         )
@@ -85,12 +84,13 @@ def amendments(
 
 def _unit_for(
     item: dict[str, Any],
-    plan_units: dict[str, Unit],
+    plan: Plan,
     passwords: tuple[str, ...],
     findings: tuple[Any, ...] = (),
 ) -> Unit:
     """The unit that scans one message of the journal again (an mbox message by its range)."""
-    base = plan_units[item["path"]]
+    base = plan.base(item["path"])
+    assert base is not None  # the index holds only messages of the plan's inputs
     if "at" in item:
         return Unit(
             path=base.path,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,14 +138,46 @@ def records(path: Path, kinds: str) -> Iterator[tuple[int, int, dict[str, Any]]]
             offset += length
 
 
-def finished_units(path: Path) -> set[UnitId]:
+class DoneUnits:
+    """Units the journal holds in full, in a private temporary SQLite database (deleted when
+    closed): resuming an audit of millions of files keeps none of them in memory."""
+
+    def __init__(self, units: Iterable[UnitId] = ()) -> None:
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE done (path BLOB, size INTEGER, mtime INTEGER, start INTEGER,"
+            " PRIMARY KEY (path, size, mtime, start)) WITHOUT ROWID"
+        )
+        rows = ((os.fsencode(path), size, mtime, start) for path, size, mtime, start in units)
+        self._db.executemany("INSERT OR IGNORE INTO done VALUES (?, ?, ?, ?)", rows)
+        self._count: int = self._db.execute("SELECT count(*) FROM done").fetchone()[0]
+
+    def __contains__(self, unit: object) -> bool:
+        if not (isinstance(unit, tuple) and len(unit) == 4):
+            return False
+        path, size, mtime, start = unit
+        found = self._db.execute(
+            "SELECT 1 FROM done WHERE path = ? AND size = ? AND mtime = ? AND start = ?",
+            (os.fsencode(path), size, mtime, start),
+        )
+        return found.fetchone() is not None
+
+    def __iter__(self) -> Iterator[UnitId]:
+        rows = self._db.execute("SELECT path, size, mtime, start FROM done")
+        for path, size, mtime, start in rows:
+            yield os.fsdecode(path), size, mtime, start
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def finished_units(path: Path) -> DoneUnits:
     """Units the journal holds in full."""
-    done: set[UnitId] = set()
-    for _, _, record in records(path, "u"):
-        unit = record_unit(record)
-        if unit is not None:
-            done.add(unit)
-    return done
+    return DoneUnits(
+        unit for _, _, record in records(path, "u") if (unit := record_unit(record)) is not None
+    )
 
 
 def record_unit(record: dict[str, Any]) -> UnitId | None:

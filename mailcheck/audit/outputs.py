@@ -20,7 +20,7 @@ import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,11 +50,14 @@ _RANK = {"malicious": 2, "suspicious": 1, "clean": 0}
 _LANG = re.compile(r'"lang": "([a-z]+)"')
 
 
-def remaining(plan: Plan, done: set[UnitId]) -> Iterator[Unit]:
+def remaining(plan: Plan, done: Collection[UnitId]) -> Iterator[Unit]:
     """The units of the plan the journal does not hold (all of them for a new audit), as
     the plan streams them."""
     from .journal import unit_id
 
+    if not done:
+        yield from plan.units()
+        return
     for unit in plan.units():
         if unit_id(unit) in done:
             continue
@@ -185,7 +188,6 @@ def build(
     from ..catalog import load
 
     catalog = load()
-    paths = {unit.order: unit.path for unit in plan.bases().values()}
     tally = _Tally(catalog, lang, Collector(internal_domains))
     tally.errors.extend((e.source.path, e.reason) for e in plan.errors)
     name, stale = (RESULTS_GZ, RESULTS) if compress else (RESULTS, RESULTS_GZ)
@@ -207,7 +209,7 @@ def build(
                 if first.get("nam"):
                     tally.not_mail += 1
                     continue
-                path, reason = paths[order], str(first["reason"])
+                path, reason = plan.inputs.path_of(order), str(first["reason"])
                 index = "" if number < 0 else str(number)
                 tally.errors.append((message_key(path, None if number < 0 else number), reason))
                 error_writer.writerow(

@@ -1,6 +1,8 @@
 """What an audit will scan, worked out before the first scan: every file in a stable order,
 each mbox's messages counted for the progress bar; the mboxes are cut into ranges of
-messages as the scans need them, so the plan holds one entry per file, not per message.
+messages as the scans need them, so the plan holds one entry per file, not per message, and
+those entries live in a temporary SQLite file (`Inputs`), not in memory: a Maildir of a
+million files costs the driver what a folder of ten does.
 
 A unit of work is a file or a range of one mbox. Units are grouped into batches: one
 batch is one request to a worker, so that a folder of small files does not pay a
@@ -10,6 +12,7 @@ round trip per file, and a single large mbox is still shared between all workers
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -89,16 +92,103 @@ class Input:
     mbox: bool = False
 
 
+class Inputs:
+    """The plan's inputs, in order, in a private temporary SQLite database (SQLite keeps a
+    small page cache and spills the rest to a file it deletes on close): one row per local
+    file or IMAP message, and nothing per input in memory. One connection, used by one
+    thread at a time (the feeder of an IMAP audit reads it from its own thread)."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE inputs (ord INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE,"
+            " size INTEGER, mtime INTEGER, messages INTEGER, mbox INTEGER)"
+        )
+        self.count = 0  # rows
+        self.messages = 0  # messages in all rows (a file counts as one)
+        self.end = 0  # the order after every input's, unreadable ones included
+
+    def add(self, item: Input) -> bool:
+        """Keep `item`; False when its path is already an input (named twice)."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                item.order,
+                _stored(item.path),
+                item.stamp.size,
+                item.stamp.mtime_ns,
+                item.messages,
+                int(item.mbox),
+            ),
+        )
+        self.end = max(self.end, item.order + 1)
+        if cursor.rowcount != 1:
+            return False
+        self.count += 1
+        self.messages += item.messages
+        return True
+
+    def __contains__(self, path: str) -> bool:
+        return self.get(path) is not None
+
+    def __iter__(self) -> Iterator[Input]:
+        # Fetched in pages, so that a caller may look paths up between two inputs.
+        last = -1
+        while True:
+            rows = self._db.execute(
+                "SELECT * FROM inputs WHERE ord > ? ORDER BY ord LIMIT 512", (last,)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _input(row)
+            last = rows[-1][0]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def get(self, path: str) -> Input | None:
+        row = self._db.execute("SELECT * FROM inputs WHERE path = ?", (_stored(path),)).fetchone()
+        return None if row is None else _input(row)
+
+    def path_of(self, order: int) -> str:
+        row = self._db.execute("SELECT path FROM inputs WHERE ord = ?", (order,)).fetchone()
+        return "" if row is None else os.fsdecode(row[0])
+
+
+def _stored(path: str) -> bytes:
+    # As bytes: a file name's undecodable bytes (surrogate escapes) round-trip exactly.
+    return os.fsencode(path)
+
+
+def _input(row: tuple[int, bytes, int, int, int, int]) -> Input:
+    order, path, size, mtime, messages, mbox = row
+    stamp = Stamp(size=size, mtime_ns=mtime)
+    return Input(
+        path=os.fsdecode(path), order=order, stamp=stamp, messages=messages, mbox=bool(mbox)
+    )
+
+
 @record
 class Plan:
-    """What to scan, in memory per input file, not per message: an archive of millions of
-    messages costs a pass over its mboxes when the scans start, not RAM (see `units`)."""
+    """What to scan, on disk per input file, not per message and not in memory: an archive of
+    millions of messages costs a pass over its mboxes when the scans start, not RAM (see
+    `units`). IMAP messages are inputs too, after the local files (`add_remote`)."""
 
-    inputs: tuple[Input, ...]  # the local files, in order
+    inputs: Inputs  # the local files, then the IMAP messages, in order
     errors: tuple[ScanError, ...]  # inputs that cannot be scanned at all
-    messages: int  # messages in all units (a file counts as one)
-    files: int
-    remote: tuple[Unit, ...] = ()  # IMAP messages, one unit each, after the local files
+
+    @property
+    def messages(self) -> int:
+        """Messages in all units (a file counts as one)."""
+        return self.inputs.messages
+
+    @property
+    def files(self) -> int:
+        """Inputs named (unreadable ones included): the order the next one takes."""
+        return self.inputs.end
 
     def units(self) -> Iterator[Unit]:
         """Every unit, in order: each mbox cut into ranges as it is read again."""
@@ -107,17 +197,17 @@ class Plan:
                 yield from _ranges(item)
             else:
                 yield Unit(path=item.path, order=item.order, stamp=item.stamp)
-        yield from self.remote
 
-    def bases(self) -> dict[str, Unit]:
-        """A unit standing for each input (an mbox whole, an IMAP message), by path: what
-        the reports and the folder analyses need of it (its order, its stamp)."""
-        found = {
-            item.path: Unit(path=item.path, order=item.order, stamp=item.stamp)
-            for item in self.inputs
-        }
-        found.update((unit.path, unit) for unit in self.remote)
-        return found
+    def base(self, path: str) -> Unit | None:
+        """The unit standing for an input (an mbox whole, an IMAP message): what the reports
+        and the folder analyses need of it (its order, its stamp); None for no input."""
+        item = self.inputs.get(path)
+        return None if item is None else Unit(path=item.path, order=item.order, stamp=item.stamp)
+
+    def add_remote(self, units: Iterable[Unit]) -> None:
+        """IMAP messages (one unit each, ordered after the local files)."""
+        for unit in units:
+            self.inputs.add(Input(path=unit.path, order=unit.order, stamp=unit.stamp))
 
 
 def _ranges(item: Input) -> Iterator[Unit]:
@@ -172,10 +262,10 @@ def _input_of(path: Path, order: int) -> Input | ScanError:
 
 def make_plan(paths: list[str]) -> Plan:
     """Every input, in the order given, directories walked as `scan` walks them."""
-    inputs: list[Input] = []
+    inputs = Inputs()
     errors: list[ScanError] = []
+    failed: set[str] = set()  # as many as `errors`
     order = 0
-    seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists() and not path.is_symlink():
@@ -187,21 +277,17 @@ def make_plan(paths: list[str]) -> Plan:
                 errors.append(file)
                 continue
             name = str(file)
-            if name in seen:  # named twice (a file and its folder): one result
+            if name in failed or name in inputs:  # named twice (a file and its folder)
                 continue
-            seen.add(name)
             item = _input_of(file, order)
             if isinstance(item, ScanError):
                 errors.append(item)
+                failed.add(name)
             else:
-                inputs.append(item)
+                inputs.add(item)
             order += 1
-    return Plan(
-        inputs=tuple(inputs),
-        errors=tuple(errors),
-        messages=sum(item.messages for item in inputs),
-        files=order,
-    )
+    inputs.end = order
+    return Plan(inputs=inputs, errors=tuple(errors))
 
 
 def batches(units: Iterable[Unit], size: int | None = None) -> Iterator[tuple[Unit, ...]]:

@@ -6,8 +6,9 @@ folder analyses and the reports, removed when the reports are written.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +22,7 @@ Slot = tuple[int, int, int, int, int]
 
 
 @contextmanager
-def index(directory: Path, plan: Plan, done: set[UnitId]) -> Iterator[sqlite3.Connection]:
+def index(directory: Path, plan: Plan, done: Collection[UnitId]) -> Iterator[sqlite3.Connection]:
     """The index of `directory`'s journal for `plan`, removed when the block ends."""
     scratch = directory / INDEX
     scratch.unlink(missing_ok=True)
@@ -37,28 +38,40 @@ def index(directory: Path, plan: Plan, done: set[UnitId]) -> Iterator[sqlite3.Co
         scratch.unlink(missing_ok=True)
 
 
-def _fill(journal: Path, plan: Plan, done: set[UnitId], database: sqlite3.Connection) -> None:
+def _fill(
+    journal: Path, plan: Plan, done: Collection[UnitId], database: sqlite3.Connection
+) -> None:
     """Table `slots`: one row per message of the current inputs the journal holds."""
     database.execute(
         "CREATE TABLE slots (ord INTEGER, idx INTEGER, offset INTEGER, length INTEGER,"
         " error INTEGER, PRIMARY KEY (ord, idx)) WITHOUT ROWID"
     )
-    bases = plan.bases()
-    stamps = {path: unit.stamp for path, unit in bases.items()}
-    order = {path: unit.order for path, unit in bases.items()}
+
+    # The plan and the finished units are on disk: the messages of one mbox range follow
+    # each other in the journal, so the last answer is asked for again and again.
+    @functools.lru_cache(maxsize=64)
+    def finished(unit: UnitId) -> bool:
+        return unit in done
+
+    @functools.lru_cache(maxsize=64)
+    def current(path: str, size: int, mtime: int) -> int | None:
+        base = plan.base(path)
+        if base is None or (base.stamp.size, base.stamp.mtime_ns) != (size, mtime):
+            return None  # not an input any more, or changed since: scanned again
+        return base.order
 
     def rows() -> Iterator[Slot]:
         for offset, length, item in records(journal, "xe"):
             unit = record_unit(item)
-            if unit is None or unit not in done:
+            if unit is None or not finished(unit):
                 continue
             path, size, mtime, _ = unit
-            stamp = stamps.get(path)
-            if stamp is None or (stamp.size, stamp.mtime_ns) != (size, mtime):
-                continue  # not an input any more, or changed since: scanned again
+            order = current(path, size, mtime)
+            if order is None:
+                continue
             number = item.get("i")
             yield (
-                order[path],
+                order,
                 number if isinstance(number, int) else -1,
                 offset,
                 length,
