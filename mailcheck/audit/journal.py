@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from .index import index_to_json
 from .jobs import Done
 from .plan import Unit
+from .spill import spill_table
 
 JOURNAL = "audit-journal.jsonl"
 
@@ -139,14 +139,11 @@ def records(path: Path, kinds: str) -> Iterator[tuple[int, int, dict[str, Any]]]
 
 
 class DoneUnits:
-    """Units the journal holds in full, in a private temporary SQLite database (deleted when
-    closed): resuming an audit of millions of files keeps none of them in memory."""
+    """Units the journal holds in full, in a private SQLite database (`spill_table`):
+    resuming an audit of millions of files keeps none of them in memory."""
 
     def __init__(self, units: Iterable[UnitId] = ()) -> None:
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute(
+        self._db = spill_table(
             "CREATE TABLE done (path BLOB, size INTEGER, mtime INTEGER, start INTEGER,"
             " PRIMARY KEY (path, size, mtime, start)) WITHOUT ROWID"
         )

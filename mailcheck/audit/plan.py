@@ -12,7 +12,6 @@ round trip per file, and a single large mbox is still shared between all workers
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ..api import ScanError, input_error, iter_files, open_regular
 from ..model import Finding, Source
 from ..parse.mbox import looks_like_mbox, mbox_offsets
 from ..records import record
+from .spill import spill_table
 
 # Messages of one mbox per unit, and units per batch: large enough that a request costs
 # little next to its scans, small enough that the workers stay evenly busy.
@@ -93,16 +93,11 @@ class Input:
 
 
 class Inputs:
-    """The plan's inputs, in order, in a private temporary SQLite database (SQLite keeps a
-    small page cache and spills the rest to a file it deletes on close): one row per local
-    file or IMAP message, and nothing per input in memory. One connection, used by one
-    thread at a time (the feeder of an IMAP audit reads it from its own thread)."""
+    """The plan's inputs, in order, in a private SQLite database (`spill_table`): one row
+    per local file or IMAP message, and nothing per input in memory."""
 
     def __init__(self) -> None:
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute(
+        self._db = spill_table(
             "CREATE TABLE inputs (ord INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE,"
             " size INTEGER, mtime INTEGER, messages INTEGER, mbox INTEGER)"
         )
