@@ -214,6 +214,9 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
                 changed = amend.amendments(reader, database, plan, rescan)
             finally:
                 reader.close()
+            # The amendments' rescans were the last scans: the worker processes (a
+            # LocalCluster's too) give their memory back before this process grows most.
+            backend.close()
             built = build(
                 options.out,
                 plan,
@@ -232,7 +235,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
             # journal is kept so that --resume says "nothing left" and rebuilds the reports.
             compact(journal_path)
     finally:
-        backend.close()
+        backend.close()  # a no-op if closed before the reports
         if fetcher is not None:
             fetcher.close()
     results = RESULTS_GZ if options.compress else RESULTS
