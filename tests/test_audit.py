@@ -648,6 +648,33 @@ def test_the_workers_end_before_the_reports_are_built(
     assert left == []
 
 
+def test_workers_that_fail_to_end_do_not_cost_the_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailcheck.audit as audit_module
+
+    made = audit_module._backend
+    calls: list[str] = []
+
+    def backend(options: Options) -> Any:
+        real = made(options)
+        close = real.close
+
+        def failing() -> None:
+            calls.append("close")
+            close()
+            if len(calls) == 1:
+                raise RuntimeError("the cluster did not answer")
+
+        real.close = failing  # type: ignore[method-assign]
+        return real
+
+    monkeypatch.setattr(audit_module, "_backend", backend)
+    out = tmp_path / "out"
+    audit([SAMPLES / "03-genuine-reply.ja.eml"], out)
+    assert calls and (out / "results.csv").exists() and (out / "report.html").exists()
+
+
 @pytest.mark.parametrize("block", [32, 64, 4096])
 def test_mbox_offsets_cut_where_the_mbox_reader_cuts(
     block: int, monkeypatch: pytest.MonkeyPatch

@@ -8,6 +8,7 @@ after the folder analyses) -> summary on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -216,7 +217,9 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
                 reader.close()
             # The amendments' rescans were the last scans: the worker processes (a
             # LocalCluster's too) give their memory back before this process grows most.
-            backend.close()
+            # Idle workers that fail to end cleanly must not cost the reports.
+            with contextlib.suppress(Exception):
+                backend.close()
             built = build(
                 options.out,
                 plan,
