@@ -12,6 +12,7 @@ import sys
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, SAMPLES
@@ -613,6 +614,65 @@ def test_dask_local_cluster_has_one_single_thread_worker_per_job(tmp_path: Path)
         assert backend.capacity == 6
     finally:
         backend.close()
+
+
+@pytest.mark.parametrize("dask", ["", "local"])
+def test_the_workers_end_before_the_reports_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dask: str
+) -> None:
+    # The reports are where the driver needs the most memory: the worker processes (with
+    # --dask local, the cluster's) must be gone by then, not held to the end of the audit.
+    import multiprocessing
+
+    from mailcheck.audit import amend, outputs
+
+    if dask:
+        pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    earlier = set(multiprocessing.active_children())  # e.g. an Office worker of another test
+    workers: set[multiprocessing.process.BaseProcess] = set()
+    left: list[multiprocessing.process.BaseProcess] = []
+    amendments, build = amend.amendments, outputs.build
+
+    def amending(*args: Any, **kwargs: Any) -> Any:
+        workers.update(set(multiprocessing.active_children()) - earlier)
+        return amendments(*args, **kwargs)
+
+    def building(*args: Any, **kwargs: Any) -> Any:
+        left.extend(p for p in multiprocessing.active_children() if p in workers)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(amend, "amendments", amending)
+    monkeypatch.setattr(outputs, "build", building)
+    audit([SAMPLES], tmp_path / "out", jobs=2, dask=dask)
+    assert workers, "the scan ran in no worker process"
+    assert left == []
+
+
+def test_workers_that_fail_to_end_do_not_cost_the_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailcheck.audit as audit_module
+
+    made = audit_module._backend
+    calls: list[str] = []
+
+    def backend(options: Options) -> Any:
+        real = made(options)
+        close = real.close
+
+        def failing() -> None:
+            calls.append("close")
+            close()
+            if len(calls) == 1:
+                raise RuntimeError("the cluster did not answer")
+
+        real.close = failing  # type: ignore[method-assign]
+        return real
+
+    monkeypatch.setattr(audit_module, "_backend", backend)
+    out = tmp_path / "out"
+    audit([SAMPLES / "03-genuine-reply.ja.eml"], out)
+    assert calls and (out / "results.csv").exists() and (out / "report.html").exists()
 
 
 @pytest.mark.parametrize("block", [32, 64, 4096])

@@ -1,7 +1,8 @@
 """`mailcheck audit --dask local` against `--jobs` with the same number of workers, on one
 machine: for mboxes of 10,000 (and 100,000) plain ham messages, the time and the peak of the
-summed resident memory of the audit's whole process tree (driver, scheduler, nannies and
-workers), and the two ratios against their targets (time <= 1.2, memory <= 1.3).
+summed resident memory of the audit's whole process tree (the driver, which holds a
+LocalCluster's scheduler and nannies, and the worker processes), and the two ratios against
+their targets (time <= 1.2, memory <= 1.3).
 
     python tools/bench_dask.py [--sizes 10000,100000] [--jobs 2] [--runs 1]
 """

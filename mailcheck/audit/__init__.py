@@ -8,6 +8,7 @@ after the folder analyses) -> summary on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -214,6 +215,11 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
                 changed = amend.amendments(reader, database, plan, rescan)
             finally:
                 reader.close()
+            # The amendments' rescans were the last scans: the worker processes (a
+            # LocalCluster's too) give their memory back before this process grows most.
+            # Idle workers that fail to end cleanly must not cost the reports.
+            with contextlib.suppress(Exception):
+                backend.close()
             built = build(
                 options.out,
                 plan,
@@ -232,7 +238,7 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
             # journal is kept so that --resume says "nothing left" and rebuilds the reports.
             compact(journal_path)
     finally:
-        backend.close()
+        backend.close()  # a no-op if closed before the reports
         if fetcher is not None:
             fetcher.close()
     results = RESULTS_GZ if options.compress else RESULTS

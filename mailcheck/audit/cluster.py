@@ -33,24 +33,29 @@ class DaskBackend:
                 "--dask needs Dask: pip install '.[dask]' in the mailcheck clone"
             ) from exc
         self._cluster = None
+        self._closed = False
+        # Dask keeps the last 1,000 messages of every connection, transitions and events for
+        # debugging: with an audit's thousands of batches that is some 20 MB in this process
+        # (client and scheduler) and a few in each worker. A hundred is enough to debug.
+        settings: dict[str, object] = {"distributed.admin.low-level-log-length": 100}
         if address == "local":
             # `workers` processes of one thread each, like --jobs. Worker processes must not
             # be daemons: a scan starts its Office worker. The stack profiler (a sample every
             # 10 ms in every worker) and the dashboard cost time and memory nobody looks at.
-            settings = {
-                "distributed.worker.daemon": False,
-                "distributed.worker.profile.enabled": False,
-            }
-            with dask.config.set(settings):
+            settings["distributed.worker.daemon"] = False
+            settings["distributed.worker.profile.enabled"] = False
+        # Read when the cluster, its workers and the client's connection are made.
+        with dask.config.set(settings):
+            if address == "local":
                 self._cluster = LocalCluster(
                     n_workers=workers or None,
                     processes=True,
                     threads_per_worker=1,
                     dashboard_address=None,
                 )
-            self._client = Client(self._cluster)
-        else:
-            self._client = Client(address, timeout="30s")
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(address, timeout="30s")
         threads = sum(self._client.nthreads().values()) or 1
         self.capacity = threads * 2
         self._executor = self._client.get_executor(pure=False)
@@ -60,6 +65,10 @@ class DaskBackend:
         return self._executor.submit(scan_batch, batch, *self._args)  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        """End the client and, with a LocalCluster, its scheduler and worker processes."""
+        if self._closed:
+            return
+        self._closed = True
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
