@@ -253,7 +253,14 @@ def test_resume_skips_what_is_done_and_completes_the_reports(
     with pytest.raises(AuditError, match="--resume"):
         run_audit(options, Stop())
     resumed = Options(
-        paths=(), out=out, lang="en", limits=DEFAULT, config=DEFAULT_CONFIG, jobs=1, resume=True
+        paths=(),
+        out=out,
+        lang="en",
+        limits=DEFAULT,
+        config=DEFAULT_CONFIG,
+        jobs=1,
+        resume=True,
+        keep_journal=True,  # to count its units below
     )
     built, _ = run_audit(resumed, Stop())
     final = results(out)
@@ -272,12 +279,40 @@ def test_a_changed_file_is_scanned_again_on_resume(tmp_path: Path) -> None:
         [("a.eml", mail("A <a@example.com>", "first", "Tue, 01 Mar 2022 09:00:00 +0900"))],
     )
     out = tmp_path / "out"
-    audit([folder], out)
+    audit([folder], out, keep_journal=True)
     (folder / "a.eml").write_bytes(
         mail("A <a@example.com>", "second version", "Tue, 01 Mar 2022 09:00:00 +0900")
     )
     audit([folder], out, resume=True)
     assert [i["message"]["subject"] for i in results(out)] == ["second version"]  # type: ignore[index]
+
+
+def test_a_completed_audit_removes_its_journal_and_says_so_on_resume(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    audit([SAMPLES], out)
+    assert not (out / JOURNAL).exists()
+    assert json.loads((out / "audit.json").read_text("utf-8"))["journal"] == "removed"
+    assert len(results(out)) == 12  # the reports stay
+    with pytest.raises(AuditError, match="journal was removed: nothing to resume"):
+        audit([], out, resume=True)
+    with pytest.raises(AuditError, match="--overwrite"):
+        audit([SAMPLES], out)  # the reports are not overwritten without being asked
+    again = mailcheck("audit", "--resume", "--out", str(out), "--lang", "en")
+    assert again.returncode == 3
+    assert again.stderr.count("\n") == 1 and "--keep-journal" in again.stderr
+    audit([SAMPLES / "04-newsletter.en.eml"], out, overwrite=True, keep_journal=True)
+    assert (out / JOURNAL).exists()
+    assert [Path(str(i["source"]["path"])).name for i in results(out)] == ["04-newsletter.en.eml"]  # type: ignore[index]
+
+
+def test_an_interrupted_audit_keeps_its_journal(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    options = Options(
+        paths=(str(SAMPLES),), out=out, lang="en", limits=DEFAULT, config=DEFAULT_CONFIG, jobs=1
+    )
+    built, _ = run_audit(options, StopAfter(1))
+    assert built.outline.interrupted  # type: ignore[attr-defined]
+    assert (out / JOURNAL).exists()
 
 
 def test_overwrite_starts_over(tmp_path: Path) -> None:
@@ -536,7 +571,9 @@ def test_cli_resume_with_nothing_left_says_so(tmp_path: Path) -> None:
         ],
     )
     out = tmp_path / "out"
-    first = mailcheck("audit", str(folder), "--out", str(out), "--lang", "en", "--jobs", "1")
+    first = mailcheck(
+        "audit", str(folder), "--out", str(out), "--lang", "en", "--jobs", "1", "--keep-journal"
+    )
     assert first.returncode == 0, first.stderr
     assert "mailcheck audit: 3 messages in" in first.stdout
     again = mailcheck("audit", "--resume", "--out", str(out), "--lang", "en", "--jobs", "1")

@@ -56,7 +56,7 @@ def test_clean_mail_is_one_short_line_and_flagged_mail_is_whole(tmp_path: Path) 
 
 def test_the_journal_keeps_what_resume_needs_once_the_audit_completed(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    audit([SAMPLES], out, full=False)
+    audit([SAMPLES], out, full=False, keep_journal=True)
     before = (out / "results.jsonl").read_bytes()
     kinds = [json.loads(line)["t"] for line in (out / JOURNAL).read_text("utf-8").splitlines()]
     flagged = sum(1 for i in lines(out / "results.jsonl") if i["verdict"] != "clean")
@@ -68,7 +68,7 @@ def test_the_journal_keeps_what_resume_needs_once_the_audit_completed(tmp_path: 
 
 def test_compressed_results_are_read_by_render_and_kept_on_resume(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    _, files = audit([SAMPLES], out, full=False, compress=True)
+    _, files = audit([SAMPLES], out, full=False, compress=True, keep_journal=True)
     assert "results.jsonl.gz" in files and not (out / "results.jsonl").exists()
     items = lines(out / "results.jsonl.gz")
     assert len(items) == 12

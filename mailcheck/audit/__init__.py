@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..records import record, replace
-from .remote import ImapSettings
+from .remote import ImapSettings, is_remote
 
 if TYPE_CHECKING:
     from ..catalog import Lang
@@ -58,6 +58,9 @@ class Options:
     notify: Callable[[str], None] | None = None  # a line for the person running the audit
     full: bool = False  # every message's whole result in results.jsonl, clean ones too
     compress: bool = False  # results.jsonl.gz instead of results.jsonl
+    # Keep the (compacted) journal once the audit completed, for a later --resume that scans
+    # only what is new; always kept when an input is an IMAP mailbox.
+    keep_journal: bool = False
 
 
 def prepare(options: Options) -> Options:
@@ -74,16 +77,28 @@ def prepare(options: Options) -> Options:
     journal = out / JOURNAL
     state = out / STATE
     earlier: tuple[str, ...] = ()
-    form = {"full": options.full, "compress": options.compress}
+    form = {
+        "full": options.full,
+        "compress": options.compress,
+        "keep_journal": options.keep_journal,
+    }
+    removed = False  # a completed audit whose journal went with its completion
     if state.exists():
         try:
             saved = json.loads(state.read_text(encoding="utf-8"))
             earlier = tuple(saved["inputs"])
+            removed = saved.get("journal") == "removed"
             if options.resume:
                 form = {key: bool(saved.get(key)) or on for key, on in form.items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             earlier = ()
-    if journal.exists() and not options.resume:
+    if options.resume and removed and not journal.exists():
+        raise AuditError(
+            f"{out} holds a completed audit whose journal was removed: nothing to resume "
+            "(--keep-journal keeps it for audits resumed as new mail arrives; --overwrite "
+            "starts over)"
+        )
+    if (journal.exists() or removed) and not options.resume:
         if not options.overwrite:
             raise AuditError(
                 f"{out} holds an earlier audit: --resume continues it, --overwrite starts over"
@@ -233,16 +248,32 @@ def run_audit(options: Options, stop: Stop) -> tuple[Built, tuple[str, ...]]:
                 full=options.full,
                 compress=options.compress,
             )
-        if not interrupted:
+        if not interrupted and (options.keep_journal or any(map(is_remote, paths))):
             # Only an unfinished audit needs the full results to resume: the rest of the
-            # journal is kept so that --resume says "nothing left" and rebuilds the reports.
+            # journal is kept so that --resume scans only what is new (a mailbox's new
+            # mail) and rebuilds the reports.
             compact(journal_path)
+        elif not interrupted:
+            _journal_removed(options.out)
     finally:
         backend.close()  # a no-op if closed before the reports
         if fetcher is not None:
             fetcher.close()
     results = RESULTS_GZ if options.compress else RESULTS
     return replace(built, fresh=scanned, before=already), (results, CSV, ERRORS, HTML, *IOC_FILES)
+
+
+def _journal_removed(out: Path) -> None:
+    """Remove a completed audit's journal (0.3 of an archive's size, needed only to resume)
+    and say so in the state file: --resume then says why there is nothing to resume."""
+    from .journal import JOURNAL
+
+    state = out / STATE
+    saved = json.loads(state.read_text(encoding="utf-8", errors="surrogateescape"))
+    saved["journal"] = "removed"
+    text = json.dumps(saved, ensure_ascii=False)
+    state.write_text(text, encoding="utf-8", errors="surrogateescape")
+    (out / JOURNAL).unlink(missing_ok=True)
 
 
 _EARLIER = re.compile(r"^(?P<folder>.*);UIDVALIDITY=(?P<validity>\d+)/;UID=\d+$")
@@ -259,7 +290,7 @@ def _plan(
     from ..api import ScanError
     from ..model import Source
     from .plan import make_plan
-    from .remote import RemoteError, folder_url, is_remote, parse_target
+    from .remote import RemoteError, folder_url, parse_target
 
     plan = make_plan([path for path in paths if not is_remote(path)])
     remote = [path for path in paths if is_remote(path)]

@@ -69,6 +69,12 @@ from .app import (
     "is one short line (source, Message-ID, verdict, score, finding ids).",
 )
 @click.option("--compress", is_flag=True, help="Write results.jsonl.gz instead of results.jsonl.")
+@click.option(
+    "--keep-journal",
+    is_flag=True,
+    help="Keep the audit's journal once it completed, so that a later --resume scans only "
+    "new or changed inputs (kept anyway for IMAP mailboxes). By default it is removed.",
+)
 @_LANG_OPTION
 @limits_option("default")
 @click.option("--config", "config_path", type=click.Path(), default=None, help=_CONFIG_HELP_SCAN)
@@ -119,6 +125,7 @@ def audit(
     overwrite: bool,
     full: bool,
     compress: bool,
+    keep_journal: bool,
     lang: str | None,
     preset: str,
     config_path: str | None,
@@ -207,6 +214,7 @@ def audit(
         notify=_notice,
         full=full,
         compress=compress,
+        keep_journal=keep_journal,
     )
     try:
         built, files = run_audit(options, stop)
