@@ -295,7 +295,7 @@ def test_a_completed_audit_removes_its_journal_and_says_so_on_resume(tmp_path: P
     assert len(results(out)) == 12  # the reports stay
     with pytest.raises(AuditError, match="journal was removed: nothing to resume"):
         audit([], out, resume=True)
-    with pytest.raises(AuditError, match="--overwrite"):
+    with pytest.raises(AuditError, match="holds a completed audit: --overwrite starts over"):
         audit([SAMPLES], out)  # the reports are not overwritten without being asked
     again = mailcheck("audit", "--resume", "--out", str(out), "--lang", "en")
     assert again.returncode == 3

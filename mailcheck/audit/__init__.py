@@ -100,6 +100,8 @@ def prepare(options: Options) -> Options:
         )
     if (journal.exists() or removed) and not options.resume:
         if not options.overwrite:
+            if removed:
+                raise AuditError(f"{out} holds a completed audit: --overwrite starts over")
             raise AuditError(
                 f"{out} holds an earlier audit: --resume continues it, --overwrite starts over"
             )
