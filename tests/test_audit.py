@@ -534,7 +534,7 @@ def test_cli_summary_exit_status_and_no_progress_in_a_pipe(tmp_path: Path) -> No
     assert "samples/08-mailbox.mbox#1 " in done.stdout
     assert "report.html" in done.stdout
     again = mailcheck("audit", "samples", "--out", str(out))
-    assert again.returncode == 3 and "--resume" in again.stderr
+    assert again.returncode == 3 and "completed audit: --overwrite" in again.stderr
 
 
 def test_cli_summary_in_japanese(tmp_path: Path) -> None:
