@@ -156,7 +156,8 @@ def test_imap_messages_follow_the_files_and_undecodable_names_round_trip(tmp_pat
     assert [unit.path for unit in plan.units()] == [str(odd)]
     url = "imaps://u@mail.example/INBOX;UIDVALIDITY=7/;UID=1"
     stamp = plan_module.Stamp(size=10, mtime_ns=0)
-    plan.add_remote([plan_module.Unit(path=url, order=plan.files, stamp=stamp)])
+    assert plan.add_remote(plan_module.Unit(path=url, order=plan.files, stamp=stamp))
+    assert not plan.add_remote(plan_module.Unit(path=url, order=plan.files, stamp=stamp))
     assert [unit.path for unit in plan.units()] == [str(odd), url]
     assert (plan.messages, plan.files) == (2, 2)
 

@@ -132,6 +132,22 @@ def test_the_folder_of_an_imap_message_a_file_and_an_mbox_message() -> None:
     assert mailbox_of("mail/INBOX;UIDVALIDITY=1/;UID=2") is None
 
 
+def test_a_message_url_gives_back_where_to_fetch_it() -> None:
+    # The fetcher keeps nothing per message: the server, folder, UIDVALIDITY and UID it
+    # fetches are read back from the message's name.
+    from mailcheck.audit.remote import place_of
+
+    odd = "Q1; 100% done/#?"
+    assert place_of(message_url(SERVER, odd, 4294967295, 123456)) == (
+        SERVER.name,
+        odd,
+        4294967295,
+        123456,
+    )
+    assert place_of(message_url(SERVER, ARCHIVE, 7, 42)) == (SERVER.name, ARCHIVE, 7, 42)
+    assert place_of("mail/INBOX;UIDVALIDITY=1/;UID=2") is None
+
+
 # --- IMAP folders -------------------------------------------------------------------------------
 
 

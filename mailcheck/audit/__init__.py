@@ -307,7 +307,7 @@ def _plan(
         for target in targets:
             if target.server not in secrets:
                 secrets[target.server] = credentials(target.server, options.prompt)
-        listed, where = list_targets(targets, secrets, options.imap, limit, plan.files)
+        listed = list_targets(targets, secrets, options.imap, limit, plan.files, plan.add_remote)
     except RemoteError as exc:
         raise AuditError(str(exc)) from exc
     # A folder whose UIDVALIDITY changed: its UIDs name other messages now, all scanned again.
@@ -328,7 +328,6 @@ def _plan(
     errors = tuple(
         ScanError(source=Source(path=url), reason=reason) for url, reason in listed.too_large
     )
-    plan.add_remote(listed.units)
     plan = replace(plan, errors=plan.errors + errors)
     lock = threading.Lock()
     totals = {"messages": 0, "bytes": 0}
@@ -340,7 +339,7 @@ def _plan(
             text = f"{folder}: {totals['messages']} fetched, {totals['bytes'] / 1e6:.1f} MB"
         progress.detail(text)
 
-    return plan, Fetcher(where, secrets, options.imap, limit, fetched=fetched)
+    return plan, Fetcher(secrets, options.imap, limit, fetched=fetched)
 
 
 def default_jobs() -> int:

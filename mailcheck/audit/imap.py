@@ -38,6 +38,7 @@ from .remote import (
     Server,
     Target,
     message_url,
+    place_of,
 )
 
 LIST_CHUNK = 1000  # UIDs per FETCH RFC822.SIZE while listing
@@ -253,10 +254,10 @@ def _why(exc: BaseException) -> str:
 
 @record
 class Listed:
-    """What listing the servers found: one unit per message, the sizes refused, and each
-    folder's UIDVALIDITY."""
+    """What listing the servers found (the messages went to the plan one by one): their
+    number, the sizes refused, and each folder's UIDVALIDITY."""
 
-    units: tuple[Unit, ...]
+    messages: int
     too_large: tuple[tuple[str, str], ...]  # (message URL, reason)
     folders: tuple[tuple[str, str, int], ...]  # (server name, folder, UIDVALIDITY)
 
@@ -275,14 +276,14 @@ def list_targets(
     settings: ImapSettings,
     max_bytes: int,
     first_order: int,
-) -> tuple[Listed, dict[str, Where]]:
-    """Every message of the targets, in order (target, folder name, UID), as units whose
-    stamp is the size the server gives; messages above `max_bytes` are refused here,
+    add: Callable[[Unit], bool],
+) -> Listed:
+    """Every message of the targets, in order (target, folder name, UID), handed to `add` as
+    a unit whose stamp is the size the server gives (`add` says False for a message listed
+    already, by an overlapping folder pattern); messages above `max_bytes` are refused here,
     never fetched."""
-    units: list[Unit] = []
     large: list[tuple[str, str]] = []
     folders: list[tuple[str, str, int]] = []
-    where: dict[str, Where] = {}
     order = first_order
     for target in targets:
         server = target.server
@@ -296,23 +297,19 @@ def list_targets(
                 folders.append((server.name, folder, uidvalidity))
                 for uid, size in sizes:
                     url = message_url(server, folder, uidvalidity, uid)
-                    if url in where:
-                        continue
                     if size > max_bytes:
                         why = f"too large: {size} bytes, over the limit of {max_bytes}; not fetched"
                         large.append((url, why))
                         continue
-                    where[url] = Where(
-                        server=server, folder=folder, uidvalidity=uidvalidity, uid=uid
-                    )
-                    units.append(Unit(path=url, order=order, stamp=Stamp(size=size, mtime_ns=0)))
-                    order += 1
+                    if add(Unit(path=url, order=order, stamp=Stamp(size=size, mtime_ns=0))):
+                        order += 1
         except (OSError, IMAPClientError) as exc:
             where_failed = f"{server.name}/{target.folder}"
             raise RemoteError(f"{where_failed}: listing failed: {_why(exc)}") from exc
         finally:
             connection.close()
-    return Listed(units=tuple(units), too_large=tuple(large), folders=tuple(folders)), where
+    large = list(dict.fromkeys(large))  # an overlapping pattern lists a message twice
+    return Listed(messages=order - first_order, too_large=tuple(large), folders=tuple(folders))
 
 
 Fetched = Callable[[str, int, int], None]  # (folder, messages, bytes) after each fetch
@@ -324,14 +321,14 @@ class Fetcher:
 
     def __init__(
         self,
-        where: dict[str, Where],
         secrets: dict[Server, Secret],
         settings: ImapSettings,
         max_bytes: int,
         fetched: Fetched | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._where, self._secrets, self._settings = where, secrets, settings
+        self._secrets, self._settings = secrets, settings
+        self._servers = {server.name: server for server in secrets}
         self._limit = max_bytes + _SLACK
         self._fetched = fetched
         self._sleep = sleep
@@ -353,11 +350,19 @@ class Fetcher:
         while ahead:
             yield ahead.popleft().result()
 
+    def _where(self, path: str) -> Where | None:
+        """Where a unit's message is on its server, read from its name; None for a file."""
+        found = place_of(path)
+        if found is None or found[0] not in self._servers:
+            return None
+        name, folder, uidvalidity, uid = found
+        return Where(server=self._servers[name], folder=folder, uidvalidity=uidvalidity, uid=uid)
+
     def _pieces(self, batch: Batch) -> Iterator[Batch]:
         piece: list[Unit] = []
         size = 0
         for unit in batch:
-            weight = unit.stamp.size if unit.path in self._where else 0
+            weight = unit.stamp.size if self._where(unit.path) is not None else 0
             if piece and size + weight > BATCH_BYTES:
                 yield tuple(piece)
                 piece, size = [], 0
@@ -369,7 +374,7 @@ class Fetcher:
     def _fill(self, batch: Batch) -> Batch:
         groups: dict[tuple[Server, str, int], list[int]] = {}
         for unit in batch:
-            place = self._where.get(unit.path)
+            place = self._where(unit.path)
             if place is not None and unit.data is None:
                 key = (place.server, place.folder, place.uidvalidity)
                 groups.setdefault(key, []).append(place.uid)
@@ -379,7 +384,7 @@ class Fetcher:
                 found[(server, folder, uidvalidity, uid)] = body
         out: list[Unit] = []
         for unit in batch:
-            place = self._where.get(unit.path)
+            place = self._where(unit.path)
             if place is None or unit.data is not None:
                 out.append(unit)
                 continue
@@ -452,4 +457,3 @@ class Fetcher:
             connections, self._open = self._open, []
         for connection in connections:
             connection.close()
-

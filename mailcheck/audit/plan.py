@@ -118,9 +118,9 @@ class Inputs:
                 int(item.mbox),
             ),
         )
-        self.end = max(self.end, item.order + 1)
         if cursor.rowcount != 1:
             return False
+        self.end = max(self.end, item.order + 1)
         self.count += 1
         self.messages += item.messages
         return True
@@ -199,10 +199,9 @@ class Plan:
         item = self.inputs.get(path)
         return None if item is None else Unit(path=item.path, order=item.order, stamp=item.stamp)
 
-    def add_remote(self, units: Iterable[Unit]) -> None:
-        """IMAP messages (one unit each, ordered after the local files)."""
-        for unit in units:
-            self.inputs.add(Input(path=unit.path, order=unit.order, stamp=unit.stamp))
+    def add_remote(self, unit: Unit) -> bool:
+        """An IMAP message (ordered after the local files); False when listed already."""
+        return self.inputs.add(Input(path=unit.path, order=unit.order, stamp=unit.stamp))
 
 
 def _ranges(item: Input) -> Iterator[Unit]:

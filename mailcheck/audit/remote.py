@@ -23,7 +23,9 @@ ALL = "*"  # the folder pattern of --all-folders
 _UNSAFE = re.compile(r"[%;?#\s\x00-\x1f\x7f]")
 # A `message_url`: the folder is escaped, so the first ";UIDVALIDITY=" ends it.
 _MESSAGE_URL = re.compile(
-    r"(?P<server>imaps?://[^/]+)/(?P<folder>[^;]*);UIDVALIDITY=\d+/;UID=\d+", re.IGNORECASE
+    r"(?P<server>imaps?://[^/]+)/(?P<folder>[^;]*);UIDVALIDITY=(?P<validity>\d{1,10})/"
+    r";UID=(?P<uid>\d{1,10})",
+    re.IGNORECASE,
 )
 
 
@@ -124,10 +126,17 @@ def message_url(server: Server, folder: str, uidvalidity: int, uid: int) -> str:
 def mailbox_of(path: str) -> tuple[str, str] | None:
     """(server name, folder) of a `message_url`, the folder as the mail client shows it;
     None for any other path (a file)."""
+    found = place_of(path)
+    return None if found is None else found[:2]
+
+
+def place_of(path: str) -> tuple[str, str, int, int] | None:
+    """(server name, folder, UIDVALIDITY, UID) of a `message_url`: where to fetch it, read
+    back from its name so that nothing per message is kept; None for a file."""
     found = _MESSAGE_URL.fullmatch(path)
     if found is None:
         return None
-    return found["server"], unquote(found["folder"])
+    return found["server"], unquote(found["folder"]), int(found["validity"]), int(found["uid"])
 
 
 def folder_url(server: Server, folder: str, uidvalidity: int) -> str:
