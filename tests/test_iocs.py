@@ -204,3 +204,19 @@ def test_scan_iocs_writes_the_same_as_the_audit(audited: Path, tmp_path: Path) -
     assert len(stix2.parse(stix.read_text(encoding="utf-8")).objects) > 10
     wrong = mailcheck("scan", "--iocs", str(tmp_path / "found.txt"), str(folder))
     assert wrong.returncode == 2 and not (tmp_path / "found.txt").exists()
+
+
+def test_a_shortcuts_long_web_address_reaches_the_block_list_whole(tmp_path: Path) -> None:
+    # The finding's own text clips the address at 200 characters; the block list needs it all.
+    from cases import with_attachment
+
+    url = "http://198.51.100.7/" + "a" * 260 + "/invoice.exe"
+    shortcut = f"[InternetShortcut]\r\nURL={url}\r\n".encode()
+    mail = tmp_path / "shortcut.eml"
+    mail.write_bytes(with_attachment(shortcut, "invoice.url", "application/octet-stream"))
+    target = tmp_path / "found.csv"
+    done = mailcheck("scan", "--iocs", str(target), str(mail))
+    assert done.returncode in (1, 4), done.stderr
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        urls = [row["value"] for row in csv.DictReader(handle) if row["kind"] == "url"]
+    assert urls == [url]

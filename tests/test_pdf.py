@@ -220,6 +220,7 @@ def test_an_address_opened_by_itself_is_suspicious() -> None:
         hit.facts()["action"] == "URI"
         and hit.facts()["target"] == "hxxps://login[.]evil[.]example/o365"
     )
+    assert hit.facts()["url_exact"] == "https://login.evil.example/o365"  # for block lists
     assert result.verdict.label == "suspicious"
 
 

@@ -107,7 +107,14 @@ def judge(action: DocumentAction) -> tuple[str, str, Facts] | None:
     if action.kind in _REMOTE_KINDS and action.trigger != "click" and _reaches_out(action):
         target = _show(action.target)
         name = _ACTION_NAMES[action.kind]
-        return "attachment.pdf_auto_action", target, (*placed, ("action", name), ("target", target))
+        # For machines (the audit's indicators to block): a web address as written.
+        web = re.match(r"https?://", action.target.strip(), re.IGNORECASE)
+        exact: Facts = (("url_exact", action.target.strip()),) if web else ()
+        return (
+            "attachment.pdf_auto_action",
+            target,
+            (*placed, ("action", name), ("target", target), *exact),
+        )
     return None
 
 

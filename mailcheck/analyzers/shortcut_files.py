@@ -324,6 +324,9 @@ def _internet_shortcut(location: str, path: str, sections: dict[str, dict[str, s
         facts.append(("working_dir", shown(workdir)))
     if icon:
         facts.append(("icon", shown(icon)))
+    if kind == "web":
+        # For machines (the audit's indicators to block): the address as written, unclipped.
+        facts.append(("url_exact", url.strip()))
     if kind in ("share", "webdav", "search", "handler") or ext:
         if kind == "web":
             facts[4] = ("via", "https" if url.lower().startswith("https") else "http")

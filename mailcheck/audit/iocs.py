@@ -173,7 +173,7 @@ class _Message:
                     found = [_from_shown(facts.get("url", ""))]
                 found.extend(_from_shown(u) for u in facts.get("urls", "").split(", "))
                 found.append(_from_shown(facts.get("target", "")))
-                for url in found:
+                for url in dict.fromkeys(found):
                     if url and _WEB.match(url):
                         yield exact_url(url), str(finding["id"])
 
