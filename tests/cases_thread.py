@@ -263,15 +263,33 @@ ASK_EN = "Hi Bob,\n\nCould you send the signed purchase order for Q2?\n\nThanks,
 REPLY_EN = "Hi Alice,\n\nPlease find the purchase order attached.\n\nBest regards\n\n"
 
 
-def hijack_ja(sender: Person = HIJACKED, *, reply: bool = True, parts: Sequence[str] = ()) -> bytes:
+def hijack_ja(
+    sender: Person = HIJACKED,
+    *,
+    reply: bool = True,
+    headers: Sequence[tuple[str, str]] = (),
+    parts: Sequence[str] = (),
+) -> bytes:
     """Sato asked Yamada for an invoice; `sender` answers the thread."""
     body = REPLY_JA + outlook_ja(SATO, [YAMADA], "見積書の件", ASK_JA, cc=[SUZUKI])
     return build(
-        sender=sender, to=[SATO], subject="RE: 見積書の件", body=body, reply=reply, parts=parts
+        sender=sender,
+        to=[SATO],
+        subject="RE: 見積書の件",
+        body=body,
+        reply=reply,
+        headers=headers,
+        parts=parts,
     )
 
 
-def hijack_en(sender: Person = HIJACKED, *, reply: bool = True, parts: Sequence[str] = ()) -> bytes:
+def hijack_en(
+    sender: Person = HIJACKED,
+    *,
+    reply: bool = True,
+    headers: Sequence[tuple[str, str]] = (),
+    parts: Sequence[str] = (),
+) -> bytes:
     """Alice asked Bob for a purchase order; `sender` answers the thread."""
     body = REPLY_EN + outlook_en(ALICE, [BOB], "Q2 purchase order", ASK_EN, cc=[CAROL])
     return build(
@@ -280,6 +298,7 @@ def hijack_en(sender: Person = HIJACKED, *, reply: bool = True, parts: Sequence[
         subject="RE: Q2 purchase order",
         body=body,
         reply=reply,
+        headers=headers,
         parts=parts,
     )
 

@@ -13,22 +13,13 @@ from collections.abc import Sequence
 import pytest
 from cases import formatting_xlsm, with_attachment
 from cases_thread import (
-    ALICE,
-    ASK_EN,
-    ASK_JA,
     BOB,
-    CAROL,
     HIJACKED,
-    REPLY_EN,
-    REPLY_JA,
-    SATO,
-    SUZUKI,
     YAMADA,
     Person,
     attachment,
-    build,
-    outlook_en,
-    outlook_ja,
+    hijack_en,
+    hijack_ja,
 )
 from conftest import eml
 
@@ -75,23 +66,12 @@ def domain(person: Person) -> str:
 
 def reply_ja(sender: Person, *headers: tuple[str, str], parts: Sequence[str] = ()) -> bytes:
     """Sato asked Yamada for an invoice; `sender` answers."""
-    body = REPLY_JA + outlook_ja(SATO, [YAMADA], "見積書の件", ASK_JA, cc=[SUZUKI])
-    return build(
-        sender=sender, to=[SATO], subject="RE: 見積書の件", body=body, headers=headers, parts=parts
-    )
+    return hijack_ja(sender, headers=headers, parts=parts)
 
 
 def reply_en(sender: Person, *headers: tuple[str, str], parts: Sequence[str] = ()) -> bytes:
     """Alice asked Bob for a purchase order; `sender` answers."""
-    body = REPLY_EN + outlook_en(ALICE, [BOB], "Q2 purchase order", ASK_EN, cc=[CAROL])
-    return build(
-        sender=sender,
-        to=[ALICE],
-        subject="RE: Q2 purchase order",
-        body=body,
-        headers=headers,
-        parts=parts,
-    )
+    return hijack_en(sender, headers=headers, parts=parts)
 
 
 def auth(template: str, person: Person) -> tuple[str, str]:
