@@ -72,7 +72,7 @@ def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
     yield Hit(id="sender.display_name_has_address", evidence=(evidence, *quoted))
 
 
-def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
+def _in_domains(domain: str, domains: Sequence[str]) -> bool:
     """`domain` is one of `domains` or a subdomain of one (mail.corp.example)."""
     domain = domain.lower().rstrip(".")
     return any(domain == d or domain.endswith("." + d) for d in domains)
@@ -247,7 +247,7 @@ def arc_vouched(
         return ""
     org = organisation(from_domain)
     for sealer, recorded in arc_recorded(message.headers).items():
-        if not any(sealer == s or sealer.endswith("." + s) for s in sealers):
+        if not _in_domains(sealer, sealers):
             continue
         for r in recorded:
             aligned = organisation(_detail_domain(r.detail)) == org if r.detail else True
