@@ -48,8 +48,8 @@ from mailcheck.parse import parse_message
 from mailcheck.people.identity import name_keys, names_match, organisation, same_org
 from mailcheck.people.mail_kind import list_address, subject_kind
 from mailcheck.score import MALICIOUS_SCORE
-from mailcheck.thread.display import foreign_shown_address, shown_address
-from mailcheck.thread.hijack import Quote, judge, shown_address_evidence
+from mailcheck.thread.display import shown_address
+from mailcheck.thread.hijack import Quote, foreign_shown_address, judge, shown_address_evidence
 from mailcheck.thread.types import Participant, QuotedHeader, ThreadSplit
 from testkit.ham import measure
 from testkit.msg_writer import build_msg
@@ -428,9 +428,9 @@ def evidence_of(
 ) -> tuple[dict[str, str], tuple[Evidence, ...]]:
     """What the thread lends sender.display_name_has_address about the shown address."""
     message = parse_message(data, Budget(DEFAULT))
-    shown = foreign_shown_address(message)
-    assert shown, "the display name shows no address of another organisation"
     quote = Quote(split=thread, location="part 1") if thread is not None else None
+    shown = foreign_shown_address(message, quote, config)
+    assert shown, "the display name shows no address of another organisation"
     facts, quoted = shown_address_evidence(message, quote, shown, config, "")
     return dict(facts), quoted
 
@@ -465,7 +465,7 @@ def test_relayed_display_name_is_not_the_thread_checks_either() -> None:
         ("yamada@partner.example.jp", "yamada_at_partner_example_jp_x1@privaterelay.appleid.com")
     )
     message = parse_message(data, Budget(DEFAULT))
-    assert foreign_shown_address(message) == ""
+    assert foreign_shown_address(message, None, DEFAULT_CONFIG) == ""
     # Yamada writing through Apple's relay is Yamada: the relay spells his address out.
     assert run(data) == []
     # A relay address that stands for nobody in the thread is judged as any sender.

@@ -122,12 +122,6 @@ def shown_address(message: ParsedMessage) -> Shown | None:
     return min(found, key=lambda s: order[s.kind], default=None)
 
 
-def foreign_shown_address(message: ParsedMessage) -> str:
-    """The address of another organisation the display name shows (the trick), or ""."""
-    shown = shown_address(message)
-    return shown.address if shown is not None and shown.kind == "foreign" else ""
-
-
 def relay_sign(message: ParsedMessage, sender: Address, shown: str) -> str:
     """The list or relay that put `shown` (the original author) into the name, or ""."""
     domain = domain_of(sender.addr)

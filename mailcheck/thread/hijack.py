@@ -329,6 +329,15 @@ def claimed_shown(
     return shown
 
 
+def foreign_shown_address(message: ParsedMessage, quote: Quote | None, config: Config) -> str:
+    """The address of another organisation the display name shows (the trick), or "": as
+    `claimed_shown` treats it, so a relay's shape alone excuses nobody known."""
+    shown = shown_address(message)
+    if shown is not None:
+        shown = claimed_shown(shown, message, quote, config)
+    return shown.address if shown is not None and shown.kind == "foreign" else ""
+
+
 def _fake_reply(message: ParsedMessage, ctx: Context, text: str, prefix: str) -> Hit | None:
     if ctx.subject != "reply" or ctx.threaded or ctx.exempt or ctx.ticketing:
         return None
@@ -379,10 +388,7 @@ def judge(
         return []
     ctx = describe(message)
     text = quote.split.new_text if quote else (message.bodies[0].text if message.bodies else "")
-    claimed = shown_address(message)
-    if claimed is not None:
-        claimed = claimed_shown(claimed, message, quote, config)
-    shown = claimed.address if claimed is not None and claimed.kind == "foreign" else ""
+    shown = foreign_shown_address(message, quote, config)
     identity = _identity(message, quote, ctx, config, prefix, shown)
     hits = [identity] if identity is not None else []
     # The weak sign only speaks when nothing stronger did: an identity finding (this
