@@ -168,7 +168,7 @@ def _people(display: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         if joined in ROLE_WORDS or any(t in ROLE_WORDS for t in tokens):
             continue
         # One or two Latin letters ("JM") or a single kanji match far too much.
-        if len(joined) < (2 if _is_cjk(joined) else 4):
+        if len(joined) < (2 if is_cjk(joined) else 4):
             continue
         yield joined, tokens
 
@@ -183,7 +183,8 @@ def name_keys(name: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _is_cjk(text: str) -> bool:
+def is_cjk(text: str) -> bool:
+    """Written in wide (CJK) characters: names without spaces between their parts."""
     return any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
 
 
@@ -196,5 +197,5 @@ def name_key(display: str) -> str:
     free for CJK names ("山田 太郎" = "山田太郎"), word-order free for Latin ones; "" for
     a role, a system or a name too short to tell people apart."""
     for joined, tokens in _people(display):
-        return joined if _is_cjk(joined) else " ".join(sorted(tokens))
+        return joined if is_cjk(joined) else " ".join(sorted(tokens))
     return ""

@@ -11,11 +11,10 @@ open at all: an attachment, or a link in what the sender wrote.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from ..parse.types import ParsedMessage
-from ..people.identity import ROLE_WORDS, is_freemail, normalise, org_of
+from ..people.identity import ROLE_WORDS, is_cjk, is_freemail, normalise, org_of
 from ..people.mail_kind import automated_address, list_address
 from .types import ThreadSplit
 
@@ -52,10 +51,6 @@ def _tokens(name: str) -> list[str]:
     return [t for t in normalise(name) if t]
 
 
-def _cjk(text: str) -> bool:
-    return any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
-
-
 def named_in_quote(display_name: str, names: Iterable[str]) -> str:
     """The greeted or signing name (`Bob`, `Mr. Tanaka`, `高橋`) the display name carries,
     or "": each word of it is a word of the display name (`Bob` in `Bob Chen`), or for
@@ -68,9 +63,9 @@ def named_in_quote(display_name: str, names: Iterable[str]) -> str:
         wanted = _tokens(name)
         size = len("".join(wanted))
         # One Han character is a whole surname in a Chinese greeting ("王经理").
-        if not wanted or size < (1 if _cjk(name) else 3):
+        if not wanted or size < (1 if is_cjk(name) else 3):
             continue
-        if all(w in have for w in wanted) or (_cjk(name) and "".join(wanted) in joined):
+        if all(w in have for w in wanted) or (is_cjk(name) and "".join(wanted) in joined):
             return name
     return ""
 
