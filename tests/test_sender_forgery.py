@@ -8,7 +8,7 @@ newsletter through a relay, an SPF failure on a sender nobody knows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from cases import formatting_xlsm, with_attachment
@@ -29,6 +29,7 @@ from mailcheck.cli.settings import ConfigError, parse_settings
 from mailcheck.config import Config, Correspondent
 from mailcheck.model import Finding, ScanResult
 
+Reply = Callable[..., bytes]
 SPOOFED = "sender.spoofed_address"
 MULTIPLE = "sender.multiple_from"
 HAS_ADDRESS = "sender.display_name_has_address"
@@ -88,9 +89,9 @@ REPLIES = pytest.mark.parametrize(
 @REPLIES
 @pytest.mark.parametrize("failure", [DMARC_FAIL, SPF_FAIL], ids=["dmarc", "spf"])
 def test_a_participants_own_address_failing_authentication_is_forged(
-    reply: object, participant: Person, failure: str
+    reply: Reply, participant: Person, failure: str
 ) -> None:
-    result = scan_bytes(reply(participant, auth(failure, participant)))  # type: ignore[operator]
+    result = scan_bytes(reply(participant, auth(failure, participant)))
     hit = found(result, SPOOFED)
     assert hit.severity == "high"
     assert [e.location for e in hit.evidence] == ["header From", "header Authentication-Results"]
@@ -103,9 +104,9 @@ def test_a_participants_own_address_failing_authentication_is_forged(
 
 
 @REPLIES
-def test_forged_and_with_a_macro_is_malicious(reply: object, participant: Person) -> None:
+def test_forged_and_with_a_macro_is_malicious(reply: Reply, participant: Person) -> None:
     macro = [attachment(formatting_xlsm(), "order.xlsm", XLSM)]
-    result = scan_bytes(reply(participant, auth(DMARC_FAIL, participant), parts=macro))  # type: ignore[operator]
+    result = scan_bytes(reply(participant, auth(DMARC_FAIL, participant), parts=macro))
     assert SPOOFED in ids(result)
     assert result.verdict.label == "malicious"
 
@@ -118,23 +119,23 @@ def test_forged_and_with_a_macro_is_malicious(reply: object, participant: Person
     ],
     ids=["ja", "en"],
 )
-def test_a_copied_name_and_a_failed_dmarc_are_two_proofs(reply: object, copied: Person) -> None:
+def test_a_copied_name_and_a_failed_dmarc_are_two_proofs(reply: Reply, copied: Person) -> None:
     """A participant's name on an unrelated address, and that address's domain forged."""
-    result = scan_bytes(reply(copied, auth(DMARC_FAIL, copied)))  # type: ignore[operator]
+    result = scan_bytes(reply(copied, auth(DMARC_FAIL, copied)))
     assert {SPOOFED, "thread.display_name_impersonates_participant"} <= ids(result)
     assert found(result, SPOOFED).facts()["copied"] == copied[0]
     assert result.verdict.label == "malicious"
     # Without the failure the same reply is one proof: suspicious.
-    assert scan_bytes(reply(copied)).verdict.label == "suspicious"  # type: ignore[operator]
+    assert scan_bytes(reply(copied)).verdict.label == "suspicious"
 
 
 @REPLIES
 @pytest.mark.parametrize("template", [PASS, FORWARDED, None], ids=["pass", "forwarded", "none"])
 def test_the_participant_passing_forwarded_or_unchecked_is_clean(
-    reply: object, participant: Person, template: str | None
+    reply: Reply, participant: Person, template: str | None
 ) -> None:
     headers = [auth(template, participant)] if template else []
-    result = scan_bytes(reply(participant, *headers))  # type: ignore[operator]
+    result = scan_bytes(reply(participant, *headers))
     assert SPOOFED not in ids(result)
     assert result.verdict.label == "clean"
 
@@ -161,13 +162,13 @@ COLLEAGUE_CONFIG = Config(
     ids=["ja", "en"],
 )
 def test_a_colleague_replying_from_a_second_known_address_is_clean(
-    reply: object, second: Person
+    reply: Reply, second: Person
 ) -> None:
     for template in (PASS, FORWARDED):
-        result = scan_bytes(reply(second, auth(template, second)), config=COLLEAGUE_CONFIG)  # type: ignore[operator]
+        result = scan_bytes(reply(second, auth(template, second)), config=COLLEAGUE_CONFIG)
         assert result.verdict.label == "clean", [f.id for f in result.findings]
     # The same known address, forged: the configuration knows it, so it counts.
-    forged = scan_bytes(reply(second, auth(DMARC_FAIL, second)), config=COLLEAGUE_CONFIG)  # type: ignore[operator]
+    forged = scan_bytes(reply(second, auth(DMARC_FAIL, second)), config=COLLEAGUE_CONFIG)
     assert found(forged, SPOOFED).facts()["copied"] == second[1]
 
 
@@ -274,10 +275,10 @@ ARC_PASSED = "dkim=pass header.d={d}; spf=pass smtp.mailfrom={d}; dmarc=pass hea
 
 @REPLIES
 def test_a_trusted_forwarders_arc_record_explains_the_failure(
-    reply: object, participant: Person
+    reply: Reply, participant: Person
 ) -> None:
     headers = [auth(ARC_OURS, participant), *arc("google.com", ARC_PASSED, participant)]
-    result = scan_bytes(reply(participant, *headers))  # type: ignore[operator]
+    result = scan_bytes(reply(participant, *headers))
     assert SPOOFED not in ids(result)
     assert result.verdict.label == "clean"
 
@@ -294,10 +295,10 @@ def test_a_trusted_forwarders_arc_record_explains_the_failure(
     ids=["untrusted-sealer", "recorded-failure", "chain-unverified", "other-domain"],
 )
 def test_an_arc_record_that_proves_nothing_leaves_the_forgery(
-    reply: object, participant: Person, ours: str, sealer: str, recorded: str
+    reply: Reply, participant: Person, ours: str, sealer: str, recorded: str
 ) -> None:
     headers = [auth(ours, participant), *arc(sealer, recorded, participant)]
-    result = scan_bytes(reply(participant, *headers))  # type: ignore[operator]
+    result = scan_bytes(reply(participant, *headers))
     assert found(result, SPOOFED).facts()["copied"] == participant[1]
 
 
@@ -314,17 +315,17 @@ def test_arc_sealers_in_the_settings_file() -> None:
 
 @REPLIES
 def test_spf_softfail_is_not_scored_and_dmarc_without_enforcement_is(
-    reply: object, participant: Person
+    reply: Reply, participant: Person
 ) -> None:
     # ~all says "probably not", and forwarding or a sloppy record makes it common on genuine
     # mail; a DMARC failure under p=none is exactly the forgery a receiver lets through.
     soft = "mx.corp.example.co.jp; spf=softfail smtp.mailfrom={d}; dkim=none"
-    assert SPOOFED not in ids(scan_bytes(reply(participant, auth(soft, participant))))  # type: ignore[operator]
+    assert SPOOFED not in ids(scan_bytes(reply(participant, auth(soft, participant))))
     p_none = (
         "mx.corp.example.co.jp; spf=softfail smtp.mailfrom={d}; dkim=none;"
         " dmarc=fail (p=NONE sp=NONE dis=NONE) header.from={d}"
     )
-    result = scan_bytes(reply(participant, auth(p_none, participant)))  # type: ignore[operator]
+    result = scan_bytes(reply(participant, auth(p_none, participant)))
     assert found(result, SPOOFED).facts()["failed"] == "dmarc=fail"
 
 
@@ -513,10 +514,10 @@ def test_a_newsletter_through_a_privacy_relay_is_a_note(from_header: str) -> Non
     ("reply", "participant"), [(reply_ja, YAMADA), (reply_en, BOB)], ids=["ja", "en"]
 )
 def test_the_relay_shape_is_no_excuse_for_a_participants_address(
-    reply: object, participant: Person
+    reply: Reply, participant: Person
 ) -> None:
     name = f"{participant[0]} {participant[1]} [inbox/{domain(participant)}]"
-    result = scan_bytes(reply((name, "ticket_4qjz8k2x0p@relay-mail.example")))  # type: ignore[operator]
+    result = scan_bytes(reply((name, "ticket_4qjz8k2x0p@relay-mail.example")))
     hit = found(result, HAS_ADDRESS)
     assert hit.facts()["participant_address"] == participant[1]
     assert VIA_RELAY not in ids(result)
