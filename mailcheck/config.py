@@ -28,5 +28,10 @@ class Config:
     # the chain (`arc=pass`): their own check of the message before forwarding broke it.
     arc_sealers: tuple[str, ...] = ("google.com", "microsoft.com")
 
+    def knows_address(self, addr: str) -> bool:
+        """`addr` (any case) is one of a known correspondent's addresses."""
+        addr = addr.lower()
+        return any(addr in person.addresses for person in self.known_correspondents)
+
 
 DEFAULT_CONFIG = Config()

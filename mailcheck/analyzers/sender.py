@@ -265,7 +265,7 @@ def _copied(ctx: MessageContext, sender: Address) -> str:
     correspondent's exact address, an internal or trusted domain's, or their name."""
     config = ctx.config
     addr = sender.addr.lower()
-    if any(addr in person.addresses for person in config.known_correspondents):
+    if config.knows_address(addr):
         return addr
     if _in_domains(sender.domain, config.internal_domains + config.trusted_domains):
         return addr

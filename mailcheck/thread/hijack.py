@@ -125,7 +125,7 @@ def _unrelated(message: ParsedMessage, people: People, split: ThreadSplit) -> bo
         return False
     if relayed_for(sender.addr, (p.addr for p in people.addressed)):
         return False
-    if any(sender.addr.lower() in known.addresses for known in people.config.known_correspondents):
+    if people.config.knows_address(sender.addr):
         return False  # a configured correspondent's address is nobody unrelated
     recipients = {org_of(a.addr) for a in (*message.summary.to, *message.summary.cc)}
     return org not in thread_orgs(split) | recipients
@@ -322,7 +322,7 @@ def claimed_shown(
     if not shown.by_shape:
         return shown
     address = shown.address.lower()
-    known = any(address in person.addresses for person in config.known_correspondents)
+    known = config.knows_address(address)
     facts, _ = shown_address_evidence(message, quote, address, config, "")
     if known or any(key in ("participant", "matched") for key, _ in facts):
         return Shown(address=shown.address, kind="foreign")
