@@ -106,15 +106,20 @@ def separator(text: str) -> Separator | None:
 FROM, DATE, TO, CC, SUBJECT, OTHER = "from", "date", "to", "cc", "subject", "other"
 
 
+_KEYS = {"from_": FROM, "date": DATE, "to": TO, "cc": CC, "subject": SUBJECT, "other": OTHER}
+
+
 def _labels(lang: str, **by_key: str) -> dict[str, tuple[str, str]]:
-    """{label: (key, lang)} from `key="label|label"` lists."""
-    return {label: (key, lang) for key, labels in by_key.items() for label in labels.split("|")}
+    """{label: (FROM…OTHER, lang)} from `key="label|label"` lists (`from_` for From)."""
+    return {
+        label: (_KEYS[key], lang) for key, labels in by_key.items() for label in labels.split("|")
+    }
 
 
 # The labels of Outlook's quoted header block (and of forwarded blocks) in the languages
 # its clients write them, lower case after NFKC. A label two languages share ("de", "para",
 # "cc") belongs to none: the block's other labels name its language.
-_LABELS = {
+_FIELDS = {
     **_labels("", from_="de", to="para", cc="cc|bcc"),
     **_labels(
         "en",
@@ -162,8 +167,6 @@ _LABELS = {
         "ko", from_="보낸 사람", date="보낸 날짜|날짜", to="받는 사람", cc="참조", subject="제목"
     ),
 }
-_KEYS = {"from_": FROM, "date": DATE, "to": TO, "cc": CC, "subject": SUBJECT, "other": OTHER}
-_FIELDS = {label: (_KEYS[key], lang) for label, (key, lang) in _LABELS.items()}
 
 
 @record(kw_only=False)
