@@ -44,6 +44,17 @@ def write_folder(root: Path, files: list[tuple[str, bytes]]) -> Path:
     return root
 
 
+def numbered_mails(count: int, width: int = 3) -> list[tuple[str, bytes]]:
+    """`count` plain messages from as many senders, named 000.eml, 001.eml, ..."""
+    return [
+        (
+            f"{n:0{width}d}.eml",
+            mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
+        )
+        for n in range(count)
+    ]
+
+
 def audit(paths: list[Path], out: Path, **changes: object) -> tuple[object, tuple[str, ...]]:
     options = Options(
         paths=tuple(str(p) for p in paths),
@@ -228,16 +239,7 @@ def test_resume_skips_what_is_done_and_completes_the_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(plan_module, "BATCH", 4)
-    folder = write_folder(
-        tmp_path / "in",
-        [
-            (
-                f"{n:03d}.eml",
-                mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
-            )
-            for n in range(80)
-        ],
-    )
+    folder = write_folder(tmp_path / "in", numbered_mails(80))
     out = tmp_path / "out"
     options = Options(
         paths=(str(folder),), out=out, lang="en", limits=DEFAULT, config=DEFAULT_CONFIG, jobs=1
@@ -560,16 +562,7 @@ def test_cli_a_folder_without_mail_is_not_clean_and_says_so(tmp_path: Path) -> N
 
 
 def test_cli_resume_with_nothing_left_says_so(tmp_path: Path) -> None:
-    folder = write_folder(
-        tmp_path / "in",
-        [
-            (
-                f"{n}.eml",
-                mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
-            )
-            for n in range(3)
-        ],
-    )
+    folder = write_folder(tmp_path / "in", numbered_mails(3, 1))
     out = tmp_path / "out"
     first = mailcheck(
         "audit", str(folder), "--out", str(out), "--lang", "en", "--jobs", "1", "--keep-journal"
@@ -587,13 +580,7 @@ def test_cli_resume_with_nothing_left_says_so(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_leaves_valid_reports_and_resume_finishes(tmp_path: Path) -> None:
-    files = [
-        (
-            f"{n:04d}.eml",
-            mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
-        )
-        for n in range(1500)
-    ]
+    files = numbered_mails(1500, 4)
     folder = write_folder(tmp_path / "in", files)
     out = tmp_path / "out"
     process = subprocess.Popen(
@@ -748,13 +735,7 @@ def test_mbox_offsets_cut_where_the_mbox_reader_cuts(
 def test_progress_is_drawn_on_a_terminal(tmp_path: Path) -> None:
     import pty
 
-    files = [
-        (
-            f"{n:03d}.eml",
-            mail(f"S{n} <s{n}@example.com>", f"m{n}", "Tue, 01 Mar 2022 09:00:00 +0900"),
-        )
-        for n in range(300)
-    ]
+    files = numbered_mails(300)
     folder = write_folder(tmp_path / "in", files)
     controller, terminal = pty.openpty()
     process = subprocess.Popen(

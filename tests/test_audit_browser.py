@@ -157,18 +157,17 @@ PROBE = """<script>
 LONG_FROM = "accounts-receivable.notifications@billing-department.subsidiary-holdings.example.co.jp"
 
 
-def _probe(page: Path, tmp_path: Path, width: int) -> dict[str, Any]:
+def _probe(
+    page: Path, tmp_path: Path, width: int = 0, *, script: str = PROBE, budget: int = 2000
+) -> dict[str, Any]:
+    """What `script`, run at the end of a copy of `page` in headless Chromium, left as JSON
+    in the page's data-probe attribute."""
     probed = tmp_path / f"probed-{page.name}"
     probed.write_text(
-        page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+        page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8"
     )
-    dom = _run(
-        tmp_path,
-        "--virtual-time-budget=2000",
-        f"--window-size={width},2000",
-        "--dump-dom",
-        probed.as_uri(),
-    )
+    size = [f"--window-size={width},2000"] if width else []
+    dom = _run(tmp_path, f"--virtual-time-budget={budget}", *size, "--dump-dom", probed.as_uri())
     found = re.search(r'data-probe="([^"]*)"', dom)
     assert found, "the probe did not run"
     return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
@@ -237,15 +236,7 @@ def test_a_report_of_5000_flagged_messages_opens_and_filters(tmp_path: Path) -> 
     out = tmp_path / "out"
     out.mkdir()
     write_report(out, 5000)
-    page = out / "report.html"
-    page.write_text(
-        page.read_text(encoding="utf-8").replace("</body>", FILTER_PROBE + "</body>"),
-        encoding="utf-8",
-    )
-    dom = _run(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
-    found = re.search(r'data-probe="([^"]*)"', dom)
-    assert found, "the probe did not run"
-    probe = json.loads(html.unescape(found.group(1)))
+    probe = _probe(out / "report.html", tmp_path, script=FILTER_PROBE, budget=5000)
     assert probe["rows"] == SHOWN  # the worst, with a note that says where the rest is
     assert f"{SHOWN} worst of 5000 flagged" in probe["note"] and "results.csv" in probe["note"]
     assert probe["timeline"] == 5000  # every flagged message, not only those listed
@@ -316,11 +307,8 @@ def test_the_folder_filter_and_sorting_keep_each_message_under_its_folder(
     )
     page = tmp_path / "folders.html"
     rendered = render_html(replace(sample_outline("en"), flagged=flagged))
-    page.write_text(rendered.replace("</body>", FOLDER_PROBE + "</body>"), encoding="utf-8")
-    dom = _run(tmp_path, "--virtual-time-budget=2000", "--dump-dom", page.as_uri())
-    found = re.search(r'data-probe="([^"]*)"', dom)
-    assert found, "the probe did not run"
-    probe = json.loads(html.unescape(found.group(1)))
+    page.write_text(rendered, encoding="utf-8")
+    probe = _probe(page, tmp_path, script=FOLDER_PROBE)
     server = "imaps://taro@mail.example.jp"
     assert probe["options"] == [
         "All folders",

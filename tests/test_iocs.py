@@ -10,18 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
+import stix2
 from cases import dropper_docm
 from cases_containers import tiny_exe
 from cases_links import WP_ZIP
 from conftest import ROOT
 from ioc_cases import HOSTILE_NAME, attack_folder, exe_zip, hostile_zip, sha256
+from stix2patterns.validator import run_validator
 
 from mailcheck.audit import Options, Stop, run_audit
 from mailcheck.config import DEFAULT_CONFIG, Config
 from mailcheck.limits import DEFAULT
-
-stix2 = pytest.importorskip("stix2")
-from stix2patterns.validator import run_validator  # noqa: E402
 
 HOSTILE_EXACT = "https://cdn.evil-files.example/d/it's=cmd|'%20/C%20calc'!A0.zip"
 

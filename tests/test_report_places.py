@@ -8,47 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from test_report_files import DRAFT, FORWARD, MACRO, audit, terminal
 
 from mailcheck import catalog
 from mailcheck.api import scan_path
-from mailcheck.audit import Options, Stop, run_audit
-from mailcheck.audit.outline import Outline
 from mailcheck.audit.summary import render_summary
-from mailcheck.catalog import Lang
-from mailcheck.config import DEFAULT_CONFIG
-from mailcheck.limits import DEFAULT
-from mailcheck.model import ScanResult
 from mailcheck.report import json_codec
-from mailcheck.report.terminal import make_console, render
-
-MACRO = SAMPLES / "01-hijacked-reply-macro.ja.eml"
-NO_FILES = SAMPLES / "02-display-name-address.en.eml"
-FORWARD = SAMPLES / "05-forwarded-invoice.en.eml"
-OUTLOOK = SAMPLES / "09-outlook-saved.en.msg"
-DRAFT = SAMPLES / "10-outlook-draft.ja.msg"
-
-
-def terminal(result: ScanResult, lang: Lang) -> str:
-    import io
-
-    out = io.StringIO()
-    render(result, lang=lang, console=make_console(file=out, force_plain=True))
-    return out.getvalue()
-
-
-def audit(paths: list[Path], out: Path, lang: Lang) -> Outline:
-    options = Options(
-        paths=tuple(str(p) for p in paths),
-        out=out,
-        lang=lang,
-        limits=DEFAULT,
-        config=DEFAULT_CONFIG,
-        jobs=1,
-    )
-    built, _ = run_audit(options, Stop())
-    return built.outline  # type: ignore[no-any-return]
-
 
 # --- evidence locations in the reader's words -----------------------------------------------
 

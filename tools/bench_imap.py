@@ -24,8 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from testkit.dovecot import PrivateDovecot, dovecot_available  # noqa: E402
-
-HAM = ROOT.parent / "shared" / "corpus" / "ham" / "spamassassin-easy-ham-1"
+from tools.benchmark import HAM  # noqa: E402
 
 
 def _audit(out: Path, *args: str, env: dict[str, str], expect: int) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import threading
 import time
 from collections import Counter
@@ -278,9 +277,6 @@ def _journal_removed(out: Path) -> None:
     (out / JOURNAL).unlink(missing_ok=True)
 
 
-_EARLIER = re.compile(r"^(?P<folder>.*);UIDVALIDITY=(?P<validity>\d+)/;UID=\d+$")
-
-
 def _plan(
     options: Options,
     paths: tuple[str, ...],
@@ -292,7 +288,7 @@ def _plan(
     from ..api import ScanError
     from ..model import Source
     from .plan import make_plan
-    from .remote import RemoteError, folder_url, parse_target
+    from .remote import RemoteError, folder_url, parse_target, place_of
 
     plan = make_plan([path for path in paths if not is_remote(path)])
     remote = [path for path in paths if is_remote(path)]
@@ -311,16 +307,16 @@ def _plan(
     except RemoteError as exc:
         raise AuditError(str(exc)) from exc
     # A folder whose UIDVALIDITY changed: its UIDs name other messages now, all scanned again.
-    earlier: dict[str, set[int]] = {}
+    earlier: dict[tuple[str, str], set[int]] = {}  # (server name, folder): UIDVALIDITYs
     for path, *_ in done:
-        match = _EARLIER.match(path)
-        if match:
-            earlier.setdefault(match["folder"], set()).add(int(match["validity"]))
+        place = place_of(path)
+        if place is not None:
+            earlier.setdefault(place[:2], set()).add(place[2])
     for name, folder, validity in listed.folders:
-        server = next(t.server for t in targets if t.server.name == name)
-        key = folder_url(server, folder, validity).rsplit(";UIDVALIDITY=", 1)[0]
-        before = earlier.get(key, set())
+        before = earlier.get((name, folder), set())
         if before and validity not in before and options.notify is not None:
+            server = next(t.server for t in targets if t.server.name == name)
+            key = folder_url(server, folder, validity).rsplit(";UIDVALIDITY=", 1)[0]
             options.notify(
                 f"{key}: UIDVALIDITY changed ({', '.join(map(str, sorted(before)))} -> "
                 f"{validity}): the server renumbered the folder; all of it is scanned again"

@@ -373,9 +373,9 @@ class Fetcher:
 
     def _fill(self, batch: Batch) -> Batch:
         groups: dict[tuple[Server, str, int], list[int]] = {}
-        for unit in batch:
-            place = self._where(unit.path)
-            if place is not None and unit.data is None:
+        places = [None if unit.data is not None else self._where(unit.path) for unit in batch]
+        for place in places:
+            if place is not None:
                 key = (place.server, place.folder, place.uidvalidity)
                 groups.setdefault(key, []).append(place.uid)
         found: dict[tuple[Server, str, int, int], bytes | str] = {}
@@ -383,9 +383,8 @@ class Fetcher:
             for uid, body in self._fetch(server, folder, uidvalidity, uids).items():
                 found[(server, folder, uidvalidity, uid)] = body
         out: list[Unit] = []
-        for unit in batch:
-            place = self._where(unit.path)
-            if place is None or unit.data is not None:
+        for unit, place in zip(batch, places, strict=True):
+            if place is None:
                 out.append(unit)
                 continue
             body = found.get((place.server, place.folder, place.uidvalidity, place.uid), "")

@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import __version__
 from ..catalog import Catalog, Lang
-from ..model import SEVERITIES
+from ..model import severity_rank
 from ..records import record
 from ..text import clean_text, defang
 from .index import MessageIndex, index_from_json, message_key, timestamp_of
@@ -69,9 +69,7 @@ def remaining(plan: Plan, done: Collection[UnitId]) -> Iterator[Unit]:
 def _strongest_first(finding: dict[str, Any]) -> tuple[int, int]:
     """The order of the terminal report: by severity, then score (a stable sort keeps the
     scan's order among equals)."""
-    severity = finding.get("severity")
-    rank = SEVERITIES.index(severity) if severity in SEVERITIES else 0
-    return -rank, -int(finding.get("score", 0))
+    return -severity_rank(finding["severity"]), -int(finding["score"])
 
 
 def _flagged(result: dict[str, Any], catalog: Catalog, lang: Lang) -> Flagged:
