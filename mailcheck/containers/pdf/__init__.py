@@ -105,18 +105,22 @@ def _read(session: Session, request: OpenRequest) -> PdfReport | None:
     return None
 
 
+def _unreadable(session: Session, excerpt: str, reason: str) -> None:
+    session.mark("broken")
+    session.finding(
+        "attachment.pdf_unreadable",
+        session.location,
+        excerpt=excerpt,
+        attachment=session.request.path,
+        reason=reason,
+    )
+
+
 def _judge_reading(session: Session, report: PdfReport) -> None:
     """What kept the document (or part of it) from being read, and how it was opened."""
     path = session.request.path
     if report.status == "broken":
-        session.mark("broken")
-        session.finding(
-            "attachment.pdf_unreadable",
-            session.location,
-            excerpt=report.reason,
-            attachment=path,
-            reason=report.reason or "damaged",
-        )
+        _unreadable(session, report.reason, report.reason or "damaged")
     elif report.status == "encrypted":
         session.mark("encrypted")
         session.finding(
@@ -138,15 +142,8 @@ def _judge_reading(session: Session, report: PdfReport) -> None:
             tried=str(report.tried),
         )
     if report.damaged_count:
-        session.mark("broken")
         reason = f"{report.damaged_count} object(s) could not be read: " + "; ".join(report.damaged)
-        session.finding(
-            "attachment.pdf_unreadable",
-            session.location,
-            excerpt=reason,
-            attachment=path,
-            reason=reason[:300],
-        )
+        _unreadable(session, reason, reason[:300])
     for bound, detail in report.cut:
         session.mark("truncated")
         if bound == "max_urls":
