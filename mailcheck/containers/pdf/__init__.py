@@ -47,14 +47,8 @@ def run_in_worker(data: bytes, bounds: PdfBounds) -> PdfReport:
     return load_reader()(data, bounds)
 
 
-# A module attribute so that tests can substitute a slow or dying one.
+# A module attribute, looked up at each call, so that tests can substitute a slow or dying one.
 inspect = run_in_worker
-
-
-def _entry_point() -> Callable[[bytes, PdfBounds], PdfReport]:
-    from . import inspect as current
-
-    return current
 
 
 def bounds_for(session: Session, request: OpenRequest) -> PdfBounds:
@@ -95,7 +89,7 @@ def _read(session: Session, request: OpenRequest) -> PdfReport | None:
     timeout = session.limits.analyzer_timeout
     bounds = bounds_for(session, request)
     try:
-        return engine.worker.call(_entry_point(), data, bounds, timeout=timeout)
+        return engine.worker.call(inspect, data, bounds, timeout=timeout)
     except WorkerTimeout:
         _worker_problem(session, "analyzer.timeout", timeout=f"{timeout:g}")
         session.mark("truncated")
