@@ -181,11 +181,16 @@ class _Anchors(HTMLParser):
         self._close()
 
 
-def _drain(parser: _Anchors) -> Iterator[tuple[str, str, bool]]:
-    for href, shown in parser.found:
+def _hrefs(found: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, bool]]:
+    """(url, shown text, defanged) of (href, shown text) pairs that name an address."""
+    for href, shown in found:
         url, defanged = refang(href)
         if URL_PATTERN.match(url) or _OTHER_LINK.match(url):
             yield url, shown, defanged
+
+
+def _drain(parser: _Anchors) -> Iterator[tuple[str, str, bool]]:
+    yield from _hrefs(parser.found)
     parser.found.clear()
     text = "".join(parser.text)
     parser.text.clear()
@@ -206,13 +211,8 @@ def _html_links(html: str) -> Iterator[tuple[str, str, bool]]:
 def _uri_list(text: str) -> Iterator[tuple[str, str, bool]]:
     """(url, "", defanged) from a text/uri-list (RFC 2483: one address a line, "#" comments):
     the addresses a document opens (a PDF's links and actions), read as an href is."""
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        url, defanged = refang(line[:_MAX_URL_CHARS])
-        if URL_PATTERN.match(url) or _OTHER_LINK.match(url):
-            yield url, "", defanged
+    lines = (line.strip() for line in text.splitlines())
+    yield from _hrefs((line[:_MAX_URL_CHARS], "") for line in lines if line[:1] not in ("", "#"))
 
 
 def find_links(bodies: Iterable[tuple[str, str, str]], *, max_urls: int, max_chars: int) -> Links:

@@ -260,8 +260,8 @@ class _Extractor:
             child = _node_path(path, leaf)
             if leaf.is_message or sniff(leaf.data).kind in ("eml", "msg"):
                 below = self.beyond(leaf.data, child, depth + 1) if leaf.data else []
-                listed = _listed(child, leaf.filename, leaf.declared_type, depth, below)
-                nodes.append(replace(listed, role=_role(leaf.disposition)))
+                role = leaf.disposition
+                nodes.append(_listed(child, leaf.filename, leaf.declared_type, depth, below, role))
             elif leaf.data and self.budget.rescue(claimed_kind(leaf.filename)):
                 nodes.append(self.rescued(leaf, child, depth, f"attachment {path}: "))
             else:

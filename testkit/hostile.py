@@ -120,13 +120,18 @@ def _aes_zip(name: str, data: bytes, password: str) -> bytes:
     return buffer.getvalue()
 
 
-def _zip_message(archive: bytes, text: str) -> bytes:
+def _file_message(data: bytes, text: str, name: str, content_type: str, boundary: str) -> bytes:
+    """A text part and `data` attached as `name`."""
     return (
-        f'{_HEAD}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="Z"\r\n\r\n'
-        f"--Z\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
-        "--Z\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n"
-        f'Content-Disposition: attachment; filename="invoice.zip"\r\n\r\n{_b64(archive)}--Z--\r\n'
+        f'{_HEAD}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="{boundary}"'
+        f"\r\n\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+        f"--{boundary}\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: attachment; filename="{name}"\r\n\r\n{_b64(data)}--{boundary}--\r\n'
     ).encode()
+
+
+def _zip_message(archive: bytes, text: str) -> bytes:
+    return _file_message(archive, text, "invoice.zip", "application/zip", "Z")
 
 
 @case("07-decoy-passwords.eml", "malicious")
@@ -195,12 +200,7 @@ def damaged_head() -> bytes:
 
 
 def _pdf_message(document: bytes, text: str) -> bytes:
-    return (
-        f'{_HEAD}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n'
-        f"--P\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
-        "--P\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-        f'Content-Disposition: attachment; filename="invoice.pdf"\r\n\r\n{_b64(document)}--P--\r\n'
-    ).encode()
+    return _file_message(document, text, "invoice.pdf", "application/pdf", "P")
 
 
 @case("17-pdf-loops.eml", "suspicious", "malicious")

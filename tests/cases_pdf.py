@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+from cases import Case, limits, with_attachment
 
-from cases import with_attachment
-
-from mailcheck.limits import DEFAULT, Limits
+from mailcheck.limits import DEFAULT
 from testkit.pdf import build_pdf, javascript, launch, many_annotations_pdf, uri
 
-Case = Callable[[], tuple[bytes, Limits]]
 PDF = "application/pdf"
 PASSWORD = "Kx9-p2mQ"
 
@@ -52,6 +48,6 @@ CASES: dict[str, Case] = {
     ),
     "limit.max_pdf_objects": lambda: (
         pdf_mail(many_annotations_pdf(200)),
-        dataclasses.replace(DEFAULT, max_pdf_objects=50),
+        limits(max_pdf_objects=50),
     ),
 }

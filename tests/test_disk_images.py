@@ -295,8 +295,7 @@ def test_a_shortcut_in_an_ntfs_folder_is_found_with_its_folder() -> None:
 @pytest.mark.parametrize("name", sorted(NTFS_IMAGES))
 def test_an_ntfs_image_of_documents_is_judged_as_an_iso_of_them(name: str, text: str) -> None:
     files = [("minutes.txt", b"Minutes of the meeting.\r\n"), ("report.pdf", PDF)]
-    pdf = PDF.decode("latin-1")  # ntfs() takes text, kept byte for byte
-    volume = ntfs((("minutes.txt", "Minutes of the meeting.\r\n"), ("report.pdf", pdf)))
+    volume = ntfs(tuple((n, d.decode("latin-1")) for n, d in files))  # text, byte for byte
     result = scan(NTFS_IMAGES[name](volume), name, text)
     iso = scan(build_iso(files), "invoice.iso", text)
     assert {f"2/{name}/minutes.txt", f"2/{name}/report.pdf"} <= members(result)

@@ -47,14 +47,8 @@ def run_in_worker(data: bytes, bounds: PdfBounds) -> PdfReport:
     return load_reader()(data, bounds)
 
 
-# A module attribute so that tests can substitute a slow or dying one.
+# A module attribute, looked up at each call, so that tests can substitute a slow or dying one.
 inspect = run_in_worker
-
-
-def _entry_point() -> Callable[[bytes, PdfBounds], PdfReport]:
-    from . import inspect as current
-
-    return current
 
 
 def bounds_for(session: Session, request: OpenRequest) -> PdfBounds:
@@ -95,7 +89,7 @@ def _read(session: Session, request: OpenRequest) -> PdfReport | None:
     timeout = session.limits.analyzer_timeout
     bounds = bounds_for(session, request)
     try:
-        return engine.worker.call(_entry_point(), data, bounds, timeout=timeout)
+        return engine.worker.call(inspect, data, bounds, timeout=timeout)
     except WorkerTimeout:
         _worker_problem(session, "analyzer.timeout", timeout=f"{timeout:g}")
         session.mark("truncated")
@@ -105,18 +99,22 @@ def _read(session: Session, request: OpenRequest) -> PdfReport | None:
     return None
 
 
+def _unreadable(session: Session, excerpt: str, reason: str) -> None:
+    session.mark("broken")
+    session.finding(
+        "attachment.pdf_unreadable",
+        session.location,
+        excerpt=excerpt,
+        attachment=session.request.path,
+        reason=reason,
+    )
+
+
 def _judge_reading(session: Session, report: PdfReport) -> None:
     """What kept the document (or part of it) from being read, and how it was opened."""
     path = session.request.path
     if report.status == "broken":
-        session.mark("broken")
-        session.finding(
-            "attachment.pdf_unreadable",
-            session.location,
-            excerpt=report.reason,
-            attachment=path,
-            reason=report.reason or "damaged",
-        )
+        _unreadable(session, report.reason, report.reason or "damaged")
     elif report.status == "encrypted":
         session.mark("encrypted")
         session.finding(
@@ -138,15 +136,8 @@ def _judge_reading(session: Session, report: PdfReport) -> None:
             tried=str(report.tried),
         )
     if report.damaged_count:
-        session.mark("broken")
         reason = f"{report.damaged_count} object(s) could not be read: " + "; ".join(report.damaged)
-        session.finding(
-            "attachment.pdf_unreadable",
-            session.location,
-            excerpt=reason,
-            attachment=path,
-            reason=reason[:300],
-        )
+        _unreadable(session, reason, reason[:300])
     for bound, detail in report.cut:
         session.mark("truncated")
         if bound == "max_urls":

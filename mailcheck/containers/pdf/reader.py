@@ -339,7 +339,6 @@ class _Walk:
         self.files.append(
             PdfFile(
                 name=clip(name, 200),
-                where=clip(where),
                 drained=drained,
                 packed=len(stream._data or b""),
                 claimed=claimed,

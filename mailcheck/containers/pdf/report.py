@@ -13,7 +13,6 @@ from ..interface import DocumentAction
 from ..session import Drained
 
 MAX_TEXT = 300  # characters of a target, name or place taken from the document
-MAX_ACTIONS = 256  # actions kept for the analyzers; the document's links go in `links`
 
 
 @record
@@ -36,7 +35,6 @@ class PdfFile:
     or an action's file specification."""
 
     name: str  # as the document names it (/UF, /F); display only, never a path
-    where: str  # e.g. "/EmbeddedFiles", "page 1 annotation 2"
     drained: Drained  # the decoded bytes kept, and what was counted
     packed: int  # bytes stored in the document (encoded)
     claimed: int  # /Params /Size, -1 when absent
