@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailcheck.catalog import Catalog, Texts, load
 from mailcheck.records import replace
-from testkit.catalog_doc import OUTPUT, render
+from testkit.catalog_doc import OUTPUT, _escape, render
 
 
 def test_the_findings_page_is_current() -> None:
@@ -19,7 +19,8 @@ def test_every_finding_has_its_section_with_severity_score_and_both_titles() -> 
         entry = catalog.entry(finding_id)
         section = page.split(f"\n### {finding_id}\n", 1)[1].split("\n### ", 1)[0]
         assert f"**{entry.severity}**, score {entry.score}," in section
-        assert entry.texts["ja"].title.split("{")[0] in section
+        assert f"**{_escape(entry.texts['en'].title)}**" in section
+        assert f"日本語: {_escape(entry.texts['ja'].title)}" in section
 
 
 def test_a_changed_catalog_text_changes_the_page() -> None:

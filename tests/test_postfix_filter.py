@@ -7,7 +7,6 @@ mailbox reads it as where the message starts) with the X-Mailcheck-* headers aft
 
 from __future__ import annotations
 
-import base64
 import os
 import pwd
 import shlex
@@ -21,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from nul_shapes import exe_message
 
-from testkit.payloads import build_pe_stub
 from testkit.postfix import DEFAULT_MAILBOXES, DOMAIN, PrivatePostfix, make_traversable
 from testkit.postfix import postfix_available as _postfix_available
 
@@ -97,17 +96,6 @@ def piped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PrivatePos
         yield postfix, out
 
 
-def _malicious(subject: str) -> bytes:
-    encoded = base64.encodebytes(build_pe_stub()).decode().replace("\n", "\r\n")
-    return (
-        f"From: Accounts <accounts@{DOMAIN}>\r\nTo: {FILTERED}\r\nSubject: {subject}\r\n"
-        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--B\r\n"
-        "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
-        f'Content-Disposition: attachment; filename="invoice.exe"\r\n\r\n{encoded}--B--\r\n'
-    ).encode()
-
-
 def _filtered(postfix: PrivatePostfix, out: Path, queue_id: str, timeout: float = 120) -> bytes:
     path = out / f"{queue_id}.eml"
     deadline = time.monotonic() + timeout
@@ -131,7 +119,7 @@ def test_the_envelope_line_stays_first_with_the_headers_after_it(
     piped: tuple[PrivatePostfix, Path],
 ) -> None:
     postfix, out = piped
-    sent = postfix.send(_malicious("invoice 0301"), recipients=[FILTERED])
+    sent = postfix.send(exe_message(subject=b"Subject: invoice 0301"), recipients=[FILTERED])
     assert sent.accepted and sent.queue_id, sent
     message = _filtered(postfix, out, sent.queue_id)
     lines = message.split(b"\n")

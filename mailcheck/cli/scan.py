@@ -281,9 +281,11 @@ def scan(
     if iocs_path is not None and not iocs_path.endswith((".csv", ".json")):
         hint = "the name must end in .csv, .json or .stix.json"
         raise click.BadParameter(hint, param_hint="--iocs")
-    from ..audit.iocs import Collector
+    iocs = None
+    if iocs_path is not None:
+        from ..audit.iocs import Collector
 
-    iocs = None if iocs_path is None else Collector(config.internal_domains)
+        iocs = Collector(config.internal_domains)
     outcomes = _inputs(paths, PRESETS[preset], config)
     folders = _folders(paths)
     status = _report(

@@ -248,13 +248,7 @@ def check_socket_folder(socket_spec: str) -> str:
 
 def _remove_socket(path: str, created: tuple[int, int] | None) -> None:
     """Remove the socket file libmilter left, if it is still the one this run created."""
-    if not path or created is None:
-        return
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return
-    if stat.S_ISSOCK(info.st_mode) and (info.st_dev, info.st_ino) == created:
+    if path and created is not None and _socket_identity(path) == created:
         try:
             os.unlink(path)
         except OSError as exc:
