@@ -23,6 +23,7 @@ __all__ = [
 ]
 from ..parse.types import ParsedMessage
 from ..records import record
+from ..thread.hijack import Quote
 
 
 @record
@@ -32,6 +33,9 @@ class MessageContext:
     items: tuple[Item, ...]  # the whole attachment tree of the scan
     config: Config
     limits: Limits
+    # The message's quoted history (`reply_hijack.read_quote`), read once for every analyzer
+    # that weighs the thread; None without a From or a body that quotes anything.
+    quote: Quote | None
 
 
 @record

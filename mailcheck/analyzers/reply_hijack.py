@@ -45,7 +45,7 @@ def check_thread(ctx: MessageContext) -> Iterator[Hit]:
     message = ctx.message
     if message.from_ is None:
         return
-    yield from judge(message, read_quote(message), ctx.config, ctx.prefix)
+    yield from judge(message, ctx.quote, ctx.config, ctx.prefix)
 
 
 ANALYZERS = (

@@ -22,6 +22,7 @@ from .interface import (
     MessageAnalyzer,
     MessageContext,
 )
+from .reply_hijack import read_quote
 
 Ctx = TypeVar("Ctx", MessageContext, AttachmentContext)
 
@@ -90,18 +91,22 @@ class Runner:
 
     def run(self, message: ParsedMessage, extraction: Extraction) -> None:
         items = tuple(extraction.items)
-        contexts = [("", message)] + [(n.prefix, n.message) for n in extraction.messages]
+        messages = [("", message)] + [(n.prefix, n.message) for n in extraction.messages]
+        contexts = [
+            MessageContext(
+                message=parsed,
+                prefix=prefix,
+                items=items,
+                config=self.config,
+                limits=self.budget.limits,
+                quote=read_quote(parsed) if parsed.from_ is not None else None,
+            )
+            for prefix, parsed in messages
+        ]
         for analyzer in self.analyzers:
             if isinstance(analyzer, MessageAnalyzer):
-                for prefix, parsed in contexts:
-                    ctx = MessageContext(
-                        message=parsed,
-                        prefix=prefix,
-                        items=items,
-                        config=self.config,
-                        limits=self.budget.limits,
-                    )
-                    where = prefix.rstrip(": ") or "message"
+                for ctx in contexts:
+                    where = ctx.prefix.rstrip(": ") or "message"
                     self._run(analyzer.name, analyzer.emits, analyzer.run, ctx, where)
             elif isinstance(analyzer, AttachmentAnalyzer):
                 for item in items:

@@ -27,7 +27,6 @@ from ..records import record
 from ..thread.display import list_rewrite, shown_address
 from ..thread.hijack import claimed_shown, shown_address_evidence
 from .interface import Hit, MessageAnalyzer, MessageContext
-from .reply_hijack import read_quote
 
 _MAX_SHOWN_ADDRESSES = 5
 _MAX_RECIPIENTS = 200  # compared by name; a hostile To: can list thousands
@@ -44,7 +43,7 @@ def display_name_has_address(ctx: MessageContext) -> Iterator[Hit]:
     shown = shown_address(message)
     if sender is None or shown is None:
         return
-    quote = read_quote(message) if shown.kind == "foreign" or shown.by_shape else None
+    quote = ctx.quote if shown.kind == "foreign" or shown.by_shape else None
     shown = claimed_shown(shown, message, quote, ctx.config)
     location = f"{ctx.prefix}header From"
     excerpt = f"{sender.display_name} <{sender.addr}>"
@@ -269,7 +268,7 @@ def _copied(ctx: MessageContext, sender: Address) -> str:
         return addr
     if _in_domains(sender.domain, config.internal_domains + config.trusted_domains):
         return addr
-    quote = read_quote(ctx.message)
+    quote = ctx.quote
     participants = quote.split.participants if quote is not None else ()
     if any(p.addr == addr for p in participants):
         return addr
