@@ -15,7 +15,8 @@ from typing import Protocol
 
 
 class Indicator(Protocol):
-    """What the bundle needs of an indicator (iocs.Indicator)."""
+    """What the bundle needs of an indicator (iocs.Indicator). A protocol, not an import of
+    that class: iocs imports this module, and the layers allow no cycle."""
 
     @property
     def kind(self) -> str: ...
