@@ -132,13 +132,14 @@ def test_the_plan_keeps_its_inputs_in_sqlite_in_order(tmp_path: Path) -> None:
     # Not a regular file: unreadable as an input whoever runs the tests (root included).
     unreadable = folder / "zz-pipe.eml"
     os.mkfifo(unreadable)
-    plan = plan_module.make_plan([str(folder), str(folder / "007.eml"), str(unreadable)])
+    named = [str(folder), str(folder / "007.eml"), str(unreadable), str(unreadable)]
+    plan = plan_module.make_plan(named)
     assert isinstance(plan.inputs, plan_module.Inputs)
     names = [Path(unit.path).name for unit in plan.units()]
-    # 007 and the pipe are named twice: one input, one error.
+    # 007 and the pipe are named twice (a folder walk passes a pipe by): one input, one error.
     assert names[:3] == ["000.eml", "001.eml", "002.eml"] and len(names) == 300
     assert [Path(e.source.path).name for e in plan.errors] == ["zz-pipe.eml"]
-    assert plan.files == 301  # the order the next input takes, unreadable ones counted
+    assert plan.files == 301  # the order the next input takes, the unreadable one counted
     base = plan.base(str(folder / "042.eml"))
     assert base is not None and base.order == 42
     assert plan.base(str(folder / "missing.eml")) is None
